@@ -1,0 +1,216 @@
+/**
+ * The Flink configuration keys flowlab understands, with Flink's defaults and units. This table is the single
+ * source for validation, defaults, `--help` text and docs. A key not in this table is rejected by name.
+ */
+import { formatDurationMs, formatMemorySize, parseDurationMs, parseMemorySize } from './units.js';
+
+/** How one key parses and prints. `T` is the resolved value type. */
+export interface KeySpec<T> {
+  readonly kind: 'memory' | 'duration' | 'int' | 'float' | 'bool' | 'optional-int';
+  readonly default: T;
+  readonly description: string;
+  /** What is accepted, in words, for error messages. */
+  readonly allowed: string;
+  /** Parses user input (string, number or boolean) into the resolved value, or undefined if it is not valid. */
+  parse(raw: unknown): T | undefined;
+  /** The canonical text form (Flink notation), for reports and docs. */
+  format(value: T): string;
+}
+
+interface RangeOptions {
+  min?: number;
+  max?: number;
+}
+
+function inRange(value: number, { min = -Infinity, max = Infinity }: RangeOptions): boolean {
+  return value >= min && value <= max;
+}
+
+function rangeText(unitText: (n: number) => string, { min, max }: RangeOptions): string {
+  if (min !== undefined && max !== undefined) return ` between ${unitText(min)} and ${unitText(max)}`;
+  if (min !== undefined) return ` of at least ${unitText(min)}`;
+  if (max !== undefined) return ` of at most ${unitText(max)}`;
+  return '';
+}
+
+function memory(defaultBytes: number, description: string, range: RangeOptions = {}): KeySpec<number> {
+  return {
+    kind: 'memory',
+    default: defaultBytes,
+    description,
+    allowed: `a memory size such as 32kb, 64mb or 1gb${rangeText(formatMemorySize, range)}`,
+    parse(raw) {
+      let bytes: number | undefined;
+      if (typeof raw === 'number' && Number.isInteger(raw)) bytes = raw;
+      else if (typeof raw === 'string') bytes = raw.trim().toLowerCase() === 'infinite' ? Number.MAX_SAFE_INTEGER : parseMemorySize(raw);
+      return bytes !== undefined && inRange(bytes, range) ? bytes : undefined;
+    },
+    format: formatMemorySize,
+  };
+}
+
+function duration(defaultMs: number, description: string, range: RangeOptions = {}): KeySpec<number> {
+  return {
+    kind: 'duration',
+    default: defaultMs,
+    description,
+    allowed: `a duration such as 100 ms or 1 s${rangeText(formatDurationMs, range)}`,
+    parse(raw) {
+      let ms: number | undefined;
+      if (typeof raw === 'number' && Number.isFinite(raw)) ms = raw;
+      else if (typeof raw === 'string') ms = parseDurationMs(raw);
+      return ms !== undefined && inRange(ms, range) ? ms : undefined;
+    },
+    format: formatDurationMs,
+  };
+}
+
+function parseNumber(raw: unknown): number | undefined {
+  if (typeof raw === 'number') return raw;
+  if (typeof raw === 'string' && raw.trim() !== '') {
+    const n = Number(raw.trim().replace(/_/g, ''));
+    return Number.isNaN(n) ? undefined : n;
+  }
+  return undefined;
+}
+
+function int(defaultValue: number, description: string, range: RangeOptions = {}): KeySpec<number> {
+  return {
+    kind: 'int',
+    default: defaultValue,
+    description,
+    allowed: `an integer${rangeText(String, range)}`,
+    parse(raw) {
+      const n = parseNumber(raw);
+      return n !== undefined && Number.isSafeInteger(n) && inRange(n, range) ? n : undefined;
+    },
+    format: String,
+  };
+}
+
+function optionalInt(description: string, range: RangeOptions = {}): KeySpec<number | null> {
+  return {
+    kind: 'optional-int',
+    default: null,
+    description,
+    allowed: `an integer${rangeText(String, range)} (or unset)`,
+    parse(raw) {
+      if (raw === null) return null;
+      const n = parseNumber(raw);
+      return n !== undefined && Number.isSafeInteger(n) && inRange(n, range) ? n : undefined;
+    },
+    format: (v) => (v === null ? '(unset)' : String(v)),
+  };
+}
+
+function float(defaultValue: number, description: string, range: RangeOptions = {}): KeySpec<number> {
+  return {
+    kind: 'float',
+    default: defaultValue,
+    description,
+    allowed: `a number${rangeText(String, range)}`,
+    parse(raw) {
+      const n = parseNumber(raw);
+      return n !== undefined && Number.isFinite(n) && inRange(n, range) ? n : undefined;
+    },
+    format: String,
+  };
+}
+
+export function bool(defaultValue: boolean, description: string): KeySpec<boolean> {
+  return {
+    kind: 'bool',
+    default: defaultValue,
+    description,
+    allowed: 'true or false',
+    parse(raw) {
+      if (typeof raw === 'boolean') return raw;
+      if (typeof raw === 'string') {
+        const t = raw.trim().toLowerCase();
+        if (t === 'true') return true;
+        if (t === 'false') return false;
+      }
+      return undefined;
+    },
+    format: String,
+  };
+}
+
+const MiB = 1024 * 1024;
+
+/** Every key flowlab accepts. Defaults are Flink 1.20's. */
+export const CONFIG_KEYS = {
+  'taskmanager.memory.segment-size': memory(32 * 1024, 'Size of every network buffer (memory segment).', {
+    min: 256,
+    max: 64 * MiB,
+  }),
+  'taskmanager.memory.min-segment-size': memory(256, 'Lower bound of a debloated buffer size.', { min: 1 }),
+  'taskmanager.memory.process.size': memory(
+    1728 * MiB,
+    'Total process memory of a TaskManager; network memory is a fraction of the Flink memory derived from it (metaspace 256mb and JVM overhead 10% in [192mb, 1gb] are subtracted, as Flink does).',
+    { min: 64 * MiB },
+  ),
+  'taskmanager.memory.network.fraction': float(0.1, 'Fraction of total Flink memory used for network buffers.', {
+    min: 0,
+    max: 1,
+  }),
+  'taskmanager.memory.network.min': memory(64 * MiB, 'Lower bound of network memory per TaskManager.'),
+  'taskmanager.memory.network.max': memory(
+    Number.MAX_SAFE_INTEGER,
+    'Upper bound of network memory per TaskManager (infinite by default since Flink 1.17); set min = max for an exact size.',
+  ),
+  'taskmanager.network.numberOfBuffers': optionalInt(
+    'Explicit number of network buffers per TaskManager. Deprecated and ignored by Flink >= 1.10; flowlab honours it when set, overriding the memory-derived count.',
+    { min: 1 },
+  ),
+  'taskmanager.network.memory.buffers-per-channel': int(
+    2,
+    'Exclusive buffers per remote input channel (the initial credit); per-subpartition share of the output pool maximum.',
+    { min: 0 },
+  ),
+  'taskmanager.network.memory.floating-buffers-per-gate': int(
+    8,
+    'Floating buffers per input gate, shared by its channels by backlog; also added to the output pool maximum.',
+    { min: 0 },
+  ),
+  'taskmanager.network.memory.max-buffers-per-channel': int(
+    10,
+    'Buffers one subpartition may hold in the output pool before the pool reports itself unavailable.',
+    { min: 1 },
+  ),
+  'taskmanager.network.memory.max-overdraft-buffers-per-gate': int(
+    5,
+    'Extra buffers an output pool may borrow from the global pool while a record is being written.',
+    { min: 0 },
+  ),
+  'taskmanager.network.memory.read-buffer.required-per-gate.max': optionalInt(
+    'Threshold between required and optional buffers of an input gate (unset: no limit for streaming).',
+    { min: 1 },
+  ),
+  'taskmanager.network.memory.exclusive-buffers-request-timeout-ms': int(
+    30_000,
+    'Timeout in ms while waiting for exclusive buffers from the global pool.',
+    { min: 1 },
+  ),
+  'taskmanager.network.max-num-tcp-connections': int(1, 'TCP connections between one pair of TaskManagers.', {
+    min: 1,
+    max: 1,
+  }),
+  'taskmanager.data.port': int(0, 'Port of the TaskManager data server (0: chosen by the OS).', { min: 0, max: 65_535 }),
+  'execution.buffer-timeout': duration(
+    100,
+    'Output flusher interval: 0 flushes after every record, -1 sends only full buffers (and events).',
+    { min: -1 },
+  ),
+} as const;
+
+/** Every config key flowlab accepts. */
+export type ConfigKey = keyof typeof CONFIG_KEYS;
+
+type ValueOf<S> = S extends KeySpec<infer T> ? T : never;
+
+/** Resolved config: every key present, typed, validated. */
+export type ResolvedConfig = { readonly [K in ConfigKey]: ValueOf<(typeof CONFIG_KEYS)[K]> };
+
+/** User input: any subset of keys, values as text (`32kb`), numbers or booleans. */
+export type ConfigInput = { readonly [K in ConfigKey]?: string | number | boolean | null };

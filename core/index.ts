@@ -1,0 +1,18 @@
+/** core/: config (Flink keys, units, validation), errors, clock, seeded random, logging. */
+export { FlowlabError, InvalidConfigError, InsufficientBuffersError, ProtocolError, IllegalStateError, toError } from './errors.js';
+export {
+  CONFIG_KEYS,
+  defaultConfig,
+  resolveConfig,
+  serializeConfig,
+  describeNonDefaults,
+  parseKeyValuePairs,
+  type ConfigKey,
+  type ConfigInput,
+  type ResolvedConfig,
+  type SerializedConfig,
+} from './config.js';
+export { parseMemorySize, parseDurationMs, formatMemorySize, formatDurationMs } from './units.js';
+export { systemClock, ManualClock, type Clock, type TimerHandle } from './clock.js';
+export { SeededRandom } from './random.js';
+export { createLogger, type Logger, type LogLevel } from './log.js';
