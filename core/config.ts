@@ -92,7 +92,7 @@ function checkCrossFieldRules(c: ResolvedConfig): void {
 
 /** Plain JSON form for crossing a process boundary; `resolveConfig(serializeConfig(c))` equals `c`. */
 export function serializeConfig(config: ResolvedConfig): SerializedConfig {
-  return Object.fromEntries(KEY_NAMES.map((k) => [k, config[k]])) as SerializedConfig;
+  return Object.fromEntries(KEY_NAMES.map((k) => [k, config[k]]));
 }
 
 /** Only the keys that differ from Flink's defaults, in Flink notation (for reports and logs). */

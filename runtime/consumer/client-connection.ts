@@ -1,0 +1,262 @@
+/**
+ * Consumer side of the data plane (spec §2.1, §2.7): one TCP connection per remote data server, opened by the
+ * consumer with TCP_NODELAY, carrying every logical channel to that server. Incoming payloads are decoded
+ * straight into the target channel's buffers; credit announcements and other requests go out with one socket
+ * write in flight.
+ */
+import { connect, type Socket } from 'node:net';
+import { ProtocolError, createLogger, toError, type Logger } from '../../core/index.js';
+import type { NetworkBuffer } from '../buffer/index.js';
+import {
+  FrameDecoder,
+  MessageId,
+  decodeErrorResponse,
+  encodeCloseRequest,
+  encodeIntAndReceiver,
+  encodePartitionRequest,
+  encodeReceiverOnly,
+  type BufferResponseHeader,
+  type FrameHandler,
+} from '../network/index.js';
+import type { ChannelConnection, RemoteInputChannel } from './remote-input-channel.js';
+
+const READ_BUFFER_BYTES = 256 * 1024;
+const CLIENT_ACCEPTS: ReadonlySet<number> = new Set([
+  MessageId.BUFFER_RESPONSE,
+  MessageId.ERROR_RESPONSE,
+  MessageId.BACKLOG_ANNOUNCEMENT,
+]);
+
+export interface DataAddress {
+  host: string;
+  port: number;
+}
+
+/** One connection per remote data server address, shared by every channel to it. */
+export class ConnectionManager {
+  private readonly connections = new Map<string, Promise<ClientConnection>>();
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly segmentSizeBytes: number,
+    logger?: Logger,
+  ) {
+    this.logger = logger ?? createLogger('data-client');
+  }
+
+  connect(address: DataAddress): Promise<ClientConnection> {
+    const key = `${address.host}:${address.port}`;
+    let connection = this.connections.get(key);
+    if (!connection) {
+      connection = ClientConnection.open(address, this.segmentSizeBytes, this.logger, () => this.connections.delete(key));
+      this.connections.set(key, connection);
+      connection.catch(() => this.connections.delete(key));
+    }
+    return connection;
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.connections.values()];
+    this.connections.clear();
+    await Promise.all(all.map(async (p) => (await p.catch(() => undefined))?.close()));
+  }
+}
+
+export class ClientConnection implements ChannelConnection, FrameHandler {
+  readonly name: string;
+  private readonly channels = new Map<string, RemoteInputChannel>();
+  private readonly decoder: FrameDecoder;
+  private readonly creditQueue: RemoteInputChannel[] = [];
+  private readonly outbox: Buffer[] = [];
+  private writing = false;
+  private scheduled = false;
+  private closed = false;
+  bytesRead = 0;
+
+  private constructor(
+    private readonly socket: Socket,
+    segmentSizeBytes: number,
+    private readonly logger: Logger,
+    private readonly onClosed: () => void,
+  ) {
+    this.name = `${socket.localAddress}:${socket.localPort} -> ${socket.remoteAddress}:${socket.remotePort}`;
+    this.decoder = new FrameDecoder(this, this.name, segmentSizeBytes, CLIENT_ACCEPTS);
+    socket.on('error', (error) => this.fail(error));
+    socket.on('close', () => {
+      if (!this.closed) {
+        try {
+          this.decoder.assertIdleAtClose();
+          this.fail(new ProtocolError('ERR_CONNECTION_CLOSED', 'data connection closed by the producer', this.name));
+        } catch (error) {
+          this.fail(toError(error));
+        }
+      }
+    });
+  }
+
+  static open(address: DataAddress, segmentSizeBytes: number, logger: Logger, onClosed: () => void): Promise<ClientConnection> {
+    return new Promise((resolve, reject) => {
+      const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+      let connection: ClientConnection | undefined;
+      const socket = connect({
+        host: address.host,
+        port: address.port,
+        noDelay: true,
+        onread: {
+          buffer: readBuffer,
+          callback: (bytes: number, buffer: Uint8Array): boolean => {
+            connection?.onBytes(buffer as Buffer, bytes);
+            return true;
+          },
+        },
+      });
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        socket.setNoDelay(true);
+        connection = new ClientConnection(socket, segmentSizeBytes, logger, onClosed);
+        resolve(connection);
+      });
+    });
+  }
+
+  get channelCount(): number {
+    return this.channels.size;
+  }
+
+  /** Registers the channel and sends its PartitionRequest (initial credit = exclusive buffers). */
+  requestSubpartition(channel: RemoteInputChannel): void {
+    if (this.closed) {
+      channel.fail(new ProtocolError('ERR_CONNECTION_CLOSED', 'data connection is closed', this.name, channel.receiverId));
+      return;
+    }
+    channel.connection = this;
+    this.channels.set(channel.receiverId, channel);
+    this.send(
+      encodePartitionRequest({
+        partitionId: channel.partitionId,
+        subpartitionIndex: channel.subpartitionIndex,
+        receiverId: channel.receiverId,
+        initialCredit: channel.initialCredit,
+      }),
+    );
+  }
+
+  notifyCreditAvailable(channel: RemoteInputChannel): void {
+    if (channel.queuedForCredit || this.closed) return;
+    channel.queuedForCredit = true;
+    this.creditQueue.push(channel);
+    this.schedule();
+  }
+
+  sendResumeConsumption(channel: RemoteInputChannel): void {
+    this.send(encodeReceiverOnly(MessageId.RESUME_CONSUMPTION, channel.receiverId));
+  }
+
+  sendNewBufferSize(channel: RemoteInputChannel, size: number): void {
+    this.send(encodeIntAndReceiver(MessageId.NEW_BUFFER_SIZE, size, channel.receiverId));
+  }
+
+  cancel(channel: RemoteInputChannel): void {
+    if (this.channels.delete(channel.receiverId)) {
+      this.send(encodeReceiverOnly(MessageId.CANCEL_PARTITION_REQUEST, channel.receiverId));
+    }
+  }
+
+  onBufferResponseHeader(header: BufferResponseHeader): NetworkBuffer | null {
+    const channel = this.channels.get(header.receiverId);
+    if (!channel) return null; // released or cancelled channel: discard
+    return channel.bufferForIncoming(header.sequenceNumber, header.dataType, header.size);
+  }
+
+  onBufferResponse(header: BufferResponseHeader, buffer: NetworkBuffer): void {
+    const channel = this.channels.get(header.receiverId);
+    if (channel) channel.onBuffer(buffer, header.backlog);
+    else buffer.release();
+  }
+
+  onControlMessage(id: MessageId, body: Buffer): void {
+    if (id === MessageId.BACKLOG_ANNOUNCEMENT) {
+      const backlog = body.readInt32BE(0);
+      this.channels.get(body.toString('hex', 4, 20))?.onSenderBacklog(backlog);
+      return;
+    }
+    if (id === MessageId.ERROR_RESPONSE) {
+      const { error, receiverId } = decodeErrorResponse(body);
+      const remote = new ProtocolError(error.code, `producer reported: ${error.message}`, this.name, receiverId);
+      if (receiverId) this.channels.get(receiverId)?.fail(remote);
+      else this.fail(remote);
+    }
+  }
+
+  /** Graceful close: CloseRequest, then end. Channels still open fail. */
+  close(): void {
+    if (this.closed) return;
+    this.shutdown(new ProtocolError('ERR_CONNECTION_CLOSED', 'data connection closed locally', this.name));
+    this.socket.end(encodeCloseRequest());
+  }
+
+  private onBytes(chunk: Buffer, length: number): void {
+    if (this.closed) return;
+    this.bytesRead += length;
+    try {
+      this.decoder.feed(chunk, 0, length);
+    } catch (error) {
+      this.fail(toError(error));
+    }
+  }
+
+  private send(frame: Buffer): void {
+    if (this.closed) return;
+    this.outbox.push(frame);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.writing) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.flushOutbox();
+    });
+  }
+
+  private flushOutbox(): void {
+    if (this.writing || this.closed) return;
+    for (const channel of this.creditQueue.splice(0)) {
+      channel.queuedForCredit = false;
+      const credit = channel.takeUnannouncedCredit();
+      if (credit > 0 && !channel.isReleased) this.outbox.push(encodeIntAndReceiver(MessageId.ADD_CREDIT, credit, channel.receiverId));
+    }
+    if (this.outbox.length === 0) return;
+    const frames = this.outbox.length === 1 ? this.outbox[0]! : Buffer.concat(this.outbox);
+    this.outbox.length = 0;
+    this.writing = true;
+    this.socket.write(frames, (error) => {
+      this.writing = false;
+      if (error) this.fail(error);
+      else if (this.outbox.length > 0 || this.creditQueue.length > 0) this.flushOutbox();
+    });
+  }
+
+  private fail(error: Error): void {
+    if (this.closed) return;
+    this.logger.warn('data connection failed', { connection: this.name, error: error.message });
+    this.shutdown(error instanceof ProtocolError ? error : new ProtocolError('ERR_CONNECTION', error.message, this.name, undefined, { cause: error }));
+    this.socket.destroy();
+  }
+
+  private shutdown(error: ProtocolError): void {
+    this.closed = true;
+    this.onClosed();
+    const channels = [...this.channels.values()];
+    this.channels.clear();
+    for (const channel of channels) {
+      if (!channel.isReleased) channel.fail(new ProtocolError(error.code, error.message, this.name, channel.receiverId, { cause: error }));
+    }
+  }
+}

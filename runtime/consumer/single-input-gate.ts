@@ -1,0 +1,172 @@
+/**
+ * An input gate (spec §0, §1.7): the channels one consumer subtask reads from one upstream result, a floating
+ * buffer pool shared by them, and a queue of channels with data. The task polls buffers in round robin over
+ * channels; a channel with a priority event moves to the front.
+ */
+import { type ResolvedConfig } from '../../core/index.js';
+import { inputGateBuffersSpec, type LocalBufferPool, type NetworkBuffer, type NetworkBufferPool } from '../buffer/index.js';
+import { newId16, type ResultPartitionId } from '../partition/index.js';
+import type { ConnectionManager, DataAddress } from './client-connection.js';
+import { RemoteInputChannel, type ChannelOwner } from './remote-input-channel.js';
+
+export interface InputChannelSpec {
+  partitionId: ResultPartitionId;
+  subpartitionIndex: number;
+  /** The producer's data server (possibly a proxy in front of it). */
+  producer: DataAddress;
+}
+
+export interface SingleInputGateOptions {
+  name: string;
+  channels: readonly InputChannelSpec[];
+  globalPool: NetworkBufferPool;
+  connections: ConnectionManager;
+  config: ResolvedConfig;
+}
+
+export interface InputGateStats {
+  numBytesIn: number;
+  numBuffersIn: number;
+  queuedBuffers: number;
+  inPoolUsage: number;
+  inputExclusiveBuffersUsage: number;
+  inputFloatingBuffersUsage: number;
+  floatingPoolSize: number;
+}
+
+export class SingleInputGate implements ChannelOwner {
+  readonly name: string;
+  readonly channels: RemoteInputChannel[] = [];
+  readonly floatingPool: LocalBufferPool;
+  private readonly withData: RemoteInputChannel[] = [];
+  private readonly enqueued: Uint8Array;
+  private dataListener: (() => void) | undefined;
+  private failureListener: ((error: Error, channel: RemoteInputChannel) => void) | undefined;
+  failure: Error | undefined;
+  /** Channel index of the last buffer returned by {@link pollNext}. */
+  lastChannel = -1;
+  private released = false;
+
+  constructor(private readonly options: SingleInputGateOptions) {
+    this.name = options.name;
+    const spec = inputGateBuffersSpec(options.config, options.channels.length);
+    this.floatingPool = options.globalPool.createBufferPool({
+      min: spec.floatingMin,
+      max: spec.floatingMax,
+      name: `${options.name}/floating`,
+    });
+    options.channels.forEach((c, i) => {
+      this.channels.push(
+        new RemoteInputChannel(i, newId16(), c.partitionId, c.subpartitionIndex, spec.exclusivePerChannel, this, this.floatingPool, options.globalPool),
+      );
+    });
+    this.enqueued = new Uint8Array(options.channels.length);
+  }
+
+  /** Takes exclusive buffers, connects to the producers and requests every subpartition. */
+  async setup(): Promise<void> {
+    for (const channel of this.channels) await channel.setup();
+    await Promise.all(
+      this.channels.map(async (channel, i) => {
+        const connection = await this.options.connections.connect(this.options.channels[i]!.producer);
+        connection.requestSubpartition(channel);
+      }),
+    );
+  }
+
+  /** Called whenever a channel goes from empty to non-empty (the task should poll). */
+  setDataListener(listener: (() => void) | undefined): void {
+    this.dataListener = listener;
+  }
+
+  setFailureListener(listener: ((error: Error, channel: RemoteInputChannel) => void) | undefined): void {
+    this.failureListener = listener;
+  }
+
+  get hasData(): boolean {
+    return this.withData.length > 0;
+  }
+
+  /** Next buffer (data or event) in round robin over channels with data, or null. The caller releases it. */
+  pollNext(): NetworkBuffer | null {
+    while (this.withData.length > 0) {
+      const channel = this.withData.shift()!;
+      const buffer = channel.poll();
+      if (!buffer) {
+        this.enqueued[channel.index] = 0;
+        continue;
+      }
+      if (channel.queuedBuffers > 0) this.withData.push(channel);
+      else this.enqueued[channel.index] = 0;
+      this.lastChannel = channel.index;
+      return buffer;
+    }
+    return null;
+  }
+
+  /** Unblocks a channel blocked by an aligned barrier. */
+  resumeConsumption(channelIndex: number): void {
+    this.channels[channelIndex]?.resumeConsumption();
+  }
+
+  notifyChannelNonEmpty(channel: RemoteInputChannel): void {
+    if (this.enqueued[channel.index] === 1) return;
+    this.enqueued[channel.index] = 1;
+    this.withData.push(channel);
+    this.dataListener?.();
+  }
+
+  notifyPriorityEvent(channel: RemoteInputChannel): void {
+    const i = this.withData.indexOf(channel);
+    if (i > 0) {
+      this.withData.splice(i, 1);
+      this.withData.unshift(channel);
+    } else if (i < 0) {
+      this.enqueued[channel.index] = 1;
+      this.withData.unshift(channel);
+    }
+    this.dataListener?.();
+  }
+
+  notifyChannelFailed(channel: RemoteInputChannel, error: Error): void {
+    if (!this.failure) this.failure = error;
+    this.failureListener?.(error, channel);
+  }
+
+  get stats(): InputGateStats {
+    let numBytesIn = 0;
+    let numBuffersIn = 0;
+    let queued = 0;
+    let exclusiveTotal = 0;
+    let exclusiveUsed = 0;
+    let idleFloating = 0;
+    for (const c of this.channels) {
+      numBytesIn += c.numBytesIn;
+      numBuffersIn += c.numBuffersIn;
+      queued += c.queuedBuffers;
+      exclusiveTotal += c.initialCredit;
+      exclusiveUsed += c.usedExclusiveBuffers;
+      idleFloating += c.idleFloatingBuffers;
+    }
+    const poolSize = this.floatingPool.poolSize;
+    const floatingUsed = Math.max(0, this.floatingPool.usedSegments - idleFloating);
+    return {
+      numBytesIn,
+      numBuffersIn,
+      queuedBuffers: queued,
+      inPoolUsage: poolSize + exclusiveTotal === 0 ? 0 : (floatingUsed + exclusiveUsed) / (poolSize + exclusiveTotal),
+      inputExclusiveBuffersUsage: exclusiveTotal === 0 ? 0 : exclusiveUsed / exclusiveTotal,
+      inputFloatingBuffersUsage: poolSize === 0 ? 0 : floatingUsed / poolSize,
+      floatingPoolSize: poolSize,
+    };
+  }
+
+  /** Releases every channel and the floating pool. Idempotent. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.withData.length = 0;
+    for (const channel of this.channels) channel.release();
+    this.floatingPool.destroy();
+  }
+}

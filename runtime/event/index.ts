@@ -1,0 +1,1 @@
+export { encodeEvent, decodeEvent, EventFormatError, EventTag, AlignmentType, type RuntimeEvent, type CheckpointBarrier } from './events.js';

@@ -1,0 +1,1 @@
+export { NetworkEnvironment, type NetworkEnvironmentOptions, type NetworkEnvironmentStats } from './network-environment.js';
