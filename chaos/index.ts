@@ -1,0 +1,17 @@
+/**
+ * chaos/: flowlab's embedded Toxiproxy-compatible server (spec/toxiproxy-api.md) and the client facade over
+ * toxiproxy-node-client that drives it or a real Toxiproxy.
+ */
+export { startToxiproxyServer, type ToxiproxyServerOptions, type StartedToxiproxyServer } from './toxiproxy-server.js';
+export { TOXIPROXY_COMPATIBLE_VERSION } from './api-handlers.js';
+export {
+  ToxiproxyClient,
+  ProxyHandle,
+  ToxicHandle,
+  type ProxyOptions,
+  type ToxicInfo,
+} from './toxiproxy-client.js';
+export { connectToxiproxy, TOXIPROXY_URL_ENV, type ConnectToxiproxyOptions, type ToxiproxyConnection } from './toxiproxy-connect.js';
+export { toxics, type ToxicSpec, type ToxicOptions, type ToxicAttributesByType } from './toxic-builders.js';
+export { ToxiproxyError, type ToxiproxyErrorDetails } from './toxiproxy-error.js';
+export { TOXIC_TYPES, type ToxicType, type ToxicDirection } from './toxic-types.js';
