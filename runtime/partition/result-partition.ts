@@ -123,6 +123,26 @@ export class ResultPartition implements BufferListener {
     return this.pool.isAvailable();
   }
 
+  /**
+   * The open buffer of `target` if a record of `length` bytes fits in it whole, else null. A writer may serialize
+   * straight into `segment` at `size` and then call {@link commitInPlace}; this saves a copy per record.
+   */
+  openBufferWithRoom(target: number, length: number): NetworkBuffer | null {
+    const open = this.openBuffers[target];
+    if (!open || this.pendingTargets.length > 0 || open.limit - open.buffer.size < length) return null;
+    return open.buffer;
+  }
+
+  /** Completes a record of `length` bytes written in place into {@link openBufferWithRoom}'s buffer. */
+  commitInPlace(target: number, length: number): boolean {
+    const open = this.openBuffers[target]!;
+    open.buffer.size += length;
+    if (open.buffer.size === open.limit) this.finishOpenBuffer(target);
+    if (this.flushAlways) this.subpartitions[target]!.flush();
+    else this.markDirty(target);
+    return this.pool.isAvailable();
+  }
+
   /** Appends one record to every subpartition (broadcast edge). */
   broadcastRecord(source: Buffer, length: number): boolean {
     this.checkWritable();

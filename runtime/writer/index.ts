@@ -1,0 +1,1 @@
+export { RecordWriter } from './record-writer.js';
