@@ -202,6 +202,17 @@ export const CONFIG_KEYS = {
     'Output flusher interval: 0 flushes after every record, -1 sends only full buffers (and events).',
     { min: -1 },
   ),
+  'taskmanager.numberOfTaskSlots': int(1, 'Slots per TaskManager; one subtask of every vertex fits in one slot (slot sharing).', {
+    min: 1,
+    max: 1024,
+  }),
+  'parallelism.default': int(1, 'Parallelism of vertices that do not set one.', { min: 1, max: 32_768 }),
+  'heartbeat.interval': duration(10_000, 'How often TaskManagers send heartbeats to the JobManager.', { min: 1 }),
+  'heartbeat.timeout': duration(50_000, 'A TaskManager silent for this long is considered lost and its job fails.', { min: 1 }),
+  'rest.port': int(8081, 'Port of the JobManager REST API (0: chosen by the OS; `flowlab run` uses 0 unless set).', {
+    min: 0,
+    max: 65_535,
+  }),
 } as const;
 
 /** Every config key flowlab accepts. */

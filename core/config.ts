@@ -83,6 +83,9 @@ function checkCrossFieldRules(c: ResolvedConfig): void {
   if (c[minKey] > c[maxKey]) {
     throw new InvalidConfigError(minKey, c[minKey], `at most '${maxKey}' (${c[maxKey]} bytes)`);
   }
+  if (c['heartbeat.interval'] >= c['heartbeat.timeout']) {
+    throw new InvalidConfigError('heartbeat.interval', c['heartbeat.interval'], `less than 'heartbeat.timeout' (${c['heartbeat.timeout']} ms)`);
+  }
   const segKey = 'taskmanager.memory.segment-size';
   const minSegKey = 'taskmanager.memory.min-segment-size';
   if (c[minSegKey] > c[segKey]) {

@@ -1,0 +1,93 @@
+/**
+ * The control plane between TaskManagers and the JobManager: newline-delimited JSON messages over one persistent
+ * TCP connection per TaskManager (opened by the TaskManager, possibly through a `ctrl-<tm>` proxy).
+ */
+import type { SerializedConfig } from '../../core/index.js';
+import type { ResultPartitionId } from '../partition/index.js';
+import type { MapParams, OperatorKind, PartitionerKind, SourceParams } from './job-graph.js';
+
+export interface Address {
+  host: string;
+  port: number;
+}
+
+export type TaskState = 'DEPLOYING' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELED';
+export type JobState = 'CREATED' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELED';
+
+export interface OutputDeployment {
+  partitionId: ResultPartitionId;
+  numSubpartitions: number;
+  partitioner: PartitionerKind;
+  maxParallelism: number;
+  /** Downstream vertex, for naming. */
+  to: string;
+}
+
+export interface InputChannelDeployment {
+  partitionId: ResultPartitionId;
+  subpartitionIndex: number;
+  /** TaskManager id of the producer. */
+  producerTm: string;
+  /** Where to connect (the producer's data server, or a proxy in front of it). */
+  address: Address;
+}
+
+export interface TaskDeployment {
+  jobId: string;
+  vertexId: string;
+  operator: OperatorKind;
+  subtaskIndex: number;
+  parallelism: number;
+  attemptId: string;
+  source?: SourceParams;
+  map?: MapParams;
+  outputs: OutputDeployment[];
+  input?: { from: string; channels: InputChannelDeployment[] };
+}
+
+export interface SinkReport {
+  records: number;
+  duplicated: number;
+  outOfOrder: number;
+  /** End-to-end latency from the intended emit time, HDR V2 compressed base64, µs; since the task started. */
+  latencyHistogram: string;
+}
+
+export interface TaskMetricsReport {
+  vertexId: string;
+  subtaskIndex: number;
+  operator: OperatorKind;
+  state: TaskState;
+  numRecordsIn: number;
+  numRecordsOut: number;
+  numBytesIn: number;
+  numBytesOut: number;
+  numBuffersIn: number;
+  numBuffersOut: number;
+  backPressuredTimeMsPerSecond: number;
+  idleTimeMsPerSecond: number;
+  busyTimeMsPerSecond: number;
+  accumulateBackPressuredTimeMs: number;
+  accumulateIdleTimeMs: number;
+  accumulateBusyTimeMs: number;
+  isBackPressured: boolean;
+  inPoolUsage: number;
+  outPoolUsage: number;
+  inputExclusiveBuffersUsage: number;
+  inputFloatingBuffersUsage: number;
+  sink?: SinkReport;
+}
+
+/** TaskManager → JobManager */
+export type TmToJm =
+  | { type: 'register'; tmId: string; dataAddress: Address; slots: number; pid: number }
+  | { type: 'heartbeat'; tmId: string }
+  | { type: 'task-state'; jobId: string; vertexId: string; subtaskIndex: number; state: TaskState; error?: string }
+  | { type: 'metrics'; jobId: string; tasks: TaskMetricsReport[] };
+
+/** JobManager → TaskManager */
+export type JmToTm =
+  | { type: 'registered'; config: SerializedConfig }
+  | { type: 'deploy'; jobId: string; tasks: TaskDeployment[] }
+  | { type: 'cancel'; jobId: string }
+  | { type: 'shutdown' };

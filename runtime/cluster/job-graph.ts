@@ -1,0 +1,209 @@
+/**
+ * Job graphs: vertices (a built-in operator with a parallelism) and edges (how records are partitioned between
+ * them), validated with errors that name the vertex or edge, and the `--topology` presets.
+ */
+import { FlowlabError } from '../../core/index.js';
+
+export type OperatorKind = 'source' | 'map' | 'aggregate' | 'sink';
+export type PartitionerKind = 'forward' | 'rebalance' | 'keyBy' | 'broadcast';
+
+export interface SourceParams {
+  /** Records per second per subtask; 0 = as fast as backpressure allows. */
+  ratePerSec: number;
+  /** How long each source subtask emits (ms); the job finishes when every source has and all data is drained. */
+  durationMs: number;
+  /** Key space [0, keys). */
+  keys: number;
+  keyDistribution: 'uniform' | 'zipf';
+  /** Zipf exponent s (> 0) when keyDistribution is zipf. */
+  zipfExponent: number;
+  /** Record body size (header + payload) in bytes: fixed, or uniform in [min, max]. */
+  recordSize: { min: number; max: number };
+  seed: number;
+}
+
+export interface MapParams {
+  /** Busy CPU time per record in microseconds (creates backpressure upstream). */
+  costUs: number;
+}
+
+export interface VertexSpec {
+  id: string;
+  operator: OperatorKind;
+  parallelism: number;
+  source?: Partial<SourceParams>;
+  map?: Partial<MapParams>;
+}
+
+export interface EdgeSpec {
+  from: string;
+  to: string;
+  partitioner: PartitionerKind;
+}
+
+export interface JobGraphSpec {
+  name: string;
+  vertices: VertexSpec[];
+  edges: EdgeSpec[];
+  /** Key groups for keyBy edges (default: Flink's default max parallelism of the consumer). */
+  maxParallelism?: number;
+}
+
+export class InvalidJobGraphError extends FlowlabError {
+  /** `vertex <id>` or `edge <from>-><to>` or `job`. */
+  readonly element: string;
+
+  constructor(element: string, message: string) {
+    super('ERR_INVALID_JOB_GRAPH', `Invalid job graph: ${element}: ${message}`);
+    this.element = element;
+  }
+}
+
+export const DEFAULT_SOURCE_PARAMS: SourceParams = {
+  ratePerSec: 0,
+  durationMs: 20_000,
+  keys: 1024,
+  keyDistribution: 'uniform',
+  zipfExponent: 1.1,
+  recordSize: { min: 100, max: 100 },
+  seed: 42,
+};
+
+const OPERATORS: readonly OperatorKind[] = ['source', 'map', 'aggregate', 'sink'];
+const PARTITIONERS: readonly PartitionerKind[] = ['forward', 'rebalance', 'keyBy', 'broadcast'];
+const MAX_PARALLELISM = 32_768;
+const MIN_RECORD_BODY = 28;
+
+/** Throws {@link InvalidJobGraphError} naming the first bad vertex or edge; returns the graph with defaults filled. */
+export function validateJobGraph(graph: JobGraphSpec): JobGraphSpec {
+  if (!graph || !Array.isArray(graph.vertices) || !Array.isArray(graph.edges)) {
+    throw new InvalidJobGraphError('job', 'needs "vertices" and "edges" arrays');
+  }
+  if (graph.vertices.length === 0) throw new InvalidJobGraphError('job', 'has no vertices');
+  const ids = new Set<string>();
+  const vertices = graph.vertices.map((v, i) => {
+    const where = `vertex ${typeof v?.id === 'string' && v.id ? v.id : `#${i}`}`;
+    if (typeof v?.id !== 'string' || !/^[a-z][a-z0-9_-]*$/i.test(v.id)) throw new InvalidJobGraphError(where, 'id must be a name like "source" (letters, digits, - and _)');
+    if (ids.has(v.id)) throw new InvalidJobGraphError(where, 'id is used twice');
+    ids.add(v.id);
+    if (!OPERATORS.includes(v.operator)) throw new InvalidJobGraphError(where, `operator "${String(v.operator)}" is not one of ${OPERATORS.join(', ')}`);
+    if (!Number.isInteger(v.parallelism) || v.parallelism < 1 || v.parallelism > MAX_PARALLELISM) {
+      throw new InvalidJobGraphError(where, `parallelism ${String(v.parallelism)} must be an integer in [1, ${MAX_PARALLELISM}]`);
+    }
+    const out: VertexSpec = { id: v.id, operator: v.operator, parallelism: v.parallelism };
+    if (v.operator === 'source') out.source = validateSource(where, v.source ?? {});
+    if (v.operator === 'map') {
+      const costUs = v.map?.costUs ?? 0;
+      if (typeof costUs !== 'number' || !(costUs >= 0) || costUs > 1_000_000) throw new InvalidJobGraphError(where, `map.costUs ${String(costUs)} must be in [0, 1000000]`);
+      out.map = { costUs };
+    }
+    return out;
+  });
+  const byId = new Map(vertices.map((v) => [v.id, v]));
+  const inputs = new Map<string, number>();
+  const outputs = new Map<string, number>();
+  const edges = graph.edges.map((e) => {
+    const where = `edge ${String(e?.from)}->${String(e?.to)}`;
+    const from = byId.get(e?.from);
+    const to = byId.get(e?.to);
+    if (!from) throw new InvalidJobGraphError(where, `source vertex "${String(e?.from)}" does not exist`);
+    if (!to) throw new InvalidJobGraphError(where, `target vertex "${String(e?.to)}" does not exist`);
+    if (!PARTITIONERS.includes(e.partitioner)) throw new InvalidJobGraphError(where, `partitioner "${String(e.partitioner)}" is not one of ${PARTITIONERS.join(', ')}`);
+    if (e.partitioner === 'forward' && from.parallelism !== to.parallelism) {
+      throw new InvalidJobGraphError(where, `forward needs equal parallelism (${from.parallelism} vs ${to.parallelism})`);
+    }
+    if (to.operator === 'source') throw new InvalidJobGraphError(where, 'a source cannot have inputs');
+    if (from.operator === 'sink') throw new InvalidJobGraphError(where, 'a sink cannot have outputs');
+    inputs.set(to.id, (inputs.get(to.id) ?? 0) + 1);
+    outputs.set(from.id, (outputs.get(from.id) ?? 0) + 1);
+    return { from: from.id, to: to.id, partitioner: e.partitioner };
+  });
+  for (const v of vertices) {
+    const where = `vertex ${v.id}`;
+    const ins = inputs.get(v.id) ?? 0;
+    const outs = outputs.get(v.id) ?? 0;
+    if (v.operator !== 'source' && ins !== 1) throw new InvalidJobGraphError(where, `a ${v.operator} needs exactly one input edge, has ${ins}`);
+    if (v.operator !== 'sink' && outs !== 1) throw new InvalidJobGraphError(where, `a ${v.operator} needs exactly one output edge, has ${outs}`);
+  }
+  detectCycle(vertices, edges);
+  const result: JobGraphSpec = { name: typeof graph.name === 'string' && graph.name ? graph.name : 'job', vertices, edges };
+  if (graph.maxParallelism !== undefined) {
+    if (!Number.isInteger(graph.maxParallelism) || graph.maxParallelism < 1 || graph.maxParallelism > MAX_PARALLELISM) {
+      throw new InvalidJobGraphError('job', `maxParallelism ${graph.maxParallelism} must be in [1, ${MAX_PARALLELISM}]`);
+    }
+    for (const v of vertices) {
+      if (v.parallelism > graph.maxParallelism) throw new InvalidJobGraphError(`vertex ${v.id}`, `parallelism ${v.parallelism} exceeds maxParallelism ${graph.maxParallelism}`);
+    }
+    result.maxParallelism = graph.maxParallelism;
+  }
+  return result;
+}
+
+function validateSource(where: string, p: Partial<SourceParams>): SourceParams {
+  const s: SourceParams = { ...DEFAULT_SOURCE_PARAMS, ...p, recordSize: { ...DEFAULT_SOURCE_PARAMS.recordSize, ...(p.recordSize ?? {}) } };
+  const check = (ok: boolean, field: string, rule: string, value: unknown): void => {
+    if (!ok) throw new InvalidJobGraphError(where, `source.${field} ${JSON.stringify(value)} ${rule}`);
+  };
+  check(typeof s.ratePerSec === 'number' && s.ratePerSec >= 0 && Number.isFinite(s.ratePerSec), 'ratePerSec', 'must be ≥ 0 (0: unbounded)', s.ratePerSec);
+  check(typeof s.durationMs === 'number' && s.durationMs > 0 && Number.isFinite(s.durationMs), 'durationMs', 'must be > 0', s.durationMs);
+  check(Number.isInteger(s.keys) && s.keys >= 1 && s.keys <= 10_000_000, 'keys', 'must be an integer in [1, 10000000]', s.keys);
+  check(s.keyDistribution === 'uniform' || s.keyDistribution === 'zipf', 'keyDistribution', 'must be uniform or zipf', s.keyDistribution);
+  check(typeof s.zipfExponent === 'number' && s.zipfExponent > 0, 'zipfExponent', 'must be > 0', s.zipfExponent);
+  check(Number.isInteger(s.recordSize.min) && s.recordSize.min >= MIN_RECORD_BODY, 'recordSize.min', `must be an integer ≥ ${MIN_RECORD_BODY} (the record header)`, s.recordSize.min);
+  check(Number.isInteger(s.recordSize.max) && s.recordSize.max >= s.recordSize.min && s.recordSize.max <= 64 * 1024 * 1024, 'recordSize.max', 'must be ≥ recordSize.min and ≤ 64 MiB', s.recordSize.max);
+  check(Number.isInteger(s.seed), 'seed', 'must be an integer', s.seed);
+  return s;
+}
+
+function detectCycle(vertices: readonly VertexSpec[], edges: readonly EdgeSpec[]): void {
+  const state = new Map<string, 0 | 1 | 2>();
+  const next = (id: string): string[] => edges.filter((e) => e.from === id).map((e) => e.to);
+  const visit = (id: string): void => {
+    if (state.get(id) === 2) return;
+    if (state.get(id) === 1) throw new InvalidJobGraphError(`vertex ${id}`, 'is part of a cycle');
+    state.set(id, 1);
+    for (const n of next(id)) visit(n);
+    state.set(id, 2);
+  };
+  for (const v of vertices) visit(v.id);
+}
+
+export type TopologyPreset = 'source-sink' | 'source-map-sink' | 'keyby-aggregate' | 'fan-in';
+export const TOPOLOGY_PRESETS: readonly TopologyPreset[] = ['source-sink', 'source-map-sink', 'keyby-aggregate', 'fan-in'];
+
+/** A preset job graph with `parallelism` per vertex (fan-in: `parallelism` sources into one sink). */
+export function presetJobGraph(preset: TopologyPreset, parallelism: number, source: Partial<SourceParams> = {}, map: Partial<MapParams> = {}): JobGraphSpec {
+  const src = (p: number): VertexSpec => ({ id: 'source', operator: 'source', parallelism: p, source });
+  switch (preset) {
+    case 'source-sink':
+      return {
+        name: preset,
+        vertices: [src(parallelism), { id: 'sink', operator: 'sink', parallelism }],
+        edges: [{ from: 'source', to: 'sink', partitioner: 'rebalance' }],
+      };
+    case 'source-map-sink':
+      return {
+        name: preset,
+        vertices: [src(parallelism), { id: 'map', operator: 'map', parallelism, map }, { id: 'sink', operator: 'sink', parallelism }],
+        edges: [
+          { from: 'source', to: 'map', partitioner: 'rebalance' },
+          { from: 'map', to: 'sink', partitioner: 'rebalance' },
+        ],
+      };
+    case 'keyby-aggregate':
+      return {
+        name: preset,
+        vertices: [src(parallelism), { id: 'aggregate', operator: 'aggregate', parallelism }, { id: 'sink', operator: 'sink', parallelism }],
+        edges: [
+          { from: 'source', to: 'aggregate', partitioner: 'keyBy' },
+          { from: 'aggregate', to: 'sink', partitioner: 'forward' },
+        ],
+      };
+    case 'fan-in':
+      return {
+        name: preset,
+        vertices: [src(parallelism), { id: 'sink', operator: 'sink', parallelism: 1 }],
+        edges: [{ from: 'source', to: 'sink', partitioner: 'rebalance' }],
+      };
+  }
+}
