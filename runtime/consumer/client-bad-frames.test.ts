@@ -136,3 +136,24 @@ test('an ErrorResponse addressed to one channel fails only that channel', async 
   await eventually(() => r.gate.channels[1]!.queuedBuffers === 1, 5000, 'B still receives');
   assert.equal(r.gate.channels[1]!.failure, undefined);
 });
+
+test(
+  'a BufferResponse with an unknown data type ordinal is a protocol error, not an event for the task',
+  { todo: 'bug: RemoteInputChannel.bufferForIncoming/FrameDecoder never call isValidDataType; ordinal 42 is delivered to the task as an event' },
+  async () => {
+    await using r = await rig();
+    await r.peer.write(bufferResponseFrame(r.receiver[0], 0, 0, 0, 42, Buffer.alloc(4)));
+    await r.peer.write(dataFrame(r.receiver[1], 1, 0, 0, 3));
+    await eventually(() => r.gate.channels[1]!.queuedBuffers === 1 || r.gate.channels[1]!.failure !== undefined, 5000, 'B to settle');
+    const delivered: number[] = [];
+    for (let b = r.gate.pollNext(); b; b = r.gate.pollNext()) {
+      delivered.push(b.dataType);
+      b.release();
+    }
+    assert.ok(
+      delivered.every((t) => t !== 42),
+      `the task must never see data type 42 (got ${delivered.join(',')})`,
+    );
+    assert.ok(r.gate.channels[0]!.failure instanceof ProtocolError, 'channel A (or its connection) fails with a ProtocolError');
+  },
+);

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataType } from '../buffer/index.js';
+import { RemoteInputChannel } from '../consumer/index.js';
 import { encodeEvent } from '../event/index.js';
 import { newId16 } from '../partition/index.js';
 import { eventually, lengthPrefixed } from '../test-support/network-fixture.js';
@@ -81,7 +82,8 @@ test('receiver: reported backlog turns into floating credit (AddCredit on the wi
   assert.equal(request.initialCredit, 2, 'initial credit = exclusive buffers per channel');
   assert.deepEqual(request.partitionId, partitionId);
   const receiverId = request.receiverId;
-  const channel = gate.channels[0]!;
+  const channel = gate.channels[0];
+  assert.ok(channel instanceof RemoteInputChannel);
   const receiverAvailable = (): number => channel.initialCredit - channel.usedExclusiveBuffers + channel.idleFloatingBuffers;
 
   let sent = 0;
