@@ -63,6 +63,15 @@ describe('toxiproxy API over raw HTTP', () => {
     assert.deepEqual(Object.keys(JSON.parse(listed.body) as object), ['a'], 'a failed bind stores nothing');
   });
 
+  it('binds all interfaces on a random port when listen is omitted', async () => {
+    await using server = await startToxiproxyServer({ seed: 1 });
+    const res = await rawRequest(server.url, 'POST', '/proxies', JSON.stringify({ name: 'any', upstream: 'x:1' }));
+    assert.equal(res.status, 201);
+    const listen = (JSON.parse(res.body) as { listen: string }).listen;
+    assert.match(listen, /^(\[::\]|0\.0\.0\.0):\d+$/);
+    assert.equal(await tryConnect(portOf(listen)), 'connected');
+  });
+
   it('answers 500 with the OS text when the port is taken', async () => {
     await using server = await startToxiproxyServer({ seed: 1 });
     await using busy = await startTcpServer(() => {});

@@ -19,6 +19,7 @@ export interface HostPort {
 export function splitHostPort(address: string): HostPort | { error: string } {
   let host: string;
   let portText: string;
+  if (address === '') return { host: '', port: 0 }; // Go's Listen takes "" as any address, random port
   if (address.startsWith('[')) {
     const close = address.indexOf(']');
     if (close < 0) return { error: "missing ']' in address" };

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
+import { ManualClock } from '../core/index.js';
 import { ToxiproxyClient, startToxiproxyServer, toxics, type ProxyHandle, type StartedToxiproxyServer } from './index.js';
 import { Receiver, connectClient, sleep, startEchoServer, startTcpServer, type TestTcpServer } from './test-helpers.js';
 
@@ -182,6 +183,22 @@ describe('toxics on real sockets', () => {
     const rx = new Receiver(c.socket);
     const ms = await roundTripMs(c.socket, rx, Buffer.from('fast'));
     assert.ok(ms < 900, `round trip ${ms} ms with an inactive latency toxic`);
+  });
+
+  it('runs toxic timers on the injected clock', async () => {
+    const clock = new ManualClock();
+    await using server = await startToxiproxyServer({ seed: 1, clock });
+    await using echo = await startEchoServer();
+    const proxy = await new ToxiproxyClient(server.url).createProxy({ name: 'manual', upstream: echo.address });
+    await proxy.addToxic(toxics.latency({ latencyMs: 60_000 }));
+    await using c = await connectClient(proxy.port);
+    const rx = new Receiver(c.socket);
+    c.socket.write('tick');
+    await sleep(150);
+    assert.equal(rx.bytes, 0, 'held until the manual clock moves');
+    clock.advance(60_000);
+    await rx.untilBytes(4, 3_000);
+    assert.equal(rx.text, 'tick');
   });
 
   it('draws toxicity per connection from the seed, so runs replay', async () => {
