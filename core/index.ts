@@ -16,3 +16,4 @@ export { parseMemorySize, parseDurationMs, formatMemorySize, formatDurationMs } 
 export { systemClock, ManualClock, type Clock, type TimerHandle } from './clock.js';
 export { SeededRandom } from './random.js';
 export { createLogger, type Logger, type LogLevel } from './log.js';
+export { ZipfDistribution, MAX_ZIPF_KEYS } from './zipf.js';

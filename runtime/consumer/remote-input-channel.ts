@@ -16,6 +16,7 @@ import {
   type NetworkBufferPool,
 } from '../buffer/index.js';
 import type { ResultPartitionId } from '../partition/index.js';
+import type { InputChannel, InputChannelOwner } from './input-channel.js';
 
 /** What a channel needs from its connection. */
 export interface ChannelConnection {
@@ -27,13 +28,10 @@ export interface ChannelConnection {
 }
 
 /** What a channel tells its gate. */
-export interface ChannelOwner {
-  notifyChannelNonEmpty(channel: RemoteInputChannel): void;
-  notifyPriorityEvent(channel: RemoteInputChannel): void;
-  notifyChannelFailed(channel: RemoteInputChannel, error: Error): void;
-}
+export type ChannelOwner = InputChannelOwner;
 
-export class RemoteInputChannel implements BufferRecycler, BufferListener {
+export class RemoteInputChannel implements InputChannel, BufferRecycler, BufferListener {
+  readonly isLocal = false;
   readonly receivedBuffers: NetworkBuffer[] = [];
   private numPriorityBuffers = 0;
   private readonly exclusive: NetworkBuffer[] = [];

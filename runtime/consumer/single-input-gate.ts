@@ -7,13 +7,18 @@ import { type ResolvedConfig } from '../../core/index.js';
 import { inputGateBuffersSpec, type LocalBufferPool, type NetworkBuffer, type NetworkBufferPool } from '../buffer/index.js';
 import { newId16, type ResultPartitionId } from '../partition/index.js';
 import type { ConnectionManager, DataAddress } from './client-connection.js';
-import { RemoteInputChannel, type ChannelOwner } from './remote-input-channel.js';
+import type { ResultPartitionManager } from '../network/index.js';
+import type { InputChannel, InputChannelOwner } from './input-channel.js';
+import { LocalInputChannel } from './local-input-channel.js';
+import { RemoteInputChannel } from './remote-input-channel.js';
 
 export interface InputChannelSpec {
   partitionId: ResultPartitionId;
   subpartitionIndex: number;
   /** The producer's data server (possibly a proxy in front of it). */
   producer: DataAddress;
+  /** The producer runs in this TaskManager: read its subpartition directly. */
+  local?: boolean;
 }
 
 export interface SingleInputGateOptions {
@@ -22,6 +27,8 @@ export interface SingleInputGateOptions {
   globalPool: NetworkBufferPool;
   connections: ConnectionManager;
   config: ResolvedConfig;
+  /** This TaskManager's partitions (for local channels). */
+  partitions?: ResultPartitionManager;
 }
 
 export interface InputGateStats {
@@ -34,14 +41,14 @@ export interface InputGateStats {
   floatingPoolSize: number;
 }
 
-export class SingleInputGate implements ChannelOwner {
+export class SingleInputGate implements InputChannelOwner {
   readonly name: string;
-  readonly channels: RemoteInputChannel[] = [];
+  readonly channels: InputChannel[] = [];
   readonly floatingPool: LocalBufferPool;
-  private readonly withData: RemoteInputChannel[] = [];
+  private readonly withData: InputChannel[] = [];
   private readonly enqueued: Uint8Array;
   private dataListener: (() => void) | undefined;
-  private failureListener: ((error: Error, channel: RemoteInputChannel) => void) | undefined;
+  private failureListener: ((error: Error, channel: InputChannel) => void) | undefined;
   failure: Error | undefined;
   /** Channel index of the last buffer returned by {@link pollNext}. */
   lastChannel = -1;
@@ -56,20 +63,29 @@ export class SingleInputGate implements ChannelOwner {
       name: `${options.name}/floating`,
     });
     options.channels.forEach((c, i) => {
-      this.channels.push(
-        new RemoteInputChannel(i, newId16(), c.partitionId, c.subpartitionIndex, spec.exclusivePerChannel, this, this.floatingPool, options.globalPool),
-      );
+      if (c.local) {
+        if (!options.partitions) throw new RangeError(`gate ${options.name}: local channel ${i} needs the TaskManager's partitions`);
+        this.channels.push(new LocalInputChannel(i, c.partitionId, c.subpartitionIndex, this, options.partitions));
+      } else {
+        this.channels.push(
+          new RemoteInputChannel(i, newId16(), c.partitionId, c.subpartitionIndex, spec.exclusivePerChannel, this, this.floatingPool, options.globalPool),
+        );
+      }
     });
     this.enqueued = new Uint8Array(options.channels.length);
   }
 
   /** Takes exclusive buffers, connects to the producers and requests every subpartition. */
   async setup(): Promise<void> {
-    for (const channel of this.channels) await channel.setup();
+    for (const channel of this.channels) if (!channel.isLocal) await channel.setup();
     await Promise.all(
       this.channels.map(async (channel, i) => {
-        const connection = await this.options.connections.connect(this.options.channels[i]!.producer);
-        connection.requestSubpartition(channel);
+        if (channel instanceof RemoteInputChannel) {
+          const connection = await this.options.connections.connect(this.options.channels[i]!.producer);
+          connection.requestSubpartition(channel);
+        } else {
+          await channel.setup();
+        }
       }),
     );
   }
@@ -79,7 +95,7 @@ export class SingleInputGate implements ChannelOwner {
     this.dataListener = listener;
   }
 
-  setFailureListener(listener: ((error: Error, channel: RemoteInputChannel) => void) | undefined): void {
+  setFailureListener(listener: ((error: Error, channel: InputChannel) => void) | undefined): void {
     this.failureListener = listener;
   }
 
@@ -109,14 +125,14 @@ export class SingleInputGate implements ChannelOwner {
     this.channels[channelIndex]?.resumeConsumption();
   }
 
-  notifyChannelNonEmpty(channel: RemoteInputChannel): void {
+  notifyChannelNonEmpty(channel: InputChannel): void {
     if (this.enqueued[channel.index] === 1) return;
     this.enqueued[channel.index] = 1;
     this.withData.push(channel);
     this.dataListener?.();
   }
 
-  notifyPriorityEvent(channel: RemoteInputChannel): void {
+  notifyPriorityEvent(channel: InputChannel): void {
     const i = this.withData.indexOf(channel);
     if (i > 0) {
       this.withData.splice(i, 1);
@@ -128,7 +144,7 @@ export class SingleInputGate implements ChannelOwner {
     this.dataListener?.();
   }
 
-  notifyChannelFailed(channel: RemoteInputChannel, error: Error): void {
+  notifyChannelFailed(channel: InputChannel, error: Error): void {
     if (!this.failure) this.failure = error;
     this.failureListener?.(error, channel);
   }
@@ -143,7 +159,7 @@ export class SingleInputGate implements ChannelOwner {
     for (const c of this.channels) {
       numBytesIn += c.numBytesIn;
       numBuffersIn += c.numBuffersIn;
-      queued += c.queuedBuffers;
+      if (!c.isLocal) queued += c.queuedBuffers;
       exclusiveTotal += c.initialCredit;
       exclusiveUsed += c.usedExclusiveBuffers;
       idleFloating += c.idleFloatingBuffers;

@@ -5,7 +5,7 @@
  * connection.
  */
 import { ProtocolError } from '../../core/index.js';
-import type { NetworkBuffer } from '../buffer/index.js';
+import { DataType, isValidDataType, type NetworkBuffer } from '../buffer/index.js';
 import {
   BODY_LENGTH,
   BUFFER_RESPONSE_HEADER_LENGTH,
@@ -183,8 +183,12 @@ export class FrameDecoder {
         h.receiverId,
       );
     }
-    if (h.size > this.maxPayloadBytes && h.dataType === 1) {
-      throw new ProtocolError('ERR_FRAME_LENGTH', `BufferResponse of ${h.size} bytes exceeds the segment size ${this.maxPayloadBytes}`, this.connection, h.receiverId);
+    if (!isValidDataType(h.dataType) || h.dataType === DataType.NONE) {
+      throw new ProtocolError('ERR_BAD_DATA_TYPE', `BufferResponse with unknown data type ${h.dataType}`, this.connection, h.receiverId);
+    }
+    const limit = h.dataType === DataType.DATA_BUFFER ? this.maxPayloadBytes : MAX_CONTROL_BODY_BYTES;
+    if (h.size > limit) {
+      throw new ProtocolError('ERR_FRAME_LENGTH', `BufferResponse of ${h.size} bytes exceeds the limit of ${limit} bytes`, this.connection, h.receiverId);
     }
     if (h.isCompressed) {
       throw new ProtocolError('ERR_UNSUPPORTED', 'compressed buffers are not supported', this.connection, h.receiverId);

@@ -135,6 +135,8 @@ export class PartitionRequestServer extends EventEmitter {
 
 class ServerConnection implements ReaderQueue, FrameHandler {
   private readonly readers = new Map<string, CreditBasedReader>();
+  /** Receivers whose PartitionRequest waits for the partition to be registered. */
+  private readonly pendingReceivers = new Set<string>();
   private readonly available: CreditBasedReader[] = [];
   private readonly decoder: FrameDecoder;
   private readonly name: string;
@@ -230,14 +232,16 @@ class ServerConnection implements ReaderQueue, FrameHandler {
   private onPartitionRequest(body: Buffer): void {
     const request = decodePartitionRequest(body);
     const { receiverId, subpartitionIndex, initialCredit, partitionId } = request;
-    if (this.readers.has(receiverId)) {
+    if (this.readers.has(receiverId) || this.pendingReceivers.has(receiverId)) {
       this.sendError('ERR_DUPLICATE_RECEIVER', `receiver ${receiverId} already requested a subpartition`, receiverId);
       return;
     }
     if (initialCredit < 0) {
       throw new ProtocolError('ERR_BAD_CREDIT', `PartitionRequest with initial credit ${initialCredit}`, this.name, receiverId);
     }
+    this.pendingReceivers.add(receiverId);
     void this.server.options.partitions.waitFor(partitionId, PARTITION_REQUEST_TIMEOUT_MS).then((partition) => {
+      this.pendingReceivers.delete(receiverId);
       if (this.closed) return;
       if (!partition || partition.isReleased) {
         this.sendError('ERR_PARTITION_NOT_FOUND', `partition ${partitionId.dataSetId}:${partitionId.partitionIndex} not found`, receiverId);

@@ -23,7 +23,6 @@ test('a PartitionRequest for an unknown subpartition gets an ErrorResponse for t
 
 test(
   'a second PartitionRequest with the same receiver id is refused even when both arrive in one segment',
-  { todo: 'bug: ServerConnection.onPartitionRequest checks for a duplicate receiver before the async waitFor, so both readers are created' },
   async () => {
     await using producer = await startEnvironment();
     const partition = producer.createResultPartition({ numSubpartitions: 1 });

@@ -1,0 +1,34 @@
+/**
+ * Process entry of a TaskManager. argv[2]: JSON `{ tmId, jobManager: {host, port}, config: SerializedConfig }`.
+ * Prints one JSON line `{"tmId","data":{host,port},"pid"}` when registered. Exits when the JobManager goes away,
+ * asks it to shut down, on SIGTERM/SIGINT, or when its parent's IPC channel closes.
+ */
+import { createLogger, resolveConfig, type SerializedConfig } from '../../core/index.js';
+import type { Address } from './control-protocol.js';
+import { TaskManager } from './task-manager.js';
+
+interface Args {
+  tmId: string;
+  jobManager: Address;
+  config: SerializedConfig;
+}
+
+async function main(): Promise<void> {
+  const args = JSON.parse(process.argv[2] ?? '{}') as Args;
+  const logger = createLogger(args.tmId ?? 'taskmanager');
+  const tm = await TaskManager.start({ tmId: args.tmId, jobManager: args.jobManager, config: resolveConfig(args.config), logger });
+  process.stdout.write(`${JSON.stringify({ tmId: tm.tmId, data: tm.dataAddress, pid: process.pid })}\n`);
+  tm.once('stopped', (reason: string) => {
+    logger.info(`stopped: ${reason}`);
+    setTimeout(() => process.exit(reason.startsWith('shutdown') ? 0 : 1), 20).unref();
+  });
+  const stop = (): void => void tm.stop('signal').finally(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  process.once('disconnect', stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`taskmanager: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

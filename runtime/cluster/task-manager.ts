@@ -1,0 +1,207 @@
+/**
+ * A TaskManager: one network environment (global buffer pool, data server, connections), a control connection to
+ * the JobManager (register, heartbeats, task states, metrics every second), and the subtasks it was deployed.
+ */
+import { connect, type Socket } from 'node:net';
+import { EventEmitter } from 'node:events';
+import { FlowlabError, createLogger, systemClock, type Clock, type Logger, type ResolvedConfig, type TimerHandle } from '../../core/index.js';
+import { NetworkEnvironment } from '../shuffle/index.js';
+import { AggregateProcessor, MapProcessor, OneInputTask, SourceTask, StreamTask, VerifyingSink, type TaskContext } from '../task/index.js';
+import type { Address, JmToTm, TaskDeployment, TaskState, TmToJm } from './control-protocol.js';
+import { readJsonLines, writeJsonLine } from './json-lines.js';
+
+export const METRICS_REPORT_INTERVAL_MS = 1000;
+const REGISTRATION_TIMEOUT_MS = 10_000;
+const DRAIN_CHECK_MS = 50;
+
+export interface TaskManagerOptions {
+  tmId: string;
+  jobManager: Address;
+  config: ResolvedConfig;
+  host?: string;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** Events: `stopped` (reason: string). */
+export class TaskManager extends EventEmitter {
+  private readonly jobs = new Map<string, StreamTask[]>();
+  private heartbeat: TimerHandle | undefined;
+  private reporter: TimerHandle | undefined;
+  private stopped = false;
+
+  private constructor(
+    readonly tmId: string,
+    readonly env: NetworkEnvironment,
+    private readonly socket: Socket,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {
+    super();
+  }
+
+  static async start(options: TaskManagerOptions): Promise<TaskManager> {
+    const clock = options.clock ?? systemClock;
+    const logger = options.logger ?? createLogger(options.tmId);
+    const env = await NetworkEnvironment.start({ config: options.config, host: options.host ?? '127.0.0.1', clock, logger });
+    let socket: Socket;
+    try {
+      socket = await new Promise<Socket>((resolve, reject) => {
+        const s = connect({ host: options.jobManager.host, port: options.jobManager.port, noDelay: true });
+        s.once('connect', () => {
+          s.off('error', reject);
+          resolve(s);
+        });
+        s.once('error', reject);
+      });
+    } catch (error) {
+      await env.stop();
+      throw new FlowlabError('ERR_JOBMANAGER_UNREACHABLE', `TaskManager ${options.tmId} cannot reach the JobManager at ${options.jobManager.host}:${options.jobManager.port}`, { cause: error });
+    }
+    const tm = new TaskManager(options.tmId, env, socket, clock, logger);
+    await tm.register(options.config);
+    return tm;
+  }
+
+  get dataAddress(): Address {
+    return this.env.dataAddress;
+  }
+
+  /** Tasks of every job, for tests and metrics. */
+  get tasks(): StreamTask[] {
+    return [...this.jobs.values()].flat();
+  }
+
+  private register(config: ResolvedConfig): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new FlowlabError('ERR_REGISTRATION', `TaskManager ${this.tmId}: the JobManager did not answer the registration`)), REGISTRATION_TIMEOUT_MS);
+      let registered = false;
+      readJsonLines<JmToTm>(
+        this.socket,
+        `${this.tmId} -> jobmanager`,
+        (message) => {
+          if (message.type === 'registered' && !registered) {
+            registered = true;
+            clearTimeout(timer);
+            this.heartbeat = this.clock.setInterval(() => this.send({ type: 'heartbeat', tmId: this.tmId }), config['heartbeat.interval']);
+            this.reporter = this.clock.setInterval(() => this.reportMetrics(), METRICS_REPORT_INTERVAL_MS);
+            resolve();
+          } else {
+            this.onMessage(message);
+          }
+        },
+        (error) => this.logger.error(error.message),
+      );
+      this.socket.on('error', (error) => this.logger.warn('control connection error', { error: error.message }));
+      this.socket.on('close', () => {
+        clearTimeout(timer);
+        if (!registered) reject(new FlowlabError('ERR_REGISTRATION', `TaskManager ${this.tmId}: the JobManager closed the control connection`));
+        void this.stop('lost the JobManager (control connection closed)');
+      });
+      this.send({ type: 'register', tmId: this.tmId, dataAddress: this.env.dataAddress, slots: config['taskmanager.numberOfTaskSlots'], pid: process.pid });
+    });
+  }
+
+  private onMessage(message: JmToTm): void {
+    switch (message.type) {
+      case 'deploy':
+        this.deploy(message.jobId, message.tasks);
+        return;
+      case 'cancel':
+        this.cancelJob(message.jobId);
+        return;
+      case 'shutdown':
+        void this.stop('shutdown requested by the JobManager');
+        return;
+      default:
+        return;
+    }
+  }
+
+  private deploy(jobId: string, deployments: TaskDeployment[]): void {
+    const tasks: StreamTask[] = [];
+    try {
+      for (const d of deployments) tasks.push(this.createTask(d));
+      this.jobs.set(jobId, [...(this.jobs.get(jobId) ?? []), ...tasks]);
+      for (const task of tasks) task.createOutputs();
+    } catch (error) {
+      for (const task of tasks) task.fail(error instanceof Error ? error : new Error(String(error)));
+      return;
+    }
+    for (const task of tasks) {
+      task.start().catch((error: unknown) => task.fail(error instanceof Error ? error : new Error(String(error))));
+    }
+  }
+
+  private createTask(deployment: TaskDeployment): StreamTask {
+    const ctx: TaskContext = {
+      deployment,
+      env: this.env,
+      tmId: this.tmId,
+      clock: this.clock,
+      onStateChange: (task, state, error) => this.onTaskState(task, state, error),
+    };
+    switch (deployment.operator) {
+      case 'source':
+        return new SourceTask(ctx);
+      case 'map':
+        return new OneInputTask(ctx, new MapProcessor(deployment.map?.costUs ?? 0, () => this.clock.nowMs()));
+      case 'aggregate':
+        return new OneInputTask(ctx, new AggregateProcessor());
+      case 'sink':
+        return new OneInputTask(ctx, new VerifyingSink(() => this.clock.epochUs()));
+    }
+  }
+
+  private onTaskState(task: StreamTask, state: TaskState, error?: Error): void {
+    const { jobId, vertexId, subtaskIndex } = task.deployment;
+    if (state === 'FINISHED' || state === 'FAILED') {
+      // final figures first, so the JobManager has them when it sees the state
+      this.send({ type: 'metrics', jobId, tasks: [task.report()] });
+    }
+    this.send({ type: 'task-state', jobId, vertexId, subtaskIndex, state, ...(error ? { error: `${task.name} on ${this.tmId}: ${error.message}` } : {}) });
+    if (state === 'FINISHED') this.releaseWhenDrained(task);
+  }
+
+  private releaseWhenDrained(task: StreamTask): void {
+    if (task.outputDrained || this.stopped) {
+      task.releaseResources();
+      return;
+    }
+    this.clock.setTimeout(() => this.releaseWhenDrained(task), DRAIN_CHECK_MS);
+  }
+
+  private cancelJob(jobId: string): void {
+    const tasks = this.jobs.get(jobId);
+    if (!tasks) return;
+    this.jobs.delete(jobId);
+    for (const task of tasks) task.cancel();
+  }
+
+  private reportMetrics(): void {
+    for (const [jobId, tasks] of this.jobs) {
+      const running = tasks.filter((t) => t.state === 'RUNNING' || t.state === 'DEPLOYING');
+      if (running.length > 0) this.send({ type: 'metrics', jobId, tasks: running.map((t) => t.report()) });
+    }
+  }
+
+  private send(message: TmToJm): void {
+    writeJsonLine(this.socket, message);
+  }
+
+  /** Cancels every task, closes the network stack and the control connection. Idempotent. */
+  async stop(reason = 'stopped'): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.heartbeat?.cancel();
+    this.reporter?.cancel();
+    for (const jobId of [...this.jobs.keys()]) this.cancelJob(jobId);
+    this.socket.end();
+    await this.env.stop();
+    this.emit('stopped', reason);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}

@@ -1,0 +1,30 @@
+/** What an input gate needs from its channels, remote or local. */
+import type { NetworkBuffer } from '../buffer/index.js';
+
+export interface InputChannel {
+  readonly index: number;
+  readonly isLocal: boolean;
+  readonly isReleased: boolean;
+  readonly queuedBuffers: number;
+  /** The id the producer knows a remote channel by; undefined for a local channel. */
+  readonly receiverId: string | undefined;
+  /** Exclusive buffers (initial credit); 0 for a local channel. */
+  readonly initialCredit: number;
+  readonly usedExclusiveBuffers: number;
+  readonly idleFloatingBuffers: number;
+  /** Why the channel failed, if it did. */
+  failure: Error | undefined;
+  numBytesIn: number;
+  numBuffersIn: number;
+  setup(): Promise<void>;
+  poll(): NetworkBuffer | undefined;
+  resumeConsumption(): void;
+  release(): void;
+}
+
+/** What a channel tells its gate. */
+export interface InputChannelOwner {
+  notifyChannelNonEmpty(channel: InputChannel): void;
+  notifyPriorityEvent(channel: InputChannel): void;
+  notifyChannelFailed(channel: InputChannel, error: Error): void;
+}

@@ -1,0 +1,161 @@
+/**
+ * A running subtask: its output partition and writer, input gate, metrics and lifecycle
+ * (DEPLOYING → RUNNING → FINISHED | FAILED | CANCELED). Subclasses drive records on the event loop in short
+ * slices; waiting for input or for output is an event, never a poll.
+ */
+import { SeededRandom, type Clock } from '../../core/index.js';
+import { TaskIoMetrics } from '../metrics/index.js';
+import { createChannelSelector } from '../partition/selectors/index.js';
+import type { ResultPartition } from '../partition/index.js';
+import type { NetworkEnvironment } from '../shuffle/index.js';
+import { encodeEvent } from '../event/index.js';
+import { RecordWriter } from '../writer/index.js';
+import type { SingleInputGate } from '../consumer/index.js';
+import type { TaskDeployment, TaskMetricsReport, TaskState } from '../cluster/control-protocol.js';
+
+/** Longest stretch of work before yielding to the event loop. */
+export const TASK_SLICE_MS = 2;
+
+export interface TaskContext {
+  deployment: TaskDeployment;
+  env: NetworkEnvironment;
+  /** This TaskManager's id (channels from producers with the same id are local). */
+  tmId: string;
+  clock: Clock;
+  onStateChange(task: StreamTask, state: TaskState, error?: Error): void;
+}
+
+export abstract class StreamTask {
+  readonly deployment: TaskDeployment;
+  readonly name: string;
+  readonly metrics: TaskIoMetrics;
+  state: TaskState = 'DEPLOYING';
+  failure: Error | undefined;
+  protected readonly clock: Clock;
+  protected partition: ResultPartition | undefined;
+  protected writer: RecordWriter | undefined;
+  protected gate: SingleInputGate | undefined;
+
+  constructor(protected readonly ctx: TaskContext) {
+    this.deployment = ctx.deployment;
+    this.name = `${ctx.deployment.vertexId} (${ctx.deployment.subtaskIndex + 1}/${ctx.deployment.parallelism})`;
+    this.clock = ctx.clock;
+    this.metrics = new TaskIoMetrics(ctx.clock);
+  }
+
+  /** Registers the output partition, so consumers (local or remote) can find it before any task runs. */
+  createOutputs(): void {
+    const output = this.deployment.outputs[0];
+    if (!output) return;
+    this.partition = this.ctx.env.createResultPartition({ numSubpartitions: output.numSubpartitions, id: output.partitionId });
+    const selector = createChannelSelector(output.partitioner, {
+      maxParallelism: output.maxParallelism,
+      random: new SeededRandom(this.deployment.subtaskIndex + 1).fork(this.deployment.vertexId),
+    });
+    this.writer = new RecordWriter(this.partition, selector, { seed: this.deployment.subtaskIndex });
+  }
+
+  /** Connects the input gate and starts processing. */
+  async start(): Promise<void> {
+    const input = this.deployment.input;
+    if (input) {
+      this.gate = this.ctx.env.createInputGate(
+        `${this.name}/in`,
+        input.channels.map((c) => ({
+          partitionId: c.partitionId,
+          subpartitionIndex: c.subpartitionIndex,
+          producer: c.address,
+          local: c.producerTm === this.ctx.tmId,
+        })),
+      );
+      this.gate.setFailureListener((error) => this.fail(error));
+      await this.gate.setup();
+    }
+    if (this.state !== 'DEPLOYING') return;
+    this.setState('RUNNING');
+    this.run();
+  }
+
+  protected abstract run(): void;
+
+  /** Ends the output with EndOfPartition and reports FINISHED. */
+  protected finish(): void {
+    if (this.state !== 'RUNNING') return;
+    this.partition?.flushAll();
+    this.partition?.finish(encodeEvent({ kind: 'end-of-partition' }));
+    this.metrics.idle.markEnd();
+    this.setState('FINISHED');
+  }
+
+  fail(error: Error): void {
+    if (this.state === 'FAILED' || this.state === 'CANCELED' || this.state === 'FINISHED') return;
+    this.failure = error;
+    this.releaseResources();
+    this.setState('FAILED', error);
+  }
+
+  cancel(): void {
+    if (this.state === 'FAILED' || this.state === 'CANCELED') return;
+    this.releaseResources();
+    this.setState('CANCELED');
+  }
+
+  /** Releases gate and partition (after a finished task's consumers have read everything, or on cancel). */
+  releaseResources(): void {
+    this.gate?.release();
+    if (this.partition) {
+      this.ctx.env.partitions.unregister(this.partition);
+      this.partition.release();
+    }
+    this.metrics.close();
+  }
+
+  /** A finished task's output is fully consumed (EndOfPartition read from every subpartition). */
+  get outputDrained(): boolean {
+    return !this.partition || this.partition.subpartitions.every((s) => s.queueLength === 0);
+  }
+
+  report(): TaskMetricsReport {
+    const io = this.metrics.snapshot();
+    const gate = this.gate?.stats;
+    const part = this.partition?.stats;
+    return {
+      vertexId: this.deployment.vertexId,
+      subtaskIndex: this.deployment.subtaskIndex,
+      operator: this.deployment.operator,
+      state: this.state,
+      numRecordsIn: io.numRecordsIn,
+      numRecordsOut: this.writer?.numRecordsOut ?? 0,
+      numBytesIn: gate?.numBytesIn ?? 0,
+      numBytesOut: part?.numBytesOut ?? 0,
+      numBuffersIn: gate?.numBuffersIn ?? 0,
+      numBuffersOut: part?.numBuffersOut ?? 0,
+      backPressuredTimeMsPerSecond: io.backPressuredTimeMsPerSecond,
+      idleTimeMsPerSecond: io.idleTimeMsPerSecond,
+      busyTimeMsPerSecond: io.busyTimeMsPerSecond,
+      accumulateBackPressuredTimeMs: io.accumulateBackPressuredTimeMs,
+      accumulateIdleTimeMs: io.accumulateIdleTimeMs,
+      accumulateBusyTimeMs: io.accumulateBusyTimeMs,
+      isBackPressured: io.isBackPressured,
+      inPoolUsage: gate?.inPoolUsage ?? 0,
+      outPoolUsage: part?.outPoolUsage ?? 0,
+      inputExclusiveBuffersUsage: gate?.inputExclusiveBuffersUsage ?? 0,
+      inputFloatingBuffersUsage: gate?.inputFloatingBuffersUsage ?? 0,
+    };
+  }
+
+  /** Waits for the output to accept records again, counting soft or hard backpressure time. */
+  protected waitForOutput(resume: () => void): void {
+    const gauge = this.partition?.isHardBackPressured ? this.metrics.hardBackPressure : this.metrics.softBackPressure;
+    gauge.markStart();
+    this.writer!.onAvailable(() => {
+      gauge.markEnd();
+      if (this.state === 'RUNNING') resume();
+    });
+  }
+
+  protected setState(state: TaskState, error?: Error): void {
+    this.state = state;
+    this.ctx.onStateChange(this, state, error);
+  }
+}
