@@ -2,7 +2,8 @@
  * flowlab's embedded Toxiproxy-compatible server: the HTTP API of spec/toxiproxy-api.md §1 on `node:http`,
  * routing exactly as Toxiproxy's router does (exact paths, 404 `404 page not found`, 405 with an empty body,
  * 403 for browser user agents, an `X-Toxiproxy-Request-Id` on routed responses), with API operations run one at
- * a time. Start it with {@link startToxiproxyServer}; the returned handle's `stop()` closes every proxy and
+ * a time. Not implemented: the 25 s handler timeout (503), `/metrics`, and the router's 301 for unclean paths.
+ * Start it with {@link startToxiproxyServer}; the returned handle's `stop()` closes every proxy and
  * socket.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';

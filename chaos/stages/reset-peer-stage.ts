@@ -1,6 +1,7 @@
 /**
  * `reset_peer` {timeout ms} (spec/toxiproxy-api.md §2.4.6): the first chunk (or EOF) in the direction is
- * dropped, then after `timeout` ms the stream is closed. The wait is not interrupted by updates or removal.
+ * dropped, then after `timeout` ms the stream is closed. The wait is not interrupted by updates or removal
+ * (unlike Toxiproxy, an API delete does not block until the wait ends; it answers at once).
  * Whether the close is an RST is decided per connection when it starts (the link sets linger 0 when a
  * reset_peer toxic existed then, whatever its toxicity).
  */
