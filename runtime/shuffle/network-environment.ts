@@ -87,7 +87,7 @@ export class NetworkEnvironment {
 
   /** Creates an input gate over remote channels (call `setup()` on it to connect). */
   createInputGate(name: string, channels: readonly InputChannelSpec[]): SingleInputGate {
-    const gate = new SingleInputGate({ name, channels, globalPool: this.globalPool, connections: this.connections, config: this.config });
+    const gate = new SingleInputGate({ name, channels, globalPool: this.globalPool, connections: this.connections, config: this.config, partitions: this.partitions });
     this.gates.add(gate);
     return gate;
   }

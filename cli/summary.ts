@@ -1,0 +1,47 @@
+/** The human summary of a run's result document (the terminal table `flowlab run` prints). */
+import type { ResultDocument } from '../harness/index.js';
+
+const n = (v: number, digits = 0): string => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const ms = (us: number): string => `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)} ms`;
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
+}
+
+export function renderSummary(r: ResultDocument): string {
+  const out: string[] = [];
+  const head = `${r.topology.preset}, parallelism ${r.topology.parallelism}, ${r.topology.taskManagers} TaskManagers, ${r.workload.ratePerSec === 'unbounded' ? 'unbounded rate' : `${n(r.workload.ratePerSec)} records/s per source`}, ${r.workload.recordSizeBytes}-byte records`;
+  out.push(`\n${head}`);
+  if (r.state !== 'completed') out.push(`\nRun ${r.state}: ${r.error ?? ''}`);
+  out.push(
+    '',
+    table([
+      ['throughput', 'records/s', 'MB/s'],
+      ['measured window', n(r.throughput.recordsPerSec), n(r.throughput.bytesPerSec / 1e6, 1)],
+    ]),
+    '',
+    table([
+      ['end-to-end latency', 'p50', 'p90', 'p99', 'p99.9', 'max', 'samples'],
+      ['from intended emit time', ms(r.latencyUs.p50), ms(r.latencyUs.p90), ms(r.latencyUs.p99), ms(r.latencyUs.p999), ms(r.latencyUs.max), n(r.latencyUs.count)],
+    ]),
+    '',
+    table([
+      ['task', 'backpressured', 'idle', 'busy', 'in pool', 'out pool', 'records in', 'records out'],
+      ...r.tasks.map((t) => [
+        `${t.vertex}#${t.subtask}`,
+        `${(t.backPressuredTimeMsPerSecond / 10).toFixed(0)}%`,
+        `${(t.idleTimeMsPerSecond / 10).toFixed(0)}%`,
+        `${(t.busyTimeMsPerSecond / 10).toFixed(0)}%`,
+        `${(t.inPoolUsage * 100).toFixed(0)}%`,
+        `${(t.outPoolUsage * 100).toFixed(0)}%`,
+        n(t.numRecordsIn),
+        n(t.numRecordsOut),
+      ]),
+    ]),
+    '',
+    `sink: ${n(r.sink.records)} records, lost ${r.sink.lost === null ? 'n/a' : n(r.sink.lost)}, duplicated ${n(r.sink.duplicated)}, out of order ${n(r.sink.outOfOrder)}`,
+    `calibration: raw loopback ${n(r.calibration.loopbackBytesPerSec / 1e6)} MB/s, RTT ${n(r.calibration.loopbackRttUs)} µs   (time ms/s as Flink reports it; percentages of 1 s)`,
+  );
+  return out.join('\n');
+}

@@ -1,0 +1,150 @@
+/**
+ * Starts a JobManager and N TaskManagers as child processes on 127.0.0.1 (the `local` deployment). Children are
+ * forked with an IPC channel, so they exit if this process dies, and `stop()` waits until every one has exited.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { FlowlabError, serializeConfig, type ResolvedConfig } from '../../core/index.js';
+import type { Address } from './control-protocol.js';
+import { JobManagerClient } from './rest-client.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const STARTUP_TIMEOUT_MS = 20_000;
+const STOP_GRACE_MS = 5_000;
+
+export interface LocalClusterOptions {
+  taskManagers: number;
+  config: ResolvedConfig;
+  /** REST port (default: the config's rest.port; pass 0 for an OS-chosen one). */
+  restPort?: number;
+  /** Per-link data address overrides, keyed `<consumerTm>-<producerTm>` (e.g. proxies). */
+  linkOverrides?: Record<string, Address>;
+  /** Where children's stderr goes: inherited (default) or ignored. */
+  childStderr?: 'inherit' | 'ignore';
+}
+
+export interface ProcessInfo {
+  id: string;
+  pid: number;
+  child: ChildProcess;
+}
+
+export interface TaskManagerInfo extends ProcessInfo {
+  data: Address;
+}
+
+function startChild(entry: string, args: unknown, stderr: 'inherit' | 'ignore', name: string): Promise<{ child: ChildProcess; line: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(here, entry), [JSON.stringify(args)], { stdio: ['ignore', 'pipe', stderr, 'ipc'] });
+    let buffered = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new FlowlabError('ERR_CLUSTER_START', `${name} did not start within ${STARTUP_TIMEOUT_MS} ms`));
+    }, STARTUP_TIMEOUT_MS);
+    const onExit = (code: number | null): void => {
+      clearTimeout(timer);
+      reject(new FlowlabError('ERR_CLUSTER_START', `${name} exited with code ${code} before it was ready`));
+    };
+    child.once('exit', onExit);
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', function onData(chunk: string) {
+      buffered += chunk;
+      const nl = buffered.indexOf('\n');
+      if (nl < 0) return;
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      child.stdout!.off('data', onData);
+      child.stdout!.resume();
+      try {
+        resolve({ child, line: JSON.parse(buffered.slice(0, nl)) as Record<string, unknown> });
+      } catch {
+        child.kill('SIGKILL');
+        reject(new FlowlabError('ERR_CLUSTER_START', `${name} printed ${JSON.stringify(buffered.slice(0, nl))} instead of its address`));
+      }
+    });
+  });
+}
+
+export class LocalCluster {
+  readonly client: JobManagerClient;
+  private stopped = false;
+
+  private constructor(
+    readonly jobManager: ProcessInfo & { rest: Address; control: Address },
+    readonly taskManagers: TaskManagerInfo[],
+  ) {
+    this.client = new JobManagerClient(jobManager.rest);
+  }
+
+  static async start(options: LocalClusterOptions): Promise<LocalCluster> {
+    const stderr = options.childStderr ?? 'inherit';
+    const config = serializeConfig(options.config);
+    const jm = await startChild(
+      'job-manager-main.js',
+      { config, restPort: options.restPort ?? options.config['rest.port'], controlPort: 0, linkOverrides: options.linkOverrides ?? {} },
+      stderr,
+      'JobManager',
+    );
+    const jobManager = {
+      id: 'jobmanager',
+      pid: jm.child.pid ?? 0,
+      child: jm.child,
+      rest: jm.line['rest'] as Address,
+      control: jm.line['control'] as Address,
+    };
+    const started: TaskManagerInfo[] = [];
+    try {
+      const tms = await Promise.all(
+        Array.from({ length: options.taskManagers }, (_, i) =>
+          startChild('task-manager-main.js', { tmId: `tm-${i}`, jobManager: jobManager.control, config }, stderr, `TaskManager tm-${i}`),
+        ),
+      );
+      tms.forEach((tm, i) => started.push({ id: `tm-${i}`, pid: tm.child.pid ?? 0, child: tm.child, data: tm.line['data'] as Address }));
+    } catch (error) {
+      await stopAll([jm.child]);
+      throw error;
+    }
+    return new LocalCluster(jobManager, started);
+  }
+
+  /** Every process this cluster started. */
+  get processes(): ProcessInfo[] {
+    return [this.jobManager, ...this.taskManagers];
+  }
+
+  /** Kills one TaskManager process (failure injection). */
+  killTaskManager(tmId: string, signal: NodeJS.Signals = 'SIGKILL'): void {
+    const tm = this.taskManagers.find((t) => t.id === tmId);
+    if (!tm) throw new FlowlabError('ERR_UNKNOWN_TASKMANAGER', `no TaskManager named ${tmId}`);
+    tm.child.kill(signal);
+  }
+
+  /** Stops every process (SIGTERM, then SIGKILL after a grace period) and waits for all to exit. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await stopAll(this.processes.map((p) => p.child));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
+
+async function stopAll(children: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+          child.once('exit', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}

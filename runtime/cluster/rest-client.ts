@@ -1,0 +1,100 @@
+/** A typed client for the JobManager REST API (JSON over HTTP on loopback). */
+import { FlowlabError } from '../../core/index.js';
+import type { Address, JobState, TaskMetricsReport, TaskState } from './control-protocol.js';
+import type { JobGraphSpec } from './job-graph.js';
+
+export class RestError extends FlowlabError {
+  constructor(
+    readonly status: number,
+    message: string,
+    code = 'ERR_REST',
+  ) {
+    super(code, message);
+  }
+}
+
+export interface JobDetails {
+  jobId: string;
+  name: string;
+  state: JobState;
+  failureReason?: string;
+  startTimeMs?: number;
+  endTimeMs?: number;
+  vertices?: Array<{ id: string; subtasks: Array<{ subtaskIndex: number; state: TaskState; taskManager: string }> }>;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+  count: number;
+  histogram?: string;
+}
+
+export interface JobMetrics {
+  tasks: TaskMetricsReport[];
+  aggregate: {
+    sourceRecordsOut: number;
+    sinkRecordsIn: number;
+    sinkDuplicated: number;
+    sinkOutOfOrder: number;
+    latencyUs: LatencySummary;
+  };
+}
+
+export class JobManagerClient {
+  readonly baseUrl: string;
+
+  constructor(address: Address) {
+    this.baseUrl = `http://${address.host}:${address.port}`;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      const err = parsed as { error?: string; code?: string } | undefined;
+      throw new RestError(response.status, `${method} ${path}: ${err?.error ?? `HTTP ${response.status}`}`, err?.code ?? 'ERR_REST');
+    }
+    return parsed as T;
+  }
+
+  submitJob(graph: JobGraphSpec): Promise<{ jobId: string }> {
+    return this.request('POST', '/jobs', graph);
+  }
+
+  job(jobId: string): Promise<JobDetails> {
+    return this.request('GET', `/jobs/${jobId}`);
+  }
+
+  metrics(jobId: string): Promise<JobMetrics> {
+    return this.request('GET', `/jobs/${jobId}/metrics`);
+  }
+
+  cancel(jobId: string): Promise<unknown> {
+    return this.request('POST', `/jobs/${jobId}/cancel`);
+  }
+
+  taskManagers(): Promise<unknown[]> {
+    return this.request<unknown>('GET', '/taskmanagers').then((r): unknown[] => {
+      if (Array.isArray(r)) return r as unknown[];
+      return (r as { taskmanagers?: unknown[] }).taskmanagers ?? [];
+    });
+  }
+
+  overview(): Promise<Record<string, unknown>> {
+    return this.request('GET', '/overview');
+  }
+}
