@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { CONFIG_KEYS, FlowlabError, parseDurationMs, parseKeyValuePairs, resolveConfig, type ConfigInput } from '../core/index.js';
+import { CONFIG_KEYS, FlowlabError, parseDurationMs, parseKeyValuePairs, resolveConfig } from '../core/index.js';
 import { LocalCluster, TOPOLOGY_PRESETS, renderBenchTable, runNetworkBench, type TopologyPreset } from '../runtime/index.js';
 import { startToxiproxyServer } from '../chaos/index.js';
 import { JobRun, prepareRun, type ProgressEvent, type RunOptions } from '../harness/index.js';
