@@ -1,0 +1,692 @@
+/**
+ * The JobManager on real sockets: fake TaskManagers (raw `net` sockets speaking the control protocol, a test double
+ * for the TM only) register, receive deployments and report task states; the REST API is exercised over HTTP.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { request } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import * as hdr from 'hdr-histogram-js';
+import { ManualClock, createLogger, resolveConfig, serializeConfig, type ConfigInput } from '../../core/index.js';
+import type { Address, JmToTm, TaskDeployment, TaskMetricsReport, TaskState, TmToJm } from './control-protocol.js';
+import { presetJobGraph, type JobGraphSpec } from './job-graph.js';
+import { CANCEL_GRACE_MS, JobManager, type JobManagerOptions } from './job-manager.js';
+import { readJsonLines, writeJsonLine } from './json-lines.js';
+
+const WAIT_MS = 10_000;
+/** Heartbeats that never time out during a test, unless a test asks for short ones. */
+const RELAXED: ConfigInput = { 'heartbeat.interval': 1_000, 'heartbeat.timeout': 120_000, 'rest.port': 0 };
+const quiet = createLogger('jobmanager-test', 'error');
+
+async function startJm(config: ConfigInput = {}, options: Partial<JobManagerOptions> = {}): Promise<JobManager> {
+  return JobManager.start({ config: resolveConfig({ ...RELAXED, ...config }), restPort: 0, logger: quiet, ...options });
+}
+
+/** Rejects if `promise` does not settle within `timeoutMs`. */
+async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+type Deploy = Extract<JmToTm, { type: 'deploy' }>;
+
+/** A TaskManager double: a raw control connection that records what the JobManager sends. */
+class FakeTm {
+  readonly messages: JmToTm[] = [];
+  private waiters: (() => void)[] = [];
+  private heartbeat: NodeJS.Timeout | undefined;
+  closed = false;
+
+  private constructor(
+    readonly tmId: string,
+    readonly socket: Socket,
+    readonly dataAddress: Address,
+  ) {
+    readJsonLines<JmToTm>(
+      socket,
+      tmId,
+      (m) => {
+        this.messages.push(m);
+        this.notify();
+      },
+      () => undefined,
+    );
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      this.closed = true;
+      this.stopHeartbeats();
+      this.notify();
+    });
+  }
+
+  static async connect(jm: JobManager, tmId: string, options: { slots?: number; dataPort?: number; register?: boolean } = {}): Promise<FakeTm> {
+    const socket = connect(jm.controlAddress.port, jm.controlAddress.host);
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const tm = new FakeTm(tmId, socket, { host: '127.0.0.1', port: options.dataPort ?? 40_000 + Number(tmId.replace(/\D/g, '') || 0) });
+    if (options.register !== false) {
+      tm.send({ type: 'register', tmId, dataAddress: tm.dataAddress, slots: options.slots ?? 1, pid: 1000 });
+      await tm.next('registered');
+    }
+    return tm;
+  }
+
+  send(message: TmToJm | Record<string, unknown>): void {
+    writeJsonLine(this.socket, message);
+  }
+
+  taskState(jobId: string, vertexId: string, subtaskIndex: number, state: TaskState, error?: string): void {
+    this.send({ type: 'task-state', jobId, vertexId, subtaskIndex, state, ...(error !== undefined ? { error } : {}) });
+  }
+
+  /** Reports every task of its deployment in `state`. */
+  reportAll(deploy: Deploy, state: TaskState): void {
+    for (const t of deploy.tasks) this.taskState(deploy.jobId, t.vertexId, t.subtaskIndex, state);
+  }
+
+  startHeartbeats(intervalMs: number): void {
+    this.heartbeat = setInterval(() => this.send({ type: 'heartbeat', tmId: this.tmId }), intervalMs);
+  }
+
+  stopHeartbeats(): void {
+    clearInterval(this.heartbeat);
+  }
+
+  /** The first message of `type` not yet taken (messages are consumed in order per type). */
+  async next<T extends JmToTm['type']>(type: T): Promise<Extract<JmToTm, { type: T }>> {
+    return within(this.until(() => this.take(type)), WAIT_MS, `${this.tmId}: a "${type}" message`);
+  }
+
+  async waitClosed(): Promise<void> {
+    await within(this.until(() => (this.closed ? true : undefined)), WAIT_MS, `${this.tmId}: connection closed by the JobManager`);
+  }
+
+  close(): void {
+    this.stopHeartbeats();
+    this.socket.destroy();
+  }
+
+  private taken = new Set<JmToTm>();
+
+  private take<T extends JmToTm['type']>(type: T): Extract<JmToTm, { type: T }> | undefined {
+    const m = this.messages.find((x) => x.type === type && !this.taken.has(x));
+    if (m) this.taken.add(m);
+    return m as Extract<JmToTm, { type: T }> | undefined;
+  }
+
+  private async until<R>(probe: () => R | undefined): Promise<R> {
+    for (;;) {
+      const r = probe();
+      if (r !== undefined) return r;
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private notify(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+}
+
+interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Record<string, unknown>;
+  text: string;
+}
+
+function http(jm: JobManager, method: string, path: string, body?: unknown, rawBody?: string | Buffer): Promise<HttpResult> {
+  const payload = rawBody ?? (body === undefined ? undefined : JSON.stringify(body));
+  return within(
+    new Promise<HttpResult>((resolve, reject) => {
+      const req = request(
+        {
+          host: jm.restAddress.host,
+          port: jm.restAddress.port,
+          method,
+          path,
+          agent: false,
+          headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let parsed: Record<string, unknown> = {};
+            try {
+              parsed = JSON.parse(text) as Record<string, unknown>;
+            } catch {
+              // asserted by the caller through `text`
+            }
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed, text });
+          });
+        },
+      );
+      req.on('error', reject);
+      if (payload !== undefined) req.write(payload);
+      req.end();
+    }),
+    WAIT_MS,
+    `${method} ${path}`,
+  );
+}
+
+async function jobState(jm: JobManager, jobId: string, want: string): Promise<Record<string, unknown>> {
+  const deadline = Date.now() + WAIT_MS;
+  for (;;) {
+    const r = await http(jm, 'GET', `/jobs/${jobId}`);
+    assert.equal(r.status, 200);
+    if (r.body['state'] === want) return r.body;
+    if (Date.now() > deadline) assert.fail(`job ${jobId} is ${String(r.body['state'])}, expected ${want}: ${r.text}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function submit(jm: JobManager, graph: JobGraphSpec): Promise<string> {
+  const r = await http(jm, 'POST', '/jobs', graph);
+  assert.equal(r.status, 201, r.text);
+  assert.equal(typeof r.body['jobId'], 'string');
+  return r.body['jobId'] as string;
+}
+
+function task(deploy: Deploy, vertexId: string): TaskDeployment {
+  const t = deploy.tasks.find((x) => x.vertexId === vertexId);
+  assert.ok(t, `deploy has a ${vertexId} task`);
+  return t;
+}
+
+/** A keyby-aggregate job with parallelism 2 on tm-1 and tm-2: returns both deployments. */
+async function deployKeyBy(jm: JobManager, a: FakeTm, b: FakeTm): Promise<{ jobId: string; da: Deploy; db: Deploy }> {
+  const jobId = await submit(jm, presetJobGraph('keyby-aggregate', 2, { durationMs: 1000 }));
+  const [da, db] = await Promise.all([a.next('deploy'), b.next('deploy')]);
+  return { jobId, da, db };
+}
+
+describe('JobManager control plane', () => {
+  it('registers TaskManagers, sends them the config and lists them', async () => {
+    await using jm = await startJm();
+    const a = await FakeTm.connect(jm, 'tm-1', { slots: 2 });
+    const b = await FakeTm.connect(jm, 'tm-2', { slots: 3 });
+    assert.deepEqual(a.messages[0], { type: 'registered', config: serializeConfig(jm.config) });
+
+    const tms = await http(jm, 'GET', '/taskmanagers');
+    assert.equal(tms.status, 200);
+    assert.match(String(tms.headers['content-type']), /^application\/json/);
+    const list = tms.body['taskmanagers'] as { id: string; slots: number; pid: number; dataAddress: Address; lastHeartbeatMsAgo: number }[];
+    assert.deepEqual(
+      list.map((t) => [t.id, t.slots, t.pid, t.dataAddress.port]),
+      [
+        ['tm-1', 2, 1000, 40_001],
+        ['tm-2', 3, 1000, 40_002],
+      ],
+    );
+    assert.ok(list.every((t) => t.lastHeartbeatMsAgo >= 0));
+
+    const overview = await http(jm, 'GET', '/overview');
+    assert.equal(overview.body['taskmanagers'], 2);
+    assert.equal(overview.body['slotsTotal'], 5);
+    assert.equal(overview.body['slotsAvailable'], 5);
+    assert.equal((overview.body['flowlab'] as { version: string }).version, '0.1.0');
+    assert.deepEqual(overview.body['jobs'], { CREATED: 0, RUNNING: 0, FINISHED: 0, FAILED: 0, CANCELED: 0 });
+
+    // A duplicate id is rejected by closing that connection; the first registration stays.
+    const dup = await FakeTm.connect(jm, 'tm-1', { register: false });
+    dup.send({ type: 'register', tmId: 'tm-1', dataAddress: { host: '127.0.0.1', port: 1 }, slots: 1, pid: 2 });
+    await dup.waitClosed();
+    // A malformed line closes only that connection.
+    const bad = await FakeTm.connect(jm, 'tm-9', { register: false });
+    bad.socket.write('{not json\n');
+    await bad.waitClosed();
+    const after = await http(jm, 'GET', '/taskmanagers');
+    assert.deepEqual(
+      (after.body['taskmanagers'] as { id: string; pid: number }[]).map((t) => [t.id, t.pid]),
+      [
+        ['tm-1', 1000],
+        ['tm-2', 1000],
+      ],
+    );
+    assert.equal(a.closed || b.closed, false);
+    a.close();
+    b.close();
+  });
+
+  it('deploys keyby-aggregate (p=2) on interleaved slots with keyBy and forward wiring, then finishes', async () => {
+    await using jm = await startJm({}, { linkOverrides: { 'data-tm-2-tm-1': { host: '127.0.0.1', port: 9_001 }, 'tm-1-tm-2': { host: '127.0.0.1', port: 9_002 } } });
+    // Two slots each: interleaving puts subtask 0 on tm-1 and subtask 1 on tm-2 (not both on tm-1).
+    const a = await FakeTm.connect(jm, 'tm-1', { slots: 2 });
+    const b = await FakeTm.connect(jm, 'tm-2', { slots: 2 });
+    const { jobId, da, db } = await deployKeyBy(jm, a, b);
+    assert.equal(da.jobId, jobId);
+    for (const [d, index] of [
+      [da, 0],
+      [db, 1],
+    ] as const) {
+      assert.deepEqual(d.tasks.map((t) => [t.vertexId, t.subtaskIndex, t.parallelism]).sort(), [
+        ['aggregate', index, 2],
+        ['sink', index, 2],
+        ['source', index, 2],
+      ]);
+    }
+    const sources = [task(da, 'source'), task(db, 'source')];
+    const aggs = [task(da, 'aggregate'), task(db, 'aggregate')];
+    const sinks = [task(da, 'sink'), task(db, 'sink')];
+    assert.equal(sources[0]!.source?.durationMs, 1000);
+    assert.equal(sources[0]!.input, undefined);
+
+    // source -> aggregate: keyBy, one partition per producer subtask, 2 subpartitions, Flink's default max parallelism.
+    for (const [i, s] of sources.entries()) {
+      assert.equal(s.outputs.length, 1);
+      const out = s.outputs[0]!;
+      assert.equal(out.partitioner, 'keyBy');
+      assert.equal(out.numSubpartitions, 2);
+      assert.equal(out.maxParallelism, 128);
+      assert.equal(out.to, 'aggregate');
+      assert.equal(out.partitionId.partitionIndex, i);
+      assert.equal(out.partitionId.attemptId, s.attemptId);
+      assert.match(out.partitionId.dataSetId, /^[0-9a-f]{32}$/);
+    }
+    assert.equal(sources[0]!.outputs[0]!.partitionId.dataSetId, sources[1]!.outputs[0]!.partitionId.dataSetId);
+    assert.notEqual(sources[0]!.attemptId, sources[1]!.attemptId);
+
+    // aggregate i reads subpartition i of both source partitions; addresses honour the link overrides.
+    const expectAddress = (consumer: string, producer: string): Address =>
+      consumer === 'tm-2' && producer === 'tm-1'
+        ? { host: '127.0.0.1', port: 9_001 }
+        : consumer === 'tm-1' && producer === 'tm-2'
+          ? { host: '127.0.0.1', port: 9_002 }
+          : { host: '127.0.0.1', port: producer === 'tm-1' ? 40_001 : 40_002 };
+    for (const [i, agg] of aggs.entries()) {
+      const consumerTm = i === 0 ? 'tm-1' : 'tm-2';
+      assert.equal(agg.input?.from, 'source');
+      assert.deepEqual(
+        agg.input?.channels,
+        sources.map((s, p) => ({
+          partitionId: s.outputs[0]!.partitionId,
+          subpartitionIndex: i,
+          producerTm: p === 0 ? 'tm-1' : 'tm-2',
+          address: expectAddress(consumerTm, p === 0 ? 'tm-1' : 'tm-2'),
+        })),
+      );
+      // aggregate -> sink is forward: one subpartition, consumed only by sink i.
+      const out = agg.outputs[0]!;
+      assert.equal(out.partitioner, 'forward');
+      assert.equal(out.numSubpartitions, 1);
+      assert.equal(out.to, 'sink');
+      assert.notEqual(out.partitionId.dataSetId, sources[0]!.outputs[0]!.partitionId.dataSetId);
+      assert.deepEqual(sinks[i]!.input, {
+        from: 'aggregate',
+        channels: [{ partitionId: out.partitionId, subpartitionIndex: 0, producerTm: consumerTm, address: expectAddress(consumerTm, consumerTm) }],
+      });
+      assert.deepEqual(sinks[i]!.outputs, []);
+    }
+
+    assert.equal((await jobState(jm, jobId, 'RUNNING'))['name'], 'keyby-aggregate');
+    const overview = await http(jm, 'GET', '/overview');
+    assert.equal(overview.body['slotsAvailable'], 2);
+    a.reportAll(da, 'RUNNING');
+    b.reportAll(db, 'RUNNING');
+    a.reportAll(da, 'FINISHED');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal((await http(jm, 'GET', `/jobs/${jobId}`)).body['state'], 'RUNNING');
+    b.reportAll(db, 'FINISHED');
+    const details = await jobState(jm, jobId, 'FINISHED');
+    assert.equal(details['failureReason'], null);
+    assert.equal(typeof details['startTimeMs'], 'number');
+    assert.ok((details['endTimeMs'] as number) >= (details['startTimeMs'] as number));
+    const vertices = details['vertices'] as { id: string; subtasks: { state: string; taskManager: string }[] }[];
+    assert.deepEqual(
+      vertices.map((v) => [v.id, v.subtasks.map((s) => `${s.taskManager}:${s.state}`)]),
+      [
+        ['source', ['tm-1:FINISHED', 'tm-2:FINISHED']],
+        ['aggregate', ['tm-1:FINISHED', 'tm-2:FINISHED']],
+        ['sink', ['tm-1:FINISHED', 'tm-2:FINISHED']],
+      ],
+    );
+    const jobs = await http(jm, 'GET', '/jobs');
+    assert.deepEqual(jobs.body['jobs'], [{ id: jobId, name: 'keyby-aggregate', state: 'FINISHED' }]);
+    assert.equal((await http(jm, 'GET', '/overview')).body['slotsAvailable'], 4);
+    a.close();
+    b.close();
+  });
+
+  it('fails the job when a task fails, naming vertex and subtask, and cancels it on every TaskManager', async () => {
+    await using jm = await startJm();
+    const a = await FakeTm.connect(jm, 'tm-1');
+    const b = await FakeTm.connect(jm, 'tm-2');
+    const { jobId, da, db } = await deployKeyBy(jm, a, b);
+    a.reportAll(da, 'RUNNING');
+    b.taskState(jobId, 'aggregate', 1, 'FAILED', 'state backend exploded');
+    const details = await jobState(jm, jobId, 'FAILED');
+    const reason = String(details['failureReason']);
+    assert.match(reason, /aggregate/);
+    assert.match(reason, /subtask 1/);
+    assert.match(reason, /tm-2/);
+    assert.match(reason, /state backend exploded/);
+    assert.deepEqual(await a.next('cancel'), { type: 'cancel', jobId });
+    assert.deepEqual(await b.next('cancel'), { type: 'cancel', jobId });
+    // Later reports of canceled tasks are recorded but do not change the job state.
+    b.reportAll(db, 'CANCELED');
+    a.reportAll(da, 'CANCELED');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal((await jobState(jm, jobId, 'FAILED'))['failureReason'], reason);
+    a.close();
+    b.close();
+  });
+
+  it('fails the job when a TaskManager closes its control connection', async () => {
+    await using jm = await startJm();
+    const a = await FakeTm.connect(jm, 'tm-1');
+    const b = await FakeTm.connect(jm, 'tm-2');
+    const { jobId } = await deployKeyBy(jm, a, b);
+    b.close();
+    const details = await jobState(jm, jobId, 'FAILED');
+    assert.equal(details['failureReason'], 'TaskManager tm-2 lost: control connection closed');
+    assert.deepEqual(await a.next('cancel'), { type: 'cancel', jobId });
+    const tms = await http(jm, 'GET', '/taskmanagers');
+    assert.deepEqual((tms.body['taskmanagers'] as { id: string }[]).map((t) => t.id), ['tm-1']);
+    a.close();
+  });
+
+  it('fails the job when a TaskManager stops heartbeating', async () => {
+    await using jm = await startJm({ 'heartbeat.interval': 100, 'heartbeat.timeout': 600 });
+    const a = await FakeTm.connect(jm, 'tm-1');
+    const b = await FakeTm.connect(jm, 'tm-2');
+    a.startHeartbeats(50);
+    b.startHeartbeats(50);
+    const { jobId } = await deployKeyBy(jm, a, b);
+    b.stopHeartbeats();
+    const details = await jobState(jm, jobId, 'FAILED');
+    assert.match(String(details['failureReason']), /^TaskManager tm-2 lost: no heartbeat for \d+ ms \(heartbeat\.timeout 600 ms\)$/);
+    await b.waitClosed();
+    assert.deepEqual(await a.next('cancel'), { type: 'cancel', jobId });
+    assert.equal(a.closed, false);
+    const tms = await http(jm, 'GET', '/taskmanagers');
+    assert.deepEqual((tms.body['taskmanagers'] as { id: string }[]).map((t) => t.id), ['tm-1']);
+    a.close();
+  });
+
+  it('cancels a job on request: cancel goes out, CANCELED once tasks report it', async () => {
+    await using jm = await startJm();
+    const a = await FakeTm.connect(jm, 'tm-1');
+    const b = await FakeTm.connect(jm, 'tm-2');
+    const { jobId, da, db } = await deployKeyBy(jm, a, b);
+    const r = await http(jm, 'POST', `/jobs/${jobId}/cancel`);
+    assert.equal(r.status, 202);
+    assert.deepEqual(await a.next('cancel'), { type: 'cancel', jobId });
+    assert.deepEqual(await b.next('cancel'), { type: 'cancel', jobId });
+    a.reportAll(da, 'CANCELED');
+    b.reportAll(db, 'CANCELED');
+    const details = await jobState(jm, jobId, 'CANCELED');
+    assert.equal(details['failureReason'], null);
+    const again = await http(jm, 'POST', `/jobs/${jobId}/cancel`);
+    assert.equal(again.status, 409);
+    assert.equal(again.body['code'], 'ERR_JOB_NOT_CANCELABLE');
+    a.close();
+    b.close();
+  });
+
+  it('ends a cancel after the grace period when TaskManagers never answer', async () => {
+    const clock = new ManualClock();
+    await using jm = await startJm({}, { clock });
+    const a = await FakeTm.connect(jm, 'tm-1');
+    const b = await FakeTm.connect(jm, 'tm-2');
+    const { jobId, da } = await deployKeyBy(jm, a, b);
+    assert.equal((await http(jm, 'POST', `/jobs/${jobId}/cancel`)).status, 202);
+    await b.next('cancel');
+    a.reportAll(da, 'CANCELED');
+    const canceling = await jobState(jm, jobId, 'RUNNING');
+    assert.equal(canceling['canceling'], true);
+    clock.advance(CANCEL_GRACE_MS);
+    await jobState(jm, jobId, 'CANCELED');
+    a.close();
+    b.close();
+  });
+});
+
+describe('JobManager submission errors', () => {
+  it('rejects an invalid job graph with 400 naming the vertex', async () => {
+    await using jm = await startJm();
+    const a = await FakeTm.connect(jm, 'tm-1');
+    const graph = presetJobGraph('source-sink', 1);
+    graph.vertices[1]!.parallelism = 0;
+    const r = await http(jm, 'POST', '/jobs', graph);
+    assert.equal(r.status, 400);
+    assert.equal(r.body['code'], 'ERR_INVALID_JOB_GRAPH');
+    assert.match(String(r.body['error']), /vertex sink/);
+    const notObject = await http(jm, 'POST', '/jobs', [1, 2]);
+    assert.equal(notObject.status, 400);
+    assert.equal((await http(jm, 'GET', '/jobs')).body['jobs'] instanceof Array, true);
+    a.close();
+  });
+
+  it('rejects a job that needs more slots than are free, naming the numbers', async () => {
+    await using jm = await startJm();
+    const a = await FakeTm.connect(jm, 'tm-1', { slots: 2 });
+    const r = await http(jm, 'POST', '/jobs', presetJobGraph('source-map-sink', 3));
+    assert.equal(r.status, 409);
+    assert.equal(r.body['code'], 'ERR_NOT_ENOUGH_SLOTS');
+    assert.match(String(r.body['error']), /needs 3 .* only 2 of 2 slots on 1 TaskManager/);
+    // Slots held by a running job are not free for the next one.
+    await submit(jm, presetJobGraph('source-sink', 2));
+    await a.next('deploy');
+    const busy = await http(jm, 'POST', '/jobs', presetJobGraph('source-sink', 1));
+    assert.equal(busy.status, 409);
+    assert.match(String(busy.body['error']), /only 0 of 2/);
+    a.close();
+  });
+});
+
+describe('JobManager metrics', () => {
+  function report(vertexId: string, subtaskIndex: number, operator: TaskMetricsReport['operator'], extra: Partial<TaskMetricsReport> = {}): TaskMetricsReport {
+    return {
+      vertexId,
+      subtaskIndex,
+      operator,
+      state: 'RUNNING',
+      numRecordsIn: 0,
+      numRecordsOut: 0,
+      numBytesIn: 0,
+      numBytesOut: 0,
+      numBuffersIn: 0,
+      numBuffersOut: 0,
+      backPressuredTimeMsPerSecond: 0,
+      idleTimeMsPerSecond: 0,
+      busyTimeMsPerSecond: 0,
+      accumulateBackPressuredTimeMs: 0,
+      accumulateIdleTimeMs: 0,
+      accumulateBusyTimeMs: 0,
+      isBackPressured: false,
+      inPoolUsage: 0,
+      outPoolUsage: 0,
+      inputExclusiveBuffersUsage: 0,
+      inputFloatingBuffersUsage: 0,
+      ...extra,
+    };
+  }
+
+  function encoded(values: readonly number[]): string {
+    const h = hdr.build({ numberOfSignificantValueDigits: 3 });
+    try {
+      for (const v of values) h.recordValue(v);
+      return hdr.encodeIntoCompressedBase64(h);
+    } finally {
+      h.destroy();
+    }
+  }
+
+  it('keeps the latest report per subtask and merges the sinks latency histograms', async () => {
+    await using jm = await startJm();
+    const a = await FakeTm.connect(jm, 'tm-1');
+    const b = await FakeTm.connect(jm, 'tm-2');
+    const { jobId } = await deployKeyBy(jm, a, b);
+    // Sink 0: 900 values of 100 µs; sink 1: 100 values of 10 000 µs → p50 100, p90 100, p99 10 000 (±0.1%).
+    const h0 = encoded(Array.from({ length: 900 }, () => 100));
+    const h1 = encoded(Array.from({ length: 100 }, () => 10_000));
+    a.send({ type: 'metrics', jobId, tasks: [report('source', 0, 'source', { numRecordsOut: 1 })] });
+    a.send({
+      type: 'metrics',
+      jobId,
+      tasks: [
+        report('source', 0, 'source', { numRecordsOut: 600 }),
+        report('sink', 0, 'sink', { numRecordsIn: 900, sink: { records: 900, duplicated: 1, outOfOrder: 2, latencyHistogram: h0 } }),
+      ],
+    });
+    b.send({
+      type: 'metrics',
+      jobId,
+      tasks: [
+        report('source', 1, 'source', { numRecordsOut: 400 }),
+        report('sink', 1, 'sink', { numRecordsIn: 100, sink: { records: 100, duplicated: 3, outOfOrder: 0, latencyHistogram: h1 } }),
+        report('nope', 7, 'map'),
+      ],
+    });
+    const deadline = Date.now() + WAIT_MS;
+    let body: Record<string, unknown>;
+    for (;;) {
+      const r = await http(jm, 'GET', `/jobs/${jobId}/metrics`);
+      assert.equal(r.status, 200);
+      body = r.body;
+      if ((body['tasks'] as unknown[]).length === 4 && (body['aggregate'] as { sourceRecordsOut: number }).sourceRecordsOut === 1000) break;
+      if (Date.now() > deadline) assert.fail(`metrics did not arrive: ${r.text}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const tasks = body['tasks'] as { vertexId: string; subtaskIndex: number; taskManager: string }[];
+    assert.deepEqual(
+      tasks.map((t) => `${t.vertexId}#${t.subtaskIndex}@${t.taskManager}`),
+      ['sink#0@tm-1', 'sink#1@tm-2', 'source#0@tm-1', 'source#1@tm-2'],
+    );
+    const agg = body['aggregate'] as Record<string, unknown> & { latencyUs: Record<string, number | string> };
+    assert.equal(agg['sourceRecordsOut'], 1000);
+    assert.equal(agg['sinkRecordsIn'], 1000);
+    assert.equal(agg['sinkRecords'], 1000);
+    assert.equal(agg['sinkDuplicated'], 4);
+    assert.equal(agg['sinkOutOfOrder'], 2);
+    const lat = agg.latencyUs;
+    assert.equal(lat['count'], 1000);
+    assert.equal(lat['p50'], 100);
+    assert.equal(lat['p90'], 100);
+    assert.ok(Math.abs((lat['p99'] as number) - 10_000) <= 10, `p99 ${String(lat['p99'])}`);
+    assert.ok(Math.abs((lat['p999'] as number) - 10_000) <= 10);
+    assert.ok(Math.abs((lat['max'] as number) - 10_000) <= 10);
+    const merged = hdr.decodeFromCompressedBase64(lat['histogram'] as string);
+    try {
+      assert.equal(merged.totalCount, 1000);
+      assert.equal(merged.getValueAtPercentile(50), 100);
+    } finally {
+      merged.destroy();
+    }
+    const checkpoints = await http(jm, 'GET', `/jobs/${jobId}/checkpoints`);
+    assert.deepEqual(checkpoints.body, { counts: { completed: 0, failed: 0, inProgress: 0 }, history: [] });
+    a.close();
+    b.close();
+  });
+});
+
+describe('JobManager REST errors', () => {
+  it('answers 404, 405, 413 and 400 with a JSON error and a code', async () => {
+    await using jm = await startJm();
+    const notFound = await http(jm, 'GET', '/nope');
+    assert.equal(notFound.status, 404);
+    assert.equal(notFound.body['code'], 'ERR_NOT_FOUND');
+    assert.match(String(notFound.headers['content-type']), /^application\/json/);
+    const noJob = await http(jm, 'GET', '/jobs/0123');
+    assert.equal(noJob.status, 404);
+    assert.equal(noJob.body['code'], 'ERR_JOB_NOT_FOUND');
+    assert.equal((await http(jm, 'GET', '/jobs/0123/metrics')).status, 404);
+    assert.equal((await http(jm, 'POST', '/jobs/0123/cancel')).status, 404);
+
+    const wrongMethod = await http(jm, 'DELETE', '/jobs');
+    assert.equal(wrongMethod.status, 405);
+    assert.equal(wrongMethod.body['code'], 'ERR_METHOD_NOT_ALLOWED');
+    assert.equal(wrongMethod.headers['allow'], 'GET, POST');
+    assert.equal((await http(jm, 'POST', '/overview', {})).status, 405);
+
+    const tooLarge = await http(jm, 'POST', '/jobs', undefined, Buffer.alloc(2 * 1024 * 1024, 0x20));
+    assert.equal(tooLarge.status, 413);
+    assert.equal(tooLarge.body['code'], 'ERR_PAYLOAD_TOO_LARGE');
+
+    const malformed = await http(jm, 'POST', '/jobs', undefined, '{"name": ');
+    assert.equal(malformed.status, 400);
+    assert.equal(malformed.body['code'], 'ERR_MALFORMED_JSON');
+    const empty = await http(jm, 'POST', '/jobs', undefined, '');
+    assert.equal(empty.status, 400);
+    // Still serving.
+    assert.equal((await http(jm, 'GET', '/overview')).status, 200);
+  });
+
+  it('POST /shutdown tells TaskManagers to shut down and stops the JobManager', async () => {
+    const jm = await startJm();
+    const a = await FakeTm.connect(jm, 'tm-1');
+    const r = await http(jm, 'POST', '/shutdown');
+    assert.equal(r.status, 202);
+    assert.deepEqual(await a.next('shutdown'), { type: 'shutdown' });
+    await within(jm.stopped, WAIT_MS, 'the JobManager to stop');
+    await jm.stop();
+    a.close();
+  });
+});
+
+describe('job-manager-main', () => {
+  it('prints its addresses as one JSON line and exits 0 on SIGTERM', async () => {
+    const main = fileURLToPath(new URL('./job-manager-main.js', import.meta.url));
+    const arg = JSON.stringify({ config: serializeConfig(resolveConfig(RELAXED)), restPort: 0 });
+    const child = spawn(process.execPath, [main, arg], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    try {
+      const line = await within(
+        new Promise<string>((resolve, reject) => {
+          let out = '';
+          child.stdout.on('data', (c: Buffer) => {
+            out += c.toString();
+            const nl = out.indexOf('\n');
+            if (nl >= 0) resolve(out.slice(0, nl));
+          });
+          child.once('exit', (code) => reject(new Error(`exited early with ${String(code)}: ${stderr}`)));
+        }),
+        WAIT_MS * 2,
+        'the address line',
+      );
+      const ready = JSON.parse(line) as { rest: Address; control: Address; pid: number };
+      assert.equal(ready.pid, child.pid);
+      assert.equal(ready.rest.host, '127.0.0.1');
+      assert.ok(ready.rest.port > 0 && ready.control.port > 0);
+      const overview = await new Promise<number>((resolve, reject) => {
+        request({ host: ready.rest.host, port: ready.rest.port, path: '/overview', agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+          .on('error', reject)
+          .end();
+      });
+      assert.equal(overview, 200);
+      child.kill('SIGTERM');
+      assert.equal(await within(exited, WAIT_MS, 'the JobManager process to exit'), 0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+
+  it('exits 1 with a message on stderr for a bad config', async () => {
+    const main = fileURLToPath(new URL('./job-manager-main.js', import.meta.url));
+    const child = spawn(process.execPath, [main, JSON.stringify({ config: { 'heartbeat.timeout': -5 } })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const code = await within(new Promise<number | null>((resolve) => child.once('exit', resolve)), WAIT_MS * 2, 'exit');
+    assert.equal(code, 1, stderr);
+    assert.match(stderr, /^flowlab JobManager: .*heartbeat\.timeout/m);
+  });
+});

@@ -1,0 +1,449 @@
+/**
+ * The JobManager: a control server that TaskManagers register with and heartbeat to, a scheduler that deploys
+ * submitted job graphs onto their slots, the job state machine (a lost TaskManager or a failed task fails the job)
+ * and the REST API (see job-manager-rest.ts).
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import {
+  createLogger,
+  serializeConfig,
+  systemClock,
+  toError,
+  type Clock,
+  type Logger,
+  type ResolvedConfig,
+  type TimerHandle,
+} from '../../core/index.js';
+import type { Address, JmToTm, JobState, TaskState, TmToJm } from './control-protocol.js';
+import { JobExecution, JobNotCancelableError, JobNotFoundError, type JobDetails, type JobTransition } from './job-execution.js';
+import { validateJobGraph, type JobGraphSpec } from './job-graph.js';
+import {
+  HttpError,
+  JobManagerRestServer,
+  flowlabVersion,
+  type JobCheckpointsResponse,
+  type JobManagerOverview,
+  type JobMetricsResponse,
+  type RegisteredTaskManager,
+  type RestBackend,
+} from './job-manager-rest.js';
+import { aggregateJobMetrics } from './job-metrics.js';
+import { ControlProtocolError, readJsonLines, writeJsonLine } from './json-lines.js';
+import { newId16 } from '../partition/index.js';
+import { scheduleJob, type SchedulableTaskManager } from './scheduler.js';
+
+/** After `POST /jobs/:id/cancel`, a job is CANCELED at the latest this long after the request. */
+export const CANCEL_GRACE_MS = 2_000;
+/** How long `stop()` waits for a TaskManager connection to close after ending it. */
+const CONNECTION_CLOSE_WAIT_MS = 1_000;
+const TASK_STATES: ReadonlySet<string> = new Set<TaskState>(['DEPLOYING', 'RUNNING', 'FINISHED', 'FAILED', 'CANCELED']);
+
+export interface JobManagerOptions {
+  config: ResolvedConfig;
+  /** Interface for both servers. @default '127.0.0.1' */
+  host?: string;
+  /** REST port. @default config `rest.port` (0: chosen by the OS) */
+  restPort?: number;
+  /** Control port for TaskManagers. @default 0 (chosen by the OS) */
+  controlPort?: number;
+  /**
+   * Data addresses that replace a producer's for one consumer/producer pair (a chaos proxy), keyed
+   * `data-<consumerTmId>-<producerTmId>` (or `<consumerTmId>-<producerTmId>`; `data-` wins when both exist).
+   */
+  linkOverrides?: Readonly<Record<string, Address>>;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** A registered TaskManager. */
+interface TaskManagerEntry {
+  readonly tmId: string;
+  readonly dataAddress: Address;
+  readonly slots: number;
+  readonly pid: number;
+  readonly socket: Socket;
+  readonly registeredAtMs: number;
+  /** Monotonic ms of the last message. */
+  lastHeartbeatMs: number;
+}
+
+/** The JobManager process's heart; `start()` resolves once both servers listen. See the file comment. */
+export class JobManager implements RestBackend {
+  private readonly registered = new Map<string, TaskManagerEntry>();
+  private readonly jobs = new Map<string, JobExecution>();
+  private readonly sockets = new Set<Socket>();
+  private readonly cancelTimers = new Map<string, TimerHandle>();
+  private heartbeatTimer: TimerHandle | undefined;
+  private stopPromise: Promise<void> | undefined;
+  private resolveStopped!: () => void;
+  /** Resolves once the JobManager has stopped (by `stop()` or `POST /shutdown`). */
+  readonly stopped: Promise<void> = new Promise<void>((resolve) => (this.resolveStopped = resolve));
+  private rest!: JobManagerRestServer;
+  private controlServer!: Server;
+
+  private constructor(
+    readonly config: ResolvedConfig,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly linkOverrides: Readonly<Record<string, Address>>,
+  ) {}
+
+  /** Starts the control server, the REST server and the heartbeat monitor. */
+  static async start(options: JobManagerOptions): Promise<JobManager> {
+    const host = options.host ?? '127.0.0.1';
+    const jm = new JobManager(options.config, options.clock ?? systemClock, options.logger ?? createLogger('jobmanager'), options.linkOverrides ?? {});
+    jm.controlServer = await listenControl(host, options.controlPort ?? 0, (socket) => jm.acceptControl(socket));
+    try {
+      jm.rest = await JobManagerRestServer.start({ backend: jm, host, port: options.restPort ?? options.config['rest.port'], logger: jm.logger.child('rest') });
+    } catch (error) {
+      await new Promise<void>((resolve) => jm.controlServer.close(() => resolve()));
+      throw error;
+    }
+    const timeoutMs = options.config['heartbeat.timeout'];
+    const checkEveryMs = Math.max(10, Math.min(options.config['heartbeat.interval'], timeoutMs / 4));
+    jm.heartbeatTimer = jm.clock.setInterval(() => jm.checkHeartbeats(), checkEveryMs);
+    jm.logger.info('JobManager started', { rest: jm.restAddress, control: jm.controlAddress });
+    return jm;
+  }
+
+  get restAddress(): Address {
+    return { host: this.rest.host, port: this.rest.port };
+  }
+
+  get controlAddress(): Address {
+    const address = this.controlServer.address();
+    return typeof address === 'object' && address ? { host: address.address, port: address.port } : { host: '127.0.0.1', port: 0 };
+  }
+
+  /** Closes both servers and every TaskManager connection (TaskManagers are not told to shut down). Idempotent. */
+  stop(): Promise<void> {
+    this.stopPromise ??= this.doStop();
+    return this.stopPromise;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /** Tells every TaskManager to shut down, then stops. */
+  async shutdownCluster(): Promise<void> {
+    if (this.stopPromise) return this.stopPromise;
+    for (const tm of this.registered.values()) this.send(tm, { type: 'shutdown' });
+    return this.stop();
+  }
+
+  // ---- REST backend -------------------------------------------------------------------------------------------
+
+  overview(): JobManagerOverview {
+    const jobs: Record<JobState, number> = { CREATED: 0, RUNNING: 0, FINISHED: 0, FAILED: 0, CANCELED: 0 };
+    for (const job of this.jobs.values()) jobs[job.state]++;
+    const slotsTotal = [...this.registered.values()].reduce((sum, tm) => sum + tm.slots, 0);
+    const occupied = [...this.occupiedSlots().values()].reduce((sum, set) => sum + set.size, 0);
+    return { flowlab: { version: flowlabVersion() }, taskmanagers: this.registered.size, slotsTotal, slotsAvailable: slotsTotal - occupied, jobs };
+  }
+
+  taskManagers(): { taskmanagers: RegisteredTaskManager[] } {
+    const now = this.clock.nowMs();
+    const occupied = this.occupiedSlots();
+    return {
+      taskmanagers: [...this.registered.values()].map((tm) => ({
+        id: tm.tmId,
+        dataAddress: tm.dataAddress,
+        slots: tm.slots,
+        slotsFree: tm.slots - (occupied.get(tm.tmId)?.size ?? 0),
+        pid: tm.pid,
+        registeredAtMs: tm.registeredAtMs,
+        lastHeartbeatMsAgo: Math.max(0, Math.round(now - tm.lastHeartbeatMs)),
+      })),
+    };
+  }
+
+  submitJob(spec: unknown): { jobId: string } {
+    if (this.stopPromise) throw new HttpError(503, 'ERR_SHUTTING_DOWN', 'The JobManager is shutting down');
+    if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+      throw new HttpError(400, 'ERR_BAD_REQUEST', 'Request body must be a job graph object with "vertices" and "edges"');
+    }
+    const graph = validateJobGraph(spec as JobGraphSpec);
+    const jobId = newId16();
+    const occupied = this.occupiedSlots();
+    const taskManagers: SchedulableTaskManager[] = [...this.registered.values()].map((tm) => ({
+      tmId: tm.tmId,
+      dataAddress: tm.dataAddress,
+      slots: tm.slots,
+      occupiedSlots: occupied.get(tm.tmId) ?? new Set(),
+    }));
+    const plan = scheduleJob(graph, { jobId, taskManagers, linkOverrides: this.linkOverrides });
+    const job = new JobExecution(jobId, graph, plan, this.epochMs());
+    this.jobs.set(jobId, job);
+    for (const [tmId, tasks] of plan.deployments) {
+      this.send(this.registered.get(tmId)!, { type: 'deploy', jobId, tasks });
+    }
+    job.markRunning();
+    this.logger.info('job deployed', { jobId, name: graph.name, slots: plan.slots.length, taskManagers: job.taskManagers });
+    return { jobId };
+  }
+
+  listJobs(): { jobs: { id: string; name: string; state: JobState }[] } {
+    return { jobs: [...this.jobs.values()].map((job) => job.summary()) };
+  }
+
+  jobDetails(jobId: string): JobDetails {
+    return this.job(jobId).details(this.epochMs());
+  }
+
+  cancelJob(jobId: string): { jobId: string; state: JobState; canceling: boolean } {
+    const job = this.job(jobId);
+    if (!job.requestCancel()) throw new JobNotCancelableError(jobId, job.state);
+    this.sendCancel(job);
+    if (!this.cancelTimers.has(jobId)) {
+      this.cancelTimers.set(
+        jobId,
+        this.clock.setTimeout(() => {
+          this.cancelTimers.delete(jobId);
+          this.applyTransition(job, job.finishCancel(this.epochMs()));
+        }, CANCEL_GRACE_MS),
+      );
+    }
+    return { jobId, state: job.state, canceling: job.canceling };
+  }
+
+  jobMetrics(jobId: string): JobMetricsResponse {
+    const job = this.job(jobId);
+    const stored = job.metrics.reports();
+    return {
+      jobId,
+      state: job.state,
+      tasks: stored.map((s) => ({ taskManager: s.tmId, receivedAtMs: s.receivedAtMs, ...s.report })),
+      aggregate: aggregateJobMetrics(
+        stored.map((s) => s.report),
+        this.logger,
+      ),
+    };
+  }
+
+  jobCheckpoints(jobId: string): JobCheckpointsResponse {
+    this.job(jobId);
+    return { counts: { completed: 0, failed: 0, inProgress: 0 }, history: [] };
+  }
+
+  shutdown(): void {
+    this.shutdownCluster().catch((error: unknown) => this.logger.error('shutdown failed', { error: String(error) }));
+  }
+
+  // ---- control plane ------------------------------------------------------------------------------------------
+
+  private acceptControl(socket: Socket): void {
+    if (this.stopPromise) {
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    const name = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    let tm: TaskManagerEntry | undefined;
+    socket.on('error', (error) => this.logger.debug('control connection error', { connection: name, error: error.message }));
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      if (tm && this.registered.get(tm.tmId) === tm) this.loseTaskManager(tm, 'control connection closed');
+    });
+    readJsonLines<TmToJm>(
+      socket,
+      name,
+      (message) => {
+        try {
+          if (typeof message !== 'object' || message === null || typeof (message as { type?: unknown }).type !== 'string') {
+            throw new ControlProtocolError(`message without a "type": ${JSON.stringify(message).slice(0, 80)}`, name);
+          }
+          if (!tm) {
+            tm = this.register(socket, name, message);
+            return;
+          }
+          this.onMessage(tm, message);
+        } catch (error) {
+          this.logger.error('closing control connection', { connection: name, tm: tm?.tmId, error: toError(error).message });
+          socket.destroy();
+        }
+      },
+      (error) => this.logger.error('closing control connection', { connection: name, tm: tm?.tmId, error: error.message }),
+    );
+  }
+
+  private register(socket: Socket, name: string, message: TmToJm): TaskManagerEntry {
+    if (message.type !== 'register') throw new ControlProtocolError(`expected "register" first, got "${message.type}"`, name);
+    const { tmId, dataAddress, slots, pid } = message;
+    if (typeof tmId !== 'string' || tmId === '') throw new ControlProtocolError('register needs a non-empty tmId', name);
+    if (!isAddress(dataAddress)) throw new ControlProtocolError(`register from ${tmId} needs dataAddress {host, port}`, name);
+    if (!Number.isInteger(slots) || slots < 1) throw new ControlProtocolError(`register from ${tmId}: slots ${String(slots)} must be an integer ≥ 1`, name);
+    if (this.registered.has(tmId)) throw new ControlProtocolError(`a TaskManager with id ${tmId} is already registered`, name);
+    const tm: TaskManagerEntry = {
+      tmId,
+      dataAddress: { host: dataAddress.host, port: dataAddress.port },
+      slots,
+      pid: Number.isInteger(pid) ? pid : -1,
+      socket,
+      registeredAtMs: this.epochMs(),
+      lastHeartbeatMs: this.clock.nowMs(),
+    };
+    this.registered.set(tmId, tm);
+    this.send(tm, { type: 'registered', config: serializeConfig(this.config) });
+    this.logger.info('TaskManager registered', { tmId, dataAddress: tm.dataAddress, slots, pid: tm.pid });
+    return tm;
+  }
+
+  private onMessage(tm: TaskManagerEntry, message: TmToJm): void {
+    tm.lastHeartbeatMs = this.clock.nowMs();
+    switch (message.type) {
+      case 'heartbeat':
+        return;
+      case 'register':
+        throw new ControlProtocolError(`${tm.tmId} sent "register" twice`, tm.tmId);
+      case 'task-state':
+        return this.onTaskState(tm, message);
+      case 'metrics':
+        return this.onMetrics(tm, message);
+      default:
+        this.logger.warn('ignoring unknown control message', { tm: tm.tmId, type: (message as { type: string }).type });
+    }
+  }
+
+  private onTaskState(tm: TaskManagerEntry, message: Extract<TmToJm, { type: 'task-state' }>): void {
+    const job = this.jobs.get(message.jobId);
+    const subtask = job?.subtask(message.vertexId, message.subtaskIndex);
+    if (!job || !subtask || !TASK_STATES.has(message.state)) {
+      this.logger.warn('ignoring task-state for an unknown job, subtask or state', { tm: tm.tmId, ...message });
+      return;
+    }
+    if (subtask.tmId !== tm.tmId) {
+      this.logger.warn('ignoring task-state from a TaskManager that does not run the subtask', { tm: tm.tmId, runsOn: subtask.tmId, ...message });
+      return;
+    }
+    const error = typeof message.error === 'string' ? message.error : undefined;
+    this.applyTransition(job, job.onTaskState(subtask, message.state, error, this.epochMs()));
+  }
+
+  private onMetrics(tm: TaskManagerEntry, message: Extract<TmToJm, { type: 'metrics' }>): void {
+    const job = this.jobs.get(message.jobId);
+    if (!job || !Array.isArray(message.tasks)) {
+      this.logger.debug('ignoring metrics for an unknown job', { tm: tm.tmId, jobId: message.jobId });
+      return;
+    }
+    const now = this.epochMs();
+    for (const report of message.tasks) {
+      if (report && job.subtask(report.vertexId, report.subtaskIndex)) job.recordMetrics(tm.tmId, now, report);
+    }
+  }
+
+  private checkHeartbeats(): void {
+    const timeoutMs = this.config['heartbeat.timeout'];
+    const now = this.clock.nowMs();
+    for (const tm of [...this.registered.values()]) {
+      const silentMs = now - tm.lastHeartbeatMs;
+      if (silentMs >= timeoutMs) {
+        this.loseTaskManager(tm, `no heartbeat for ${Math.round(silentMs)} ms (heartbeat.timeout ${timeoutMs} ms)`);
+        tm.socket.destroy();
+      }
+    }
+  }
+
+  /** Removes a TaskManager and fails every unfinished job with tasks on it. */
+  private loseTaskManager(tm: TaskManagerEntry, why: string): void {
+    if (this.registered.get(tm.tmId) !== tm) return;
+    this.registered.delete(tm.tmId);
+    if (this.stopPromise) return;
+    const reason = `TaskManager ${tm.tmId} lost: ${why}`;
+    this.logger.warn(reason, { pid: tm.pid });
+    for (const job of this.jobs.values()) {
+      if (!job.isTerminal && job.usesTaskManager(tm.tmId)) this.applyTransition(job, job.fail(reason, this.epochMs()));
+    }
+  }
+
+  private applyTransition(job: JobExecution, transition: JobTransition): void {
+    if (transition === 'none') return;
+    this.cancelTimers.get(job.jobId)?.cancel();
+    this.cancelTimers.delete(job.jobId);
+    if (transition === 'failed') {
+      this.logger.warn('job failed', { jobId: job.jobId, reason: job.failureReason });
+      this.sendCancel(job);
+    } else {
+      this.logger.info(`job ${transition}`, { jobId: job.jobId });
+    }
+  }
+
+  private sendCancel(job: JobExecution): void {
+    for (const tmId of job.taskManagers) {
+      const tm = this.registered.get(tmId);
+      if (tm) this.send(tm, { type: 'cancel', jobId: job.jobId });
+    }
+  }
+
+  /** Slot indexes per TaskManager held by unfinished jobs. */
+  private occupiedSlots(): Map<string, Set<number>> {
+    const out = new Map<string, Set<number>>();
+    for (const job of this.jobs.values()) {
+      if (job.isTerminal) continue;
+      for (const slot of job.slots) {
+        if (!this.registered.has(slot.tmId)) continue;
+        const set = out.get(slot.tmId) ?? new Set<number>();
+        set.add(slot.slotIndex);
+        out.set(slot.tmId, set);
+      }
+    }
+    return out;
+  }
+
+  private job(jobId: string): JobExecution {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new JobNotFoundError(jobId);
+    return job;
+  }
+
+  private send(tm: TaskManagerEntry, message: JmToTm): void {
+    writeJsonLine(tm.socket, message);
+  }
+
+  private epochMs(): number {
+    return Math.round(this.clock.epochUs() / 1000);
+  }
+
+  private async doStop(): Promise<void> {
+    this.heartbeatTimer?.cancel();
+    for (const timer of this.cancelTimers.values()) timer.cancel();
+    this.cancelTimers.clear();
+    const closed = new Promise<void>((resolve) => this.controlServer.close(() => resolve()));
+    await Promise.all([...this.sockets].map((socket) => endSocket(socket)));
+    await Promise.all([closed, this.rest.stop()]);
+    this.logger.info('JobManager stopped');
+    this.resolveStopped();
+  }
+}
+
+function listenControl(host: string, port: number, onConnection: (socket: Socket) => void): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer(onConnection);
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
+}
+
+/** Ends a socket gracefully (pending writes flush), destroying it if it does not close in time. */
+function endSocket(socket: Socket): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => socket.destroy(), CONNECTION_CLOSE_WAIT_MS);
+    timer.unref();
+    socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.end();
+  });
+}
+
+function isAddress(value: unknown): value is Address {
+  if (typeof value !== 'object' || value === null) return false;
+  const { host, port } = value as { host?: unknown; port?: unknown };
+  return typeof host === 'string' && host !== '' && Number.isInteger(port) && (port as number) > 0 && (port as number) < 65_536;
+}
