@@ -10,9 +10,10 @@ import { cpus, totalmem, type, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
-import { CONFIG_KEYS, resolveConfig, toError, type ConfigInput, type ResolvedConfig } from '../core/index.js';
+import { CONFIG_KEYS, InvalidConfigError, resolveConfig, toError, type ConfigInput, type ResolvedConfig } from '../core/index.js';
 import {
   LocalCluster,
+  checkNetworkBuffers,
   presetJobGraph,
   rawPingPong,
   rawPipe,
@@ -71,6 +72,16 @@ export function prepareRun(options: RunOptions): { config: ResolvedConfig; graph
       { costUs: options.mapCostUs },
     ),
   );
+  checkNetworkBuffers(graph, config, options.taskManagers);
+  const slotsNeeded = Math.max(...graph.vertices.map((v) => v.parallelism));
+  const slots = options.taskManagers * config['taskmanager.numberOfTaskSlots'];
+  if (slotsNeeded > slots) {
+    throw new InvalidConfigError(
+      'taskmanager.numberOfTaskSlots',
+      config['taskmanager.numberOfTaskSlots'],
+      `at least ${Math.ceil(slotsNeeded / options.taskManagers)} (parallelism ${slotsNeeded} on ${options.taskManagers} TaskManagers)`,
+    );
+  }
   return { config, graph };
 }
 

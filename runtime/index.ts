@@ -15,4 +15,5 @@ export type { Address, TaskState, JobState, TaskMetricsReport, TaskDeployment, S
 export { LocalCluster, type LocalClusterOptions, type TaskManagerInfo, type ProcessInfo } from './cluster/local-cluster.js';
 export { JobManagerClient, RestError, type JobDetails, type JobMetrics, type LatencySummary } from './cluster/rest-client.js';
 export { TaskManager } from './cluster/task-manager.js';
+export { checkNetworkBuffers, requiredBuffersPerTaskManager } from './cluster/buffer-preflight.js';
 export { rawPipe, rawPingPong, runtimePipe, runNetworkBench, renderBenchTable, type BenchOptions, type BenchRow, type NetworkBenchResult } from './bench/network-bench.js';

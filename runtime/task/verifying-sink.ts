@@ -2,7 +2,9 @@
  * The sink: verifies delivery per (source subtask, key) sequence numbers — a sequence number not above the last
  * one seen is a duplicate (equal) or out of order (lower) — and records end-to-end latency from each record's
  * intended emit time into an HDR histogram (no coordinated omission). Lost records are what sources emitted minus
- * what sinks received, computed by whoever sees both.
+ * what sinks received, computed by whoever sees both. Out-of-order counts are an error only where every
+ * (source subtask, key) stream reaches its sink over one FIFO path; with two rebalance hops records of one key take
+ * different paths and may be reordered legitimately.
  */
 import * as hdr from 'hdr-histogram-js';
 import type { RecordView } from '../record/index.js';

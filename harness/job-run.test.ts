@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InsufficientBuffersError, InvalidConfigError } from '../core/index.js';
+import { InvalidJobGraphError } from '../runtime/index.js';
+import { JobRun, prepareRun, type RunOptions } from './job-run.js';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
+
+const base: RunOptions = {
+  taskManagers: 2,
+  parallelism: 2,
+  topology: 'keyby-aggregate',
+  ratePerSec: 10_000,
+  recordSizeBytes: 100,
+  keys: 128,
+  keyDistribution: 'uniform',
+  mapCostUs: 0,
+  durationMs: 1500,
+  warmupMs: 500,
+  seed: 1,
+  config: { 'execution.buffer-timeout': '10 ms' },
+  calibrate: false,
+};
+
+test('a run yields a completed result document with exactly-once figures', async () => {
+  const result = await new JobRun(base).execute();
+  assert.equal(result.state, 'completed', result.error);
+  assert.equal(result.schemaVersion, 1);
+  assert.equal(Object.keys(result)[0], 'schemaVersion');
+  assert.equal(result.sink.lost, 0);
+  assert.equal(result.sink.duplicated, 0);
+  assert.ok(result.sink.records > 5000, `records ${result.sink.records}`);
+  assert.ok(result.throughput.recordsPerSec > 0);
+  assert.ok(result.latencyUs.count > 0 && result.latencyUs.p99 >= result.latencyUs.p50);
+  assert.equal(result.tasks.length, 6);
+  assert.equal(result.config['execution.buffer-timeout'], '10 ms');
+});
+
+test('bad input fails before anything starts, naming the key or vertex', () => {
+  assert.throws(() => prepareRun({ ...base, config: { 'taskmanager.memory.segmentsize': '32kb' } as never }), (e: unknown) => e instanceof InvalidConfigError && e.key === 'taskmanager.memory.segmentsize' && /Did you mean 'taskmanager.memory.segment-size'/.test(e.message));
+  assert.throws(() => prepareRun({ ...base, config: { 'execution.buffer-timeout': 'soon' } }), (e: unknown) => e instanceof InvalidConfigError && e.key === 'execution.buffer-timeout');
+  assert.throws(() => prepareRun({ ...base, parallelism: 0 }), (e: unknown) => e instanceof InvalidJobGraphError && /vertex source/.test(e.message));
+  assert.throws(
+    () => prepareRun({ ...base, config: { 'taskmanager.memory.network.min': '64kb', 'taskmanager.memory.network.max': '64kb' } }),
+    (e: unknown) => e instanceof InsufficientBuffersError && /taskmanager\.memory\.network\.max/.test(e.message),
+  );
+  assert.throws(() => prepareRun({ ...base, config: { 'taskmanager.numberOfTaskSlots': 1 }, parallelism: 4 }), (e: unknown) => e instanceof InvalidConfigError && e.key === 'taskmanager.numberOfTaskSlots');
+});
+
+test('the CLI rejects an unknown -D key with exit code 2 before starting processes', () => {
+  let failed: { status: number | null; stderr: string } | undefined;
+  try {
+    execFileSync(process.execPath, [CLI, 'run', '-D', 'taskmanager.memory.segment-size=huge'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const e = error as { status: number | null; stderr: Buffer };
+    failed = { status: e.status, stderr: e.stderr.toString() };
+  }
+  assert.ok(failed, 'the CLI must fail');
+  assert.equal(failed.status, 2);
+  assert.match(failed.stderr, /taskmanager\.memory\.segment-size/);
+});
+
+function childPids(pid: number): number[] {
+  try {
+    return execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('SIGINT to flowlab run stops every process it started', async () => {
+  const cli = spawn(process.execPath, [CLI, 'run', '--duration', '60s', '--no-calibrate', '--rate', '2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const deadline = Date.now() + 20_000;
+  while (!/running keyby-aggregate/.test(stderr)) {
+    if (Date.now() > deadline || cli.exitCode !== null) throw new Error(`flowlab run did not start: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const children = childPids(cli.pid!);
+  assert.equal(children.length, 3, `a JobManager and two TaskManagers (got ${children.join(',')})`);
+  cli.kill('SIGINT');
+  const code = await new Promise<number | null>((resolve) => cli.once('exit', resolve));
+  assert.equal(code, 130);
+  const settle = Date.now() + 5000;
+  while (children.some(alive) && Date.now() < settle) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(children.filter(alive), [], 'no process is left behind');
+});
