@@ -1,0 +1,143 @@
+/**
+ * `npm run bench:cluster`: the `source-sink` job (parallelism 2, rebalance: each sink reads one local and one
+ * remote channel) across two TaskManager processes, unbounded sources, against the raw socket pipe of
+ * `bench:network` measured in the same run (ABAB…, medians), plus CPU seconds per process.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { resolveConfig, type ConfigInput } from '../../core/index.js';
+import { LocalCluster } from '../cluster/local-cluster.js';
+import { presetJobGraph } from '../cluster/job-graph.js';
+import type { JobManagerClient, JobMetrics } from '../cluster/rest-client.js';
+import { rawPipe, type BenchOptions } from './network-bench.js';
+
+export interface ClusterBenchOptions extends BenchOptions {
+  recordBytes: number;
+  config?: ConfigInput;
+}
+
+export interface ProcessCpu {
+  process: string;
+  cpuSeconds: number;
+}
+
+export interface ClusterBenchResult {
+  benchmark: 'cluster';
+  startedAt: string;
+  environment: { cpuModel: string; cores: number; memoryBytes: number; node: string; platform: string };
+  options: ClusterBenchOptions;
+  flowlab: { recordsPerSec: number; bytesPerSec: number; samples: Array<{ recordsPerSec: number; bytesPerSec: number }> };
+  rawPipe: { recordsPerSec: number; bytesPerSec: number; samples: Array<{ recordsPerSec: number; bytesPerSec: number }> };
+  ratios: { records: number; bytes: number };
+  /** CPU seconds per process over the last flowlab round (whole round, start to stop). */
+  cpu: ProcessCpu[];
+  exactlyOnce: { lost: number; duplicated: number };
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+let clockTicks: number | undefined;
+/** utime + stime of a process in seconds, from /proc (Linux); NaN elsewhere. */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return NaN;
+  }
+}
+
+async function sinkTotals(client: JobManagerClient, jobId: string): Promise<{ records: number; bytes: number; metrics: JobMetrics }> {
+  const metrics = await client.metrics(jobId);
+  const bytes = metrics.tasks.filter((t) => t.operator === 'sink').reduce((s, t) => s + t.numBytesIn, 0);
+  return { records: metrics.aggregate.sinkRecordsIn, bytes, metrics };
+}
+
+async function flowlabRound(o: ClusterBenchOptions): Promise<{ recordsPerSec: number; bytesPerSec: number; cpu: ProcessCpu[]; lost: number; duplicated: number }> {
+  const config = resolveConfig({ 'rest.port': 0, 'taskmanager.numberOfTaskSlots': 1, ...(o.config ?? {}) });
+  await using cluster = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore' });
+  const deadline = Date.now() + 15_000;
+  while ((await cluster.client.taskManagers()).length < 2) {
+    if (Date.now() > deadline) throw new Error('TaskManagers did not register');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const graph = presetJobGraph('source-sink', 2, {
+    ratePerSec: 0,
+    durationMs: o.warmupMs + o.durationMs + 500,
+    keys: 1024,
+    recordSize: { min: o.recordBytes - 4, max: o.recordBytes - 4 },
+  });
+  const { jobId } = await cluster.client.submitJob(graph);
+  await new Promise((r) => setTimeout(r, o.warmupMs));
+  const a = await sinkTotals(cluster.client, jobId);
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, o.durationMs));
+  const b = await sinkTotals(cluster.client, jobId);
+  const elapsed = Date.now() - t0;
+  for (;;) {
+    const job = await cluster.client.job(jobId);
+    if (job.state !== 'RUNNING' && job.state !== 'CREATED') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const final = await cluster.client.metrics(jobId);
+  const cpu = cluster.processes.map((p) => ({ process: p.id, cpuSeconds: cpuSecondsOf(p.pid) }));
+  return {
+    recordsPerSec: ((b.records - a.records) * 1000) / elapsed,
+    bytesPerSec: ((b.bytes - a.bytes) * 1000) / elapsed,
+    cpu,
+    lost: final.aggregate.sourceRecordsOut - final.aggregate.sinkRecordsIn,
+    duplicated: final.aggregate.sinkDuplicated,
+  };
+}
+
+export async function runClusterBench(o: ClusterBenchOptions, log: (line: string) => void = () => undefined): Promise<ClusterBenchResult> {
+  const startedAt = new Date().toISOString();
+  const flow: Array<{ recordsPerSec: number; bytesPerSec: number }> = [];
+  const raw: Array<{ recordsPerSec: number; bytesPerSec: number }> = [];
+  let last: Awaited<ReturnType<typeof flowlabRound>> | undefined;
+  for (let i = 0; i < o.rounds; i++) {
+    log(`round ${i + 1}/${o.rounds}: raw pipe with ${o.recordBytes}-byte records …`);
+    const r = await rawPipe(o.recordBytes, o);
+    raw.push({ recordsPerSec: (r.records * 1000) / r.elapsedMs, bytesPerSec: (r.bytes * 1000) / r.elapsedMs });
+    log(`round ${i + 1}/${o.rounds}: flowlab source-sink on two TaskManagers …`);
+    last = await flowlabRound(o);
+    flow.push({ recordsPerSec: last.recordsPerSec, bytesPerSec: last.bytesPerSec });
+  }
+  const flowlab = { recordsPerSec: median(flow.map((f) => f.recordsPerSec)), bytesPerSec: median(flow.map((f) => f.bytesPerSec)), samples: flow };
+  const rawPipeFigures = { recordsPerSec: median(raw.map((f) => f.recordsPerSec)), bytesPerSec: median(raw.map((f) => f.bytesPerSec)), samples: raw };
+  const cpu = cpus();
+  return {
+    benchmark: 'cluster',
+    startedAt,
+    environment: { cpuModel: cpu[0]?.model ?? 'unknown', cores: cpu.length, memoryBytes: totalmem(), node: process.version, platform: process.platform },
+    options: o,
+    flowlab,
+    rawPipe: rawPipeFigures,
+    ratios: { records: flowlab.recordsPerSec / rawPipeFigures.recordsPerSec, bytes: flowlab.bytesPerSec / rawPipeFigures.bytesPerSec },
+    cpu: last?.cpu ?? [],
+    exactlyOnce: { lost: last?.lost ?? NaN, duplicated: last?.duplicated ?? NaN },
+  };
+}
+
+export function renderClusterBench(r: ClusterBenchResult): string {
+  const f = (n: number): string => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(1));
+  return [
+    '| measure | flowlab (2 TMs) | raw pipe | ratio |',
+    '|---|---|---|---|',
+    `| records/s (${r.options.recordBytes}-byte records) | ${f(r.flowlab.recordsPerSec)} | ${f(r.rawPipe.recordsPerSec)} | ${r.ratios.records.toFixed(2)} |`,
+    `| bytes/s | ${f(r.flowlab.bytesPerSec)} | ${f(r.rawPipe.bytesPerSec)} | ${r.ratios.bytes.toFixed(2)} |`,
+    '',
+    '| process | CPU seconds (last round) |',
+    '|---|---|',
+    ...r.cpu.map((c) => `| ${c.process} | ${c.cpuSeconds.toFixed(2)} |`),
+    '',
+    `exactly-once in the last round: lost ${r.exactlyOnce.lost}, duplicated ${r.exactlyOnce.duplicated}`,
+  ].join('\n');
+}
