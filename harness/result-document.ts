@@ -47,19 +47,24 @@ export interface ResultDocument {
   timeseries: Array<{ tMs: number; recordsPerSec: number; latencyP99Us: number; maxBackPressuredTimeMsPerSecond: number }>;
 }
 
-/** Task rows for the result, from the final per-subtask reports. */
+/** Task rows for the result, from the final per-subtask reports; time shares are averages over each task's life. */
 export function taskRows(reports: readonly TaskMetricsReport[]): ResultDocument['tasks'] {
   return [...reports]
     .sort((a, b) => a.vertexId.localeCompare(b.vertexId) || a.subtaskIndex - b.subtaskIndex)
-    .map((r) => ({
+    .map((r) => {
+      // averages over the task's life from the accumulated totals (the live gauges need 5 s windows to fill)
+      const lifeMs = r.accumulateBackPressuredTimeMs + r.accumulateIdleTimeMs + r.accumulateBusyTimeMs;
+      const perSecond = (ms: number, live: number): number => (lifeMs > 0 ? (ms / lifeMs) * 1000 : live);
+      return {
       vertex: r.vertexId,
       subtask: r.subtaskIndex,
-      backPressuredTimeMsPerSecond: r.backPressuredTimeMsPerSecond,
-      idleTimeMsPerSecond: r.idleTimeMsPerSecond,
-      busyTimeMsPerSecond: r.busyTimeMsPerSecond,
+      backPressuredTimeMsPerSecond: perSecond(r.accumulateBackPressuredTimeMs, r.backPressuredTimeMsPerSecond),
+      idleTimeMsPerSecond: perSecond(r.accumulateIdleTimeMs, r.idleTimeMsPerSecond),
+      busyTimeMsPerSecond: perSecond(r.accumulateBusyTimeMs, r.busyTimeMsPerSecond),
       inPoolUsage: r.inPoolUsage,
       outPoolUsage: r.outPoolUsage,
       numRecordsIn: r.numRecordsIn,
       numRecordsOut: r.numRecordsOut,
-    }));
+      };
+    });
 }
