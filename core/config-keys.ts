@@ -6,7 +6,7 @@ import { formatDurationMs, formatMemorySize, parseDurationMs, parseMemorySize } 
 
 /** How one key parses and prints. `T` is the resolved value type. */
 export interface KeySpec<T> {
-  readonly kind: 'memory' | 'duration' | 'int' | 'float' | 'bool' | 'optional-int';
+  readonly kind: 'memory' | 'duration' | 'int' | 'float' | 'bool' | 'optional-int' | 'optional-duration' | 'optional-string' | 'enum';
   readonly default: T;
   readonly description: string;
   /** What is accepted, in words, for error messages. */
@@ -117,6 +117,53 @@ function float(defaultValue: number, description: string, range: RangeOptions = 
   };
 }
 
+function optionalDuration(description: string, range: RangeOptions = {}): KeySpec<number | null> {
+  return {
+    kind: 'optional-duration',
+    default: null,
+    description,
+    allowed: `a duration such as 10 s or 500 ms${rangeText(formatDurationMs, range)} (or unset)`,
+    parse(raw) {
+      if (raw === null) return null;
+      let ms: number | undefined;
+      if (typeof raw === 'number' && Number.isFinite(raw)) ms = raw;
+      else if (typeof raw === 'string') ms = parseDurationMs(raw);
+      return ms !== undefined && inRange(ms, range) ? ms : undefined;
+    },
+    format: (v) => (v === null ? '(unset)' : formatDurationMs(v)),
+  };
+}
+
+function optionalString(description: string): KeySpec<string | null> {
+  return {
+    kind: 'optional-string',
+    default: null,
+    description,
+    allowed: 'a non-empty string (or unset)',
+    parse(raw) {
+      if (raw === null) return null;
+      return typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : undefined;
+    },
+    format: (v) => v ?? '(unset)',
+  };
+}
+
+function oneOf<T extends string>(values: readonly T[], defaultValue: T | null, description: string): KeySpec<T | null> {
+  return {
+    kind: 'enum',
+    default: defaultValue,
+    description,
+    allowed: `one of ${values.join(', ')}`,
+    parse(raw) {
+      if (raw === null) return null;
+      if (typeof raw !== 'string') return undefined;
+      const v = raw.trim().toLowerCase();
+      return (values as readonly string[]).includes(v) ? (v as T) : undefined;
+    },
+    format: (v) => v ?? '(unset)',
+  };
+}
+
 export function bool(defaultValue: boolean, description: string): KeySpec<boolean> {
   return {
     kind: 'bool',
@@ -213,6 +260,22 @@ export const CONFIG_KEYS = {
     min: 0,
     max: 65_535,
   }),
+  'execution.checkpointing.interval': optionalDuration('Checkpoint interval; unset disables periodic checkpoints.', { min: 1 }),
+  'execution.checkpointing.timeout': duration(600_000, 'A pending checkpoint older than this is aborted (expired).', { min: 1 }),
+  'execution.checkpointing.min-pause': duration(0, 'Least time between the end of one checkpoint and the start of the next.', { min: 0 }),
+  'execution.checkpointing.max-concurrent-checkpoints': int(1, 'Checkpoints that may be pending at once (unaligned needs 1).', { min: 1 }),
+  'execution.checkpointing.tolerable-failed-checkpoints': int(0, 'Failed checkpoints tolerated before the job fails.', { min: 0 }),
+  'execution.checkpointing.unaligned': bool(false, 'Unaligned checkpoints: barriers overtake in-flight data, which is persisted as channel state.'),
+  'execution.checkpointing.aligned-checkpoint-timeout': duration(
+    0,
+    'With unaligned checkpoints: start aligned and switch to unaligned after this time (0: always unaligned).',
+    { min: 0 },
+  ),
+  'execution.checkpointing.dir': optionalString('Directory for checkpoints (default: a folder under the run output or the temp directory).'),
+  'state.checkpoints.num-retained': int(1, 'Completed checkpoints kept on disk.', { min: 1 }),
+  'restart-strategy': oneOf(['none', 'fixed-delay'] as const, null, 'Restart strategy (unset: fixed-delay when checkpointing is enabled, else none).'),
+  'restart-strategy.fixed-delay.attempts': int(2_147_483_647, 'Restart attempts before the job fails (fixed-delay).', { min: 0 }),
+  'restart-strategy.fixed-delay.delay': duration(1000, 'Delay between restart attempts (fixed-delay).', { min: 0 }),
 } as const;
 
 /** Every config key flowlab accepts. */

@@ -9,7 +9,7 @@ import { CONFIG_KEYS, type ConfigKey, type KeySpec, type ResolvedConfig } from '
 export { CONFIG_KEYS, type ConfigKey, type ConfigInput, type ResolvedConfig } from './config-keys.js';
 
 /** Serialized config: plain JSON numbers, booleans and nulls keyed by Flink key. */
-export type SerializedConfig = Readonly<Record<string, number | boolean | null>>;
+export type SerializedConfig = Readonly<Record<string, number | boolean | string | null>>;
 
 const KEY_NAMES = Object.keys(CONFIG_KEYS) as ConfigKey[];
 
@@ -85,6 +85,13 @@ function checkCrossFieldRules(c: ResolvedConfig): void {
   }
   if (c['heartbeat.interval'] >= c['heartbeat.timeout']) {
     throw new InvalidConfigError('heartbeat.interval', c['heartbeat.interval'], `less than 'heartbeat.timeout' (${c['heartbeat.timeout']} ms)`);
+  }
+  if (c['execution.checkpointing.unaligned'] && c['execution.checkpointing.max-concurrent-checkpoints'] !== 1) {
+    throw new InvalidConfigError(
+      'execution.checkpointing.max-concurrent-checkpoints',
+      c['execution.checkpointing.max-concurrent-checkpoints'],
+      "1 when 'execution.checkpointing.unaligned' is true",
+    );
   }
   const segKey = 'taskmanager.memory.segment-size';
   const minSegKey = 'taskmanager.memory.min-segment-size';
