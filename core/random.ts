@@ -27,6 +27,16 @@ export class SeededRandom {
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
+  /** The generator's internal state (four 32-bit words), for checkpoints. */
+  getState(): [number, number, number, number] {
+    return [this.a, this.b, this.c, this.d];
+  }
+
+  /** Restores a state taken with {@link getState}. */
+  setState(state: readonly [number, number, number, number]): void {
+    [this.a, this.b, this.c, this.d] = state;
+  }
+
   /** A uniformly distributed unsigned 32-bit integer. */
   nextUint32(): number {
     const t = (((this.a + this.b) | 0) + this.d) | 0;

@@ -51,6 +51,11 @@ export interface SinkReport {
   outOfOrder: number;
   /** End-to-end latency from the intended emit time, HDR V2 compressed base64, µs; since the task started. */
   latencyHistogram: string;
+  /**
+   * Optional: records and latency histogram (HDR V2 compressed base64, µs, since the task started) per source
+   * subtask, so a harness can attribute records to the link they came over.
+   */
+  bySource?: Array<{ sourceSubtask: number; records: number; latencyHistogram: string }>;
 }
 
 export interface TaskMetricsReport {

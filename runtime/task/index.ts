@@ -1,4 +1,6 @@
-export { StreamTask, TASK_SLICE_MS, type TaskContext } from './stream-task.js';
+export { StreamTask, TASK_SLICE_MS, type TaskContext, type TaskCheckpoint } from './stream-task.js';
+export { CheckpointBarrierHandler, type AlignmentResult, type BarrierHandlerActions } from './checkpoint-barrier-handler.js';
+export { StateWriter, StateReader, StateFormatError } from './operator-state.js';
 export { SourceTask } from './source-task.js';
 export { OneInputTask } from './one-input-task.js';
 export { MapProcessor, AggregateProcessor, type RecordProcessor } from './record-processor.js';

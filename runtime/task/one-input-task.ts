@@ -7,6 +7,8 @@ import { DataType, type NetworkBuffer } from '../buffer/index.js';
 import { decodeEvent } from '../event/index.js';
 import { DeserializationResult, RecordView, SpanningRecordDeserializer } from '../record/index.js';
 import type { RecordProcessor } from './record-processor.js';
+import { CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
+import type { StateWriter } from './operator-state.js';
 import { VerifyingSink } from './verifying-sink.js';
 import type { TaskMetricsReport } from '../cluster/control-protocol.js';
 import { StreamTask, TASK_SLICE_MS, type TaskContext } from './stream-task.js';
@@ -20,6 +22,7 @@ export class OneInputTask extends StreamTask {
   private numFinished = 0;
   private scheduled = false;
   private waitingForInput = false;
+  private barriers: CheckpointBarrierHandler | undefined;
 
   constructor(
     ctx: TaskContext,
@@ -32,6 +35,11 @@ export class OneInputTask extends StreamTask {
     const gate = this.gate!;
     this.deserializers = gate.channels.map(() => new SpanningRecordDeserializer());
     this.finishedChannels = new Uint8Array(gate.channels.length);
+    this.barriers = new CheckpointBarrierHandler(gate.channels.length, this.clock, {
+      triggerCheckpoint: (result) => this.performCheckpoint(result),
+      abortCheckpoint: (id, reason) => this.declineCheckpoint(id, reason),
+      resumeConsumption: (channel) => gate.resumeConsumption(channel),
+    });
     gate.setDataListener(() => {
       if (this.waitingForInput) {
         this.waitingForInput = false;
@@ -103,21 +111,30 @@ export class OneInputTask extends StreamTask {
   private onEvent(buffer: NetworkBuffer, channel: number): void {
     const event = decodeEvent(buffer.segment.subarray(buffer.readerIndex, buffer.size));
     buffer.release();
-    if (event.kind === 'end-of-partition' && this.finishedChannels[channel] === 0) {
+    if (event.kind === 'barrier') {
+      this.barriers!.onBarrier(event, channel);
+    } else if (event.kind === 'cancel-checkpoint') {
+      this.barriers!.onCancellationMarker(event.checkpointId);
+    } else if (event.kind === 'end-of-partition' && this.finishedChannels[channel] === 0) {
       this.finishedChannels[channel] = 1;
       if (this.deserializers[channel]!.hasUnfinishedData()) {
         this.fail(new Error(`${this.name}: channel ${channel} ended in the middle of a record`));
         return;
       }
+      this.barriers!.onEndOfPartition(channel);
       if (++this.numFinished === this.finishedChannels.length) this.finish();
     }
+  }
+
+  protected snapshotState(out: StateWriter): void {
+    this.processor.snapshot(out);
   }
 
   override report(): TaskMetricsReport {
     const report = super.report();
     const p = this.processor;
     if (p instanceof VerifyingSink) {
-      report.sink = { records: p.records, duplicated: p.duplicated, outOfOrder: p.outOfOrder, latencyHistogram: p.encodedLatency() };
+      report.sink = { records: p.records, duplicated: p.duplicated, outOfOrder: p.outOfOrder, latencyHistogram: p.encodedLatency(), bySource: p.encodedBySource() };
     }
     return report;
   }

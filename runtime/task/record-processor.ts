@@ -1,10 +1,13 @@
 /** What a one-input task does with each record it reads. */
 import type { RecordView } from '../record/index.js';
 import type { RecordWriter } from '../writer/index.js';
+import type { StateWriter } from './operator-state.js';
 
 export interface RecordProcessor {
   /** Handles one record; may emit through `out`. Returns false when the output became unavailable. */
   process(record: RecordView, out: RecordWriter | undefined): boolean;
+  /** Writes the processor's state into a checkpoint. */
+  snapshot(out: StateWriter): void;
 }
 
 /** Map: burns `costUs` of CPU per record, then forwards it. */
@@ -23,6 +26,10 @@ export class MapProcessor implements RecordProcessor {
     }
     return out ? out.emit(r.key, r.sequence, r.sourceSubtask, r.intendedEmitTimeUs, r.bodySize) : true;
   }
+
+  snapshot(): void {
+    // stateless
+  }
 }
 
 /** Keyed aggregate: keeps a count per key (its state) and forwards each record. */
@@ -40,6 +47,10 @@ export class AggregateProcessor implements RecordProcessor {
     if (this.counts[key] === 0) this.distinctKeys++;
     this.counts[key]! += 1;
     return out ? out.emit(r.key, r.sequence, r.sourceSubtask, r.intendedEmitTimeUs, r.bodySize) : true;
+  }
+
+  snapshot(out: StateWriter): void {
+    out.number(this.distinctKeys).array(this.counts);
   }
 
   countOf(key: number): number {

@@ -5,6 +5,8 @@
  */
 import { SeededRandom, ZipfDistribution } from '../../core/index.js';
 import type { SourceParams } from '../cluster/job-graph.js';
+import { AlignmentType, type CheckpointBarrier } from '../event/index.js';
+import type { StateWriter } from './operator-state.js';
 import { StreamTask, TASK_SLICE_MS, type TaskContext } from './stream-task.js';
 
 export class SourceTask extends StreamTask {
@@ -25,6 +27,30 @@ export class SourceTask extends StreamTask {
     this.zipf = this.params.keyDistribution === 'zipf' ? new ZipfDistribution(this.params.keys, this.params.zipfExponent) : undefined;
     this.sequences = new Float64Array(this.params.keys);
     this.intervalUs = this.params.ratePerSec > 0 ? 1e6 / this.params.ratePerSec : 0;
+  }
+
+  /**
+   * A checkpoint triggered by the JobManager: between two records, snapshot the source position and inject the
+   * barrier. While a record is half-written (hard backpressure) the barrier waits for it.
+   */
+  triggerCheckpoint(checkpointId: number, timestampMs: number): void {
+    if (this.state !== 'RUNNING') {
+      this.declineCheckpoint(checkpointId, `${this.name} is ${this.state}`);
+      return;
+    }
+    if (this.partition?.isHardBackPressured) {
+      this.partition.onAvailable(() => this.triggerCheckpoint(checkpointId, timestampMs));
+      return;
+    }
+    const barrier: CheckpointBarrier = { kind: 'barrier', checkpointId, timestampMs, checkpointType: 0, alignment: AlignmentType.ALIGNED, alignedTimeoutMs: 0 };
+    this.performCheckpoint({ barrier, alignmentDurationMs: 0, startDelayMs: Math.max(0, this.clock.epochUs() / 1000 - timestampMs) });
+  }
+
+  protected snapshotState(out: StateWriter): void {
+    const [a, b, c, d] = this.random.getState();
+    out.number(this.emitted).number(this.nextDueUs - this.startUs).number(this.endUs - this.startUs);
+    out.number(a).number(b).number(c).number(d);
+    out.array(this.sequences);
   }
 
   protected run(): void {

@@ -8,7 +8,10 @@ import { TaskIoMetrics } from '../metrics/index.js';
 import { createChannelSelector } from '../partition/selectors/index.js';
 import type { ResultPartition } from '../partition/index.js';
 import type { NetworkEnvironment } from '../shuffle/index.js';
-import { encodeEvent } from '../event/index.js';
+import { AlignmentType, encodeEvent, type CheckpointBarrier } from '../event/index.js';
+import { DataType } from '../buffer/index.js';
+import { StateWriter } from './operator-state.js';
+import type { AlignmentResult } from './checkpoint-barrier-handler.js';
 import { RecordWriter } from '../writer/index.js';
 import type { SingleInputGate } from '../consumer/index.js';
 import type { TaskDeployment, TaskMetricsReport, TaskState } from '../cluster/control-protocol.js';
@@ -23,6 +26,21 @@ export interface TaskContext {
   tmId: string;
   clock: Clock;
   onStateChange(task: StreamTask, state: TaskState, error?: Error): void;
+  /** The task took its part of a checkpoint (operator state snapshot, barrier forwarded). */
+  onCheckpoint?(task: StreamTask, checkpoint: TaskCheckpoint): void;
+  /** The task abandoned a checkpoint (subsumed, cancelled upstream, not running). */
+  onCheckpointDeclined?(task: StreamTask, checkpointId: number, reason: string): void;
+}
+
+/** One subtask's part of a checkpoint, as handed to the TaskManager for persisting and acknowledging. */
+export interface TaskCheckpoint {
+  checkpointId: number;
+  timestampMs: number;
+  operator: { kind: string; data: Uint8Array };
+  alignmentDurationMs: number;
+  startDelayMs: number;
+  syncDurationMs: number;
+  unaligned: boolean;
 }
 
 export abstract class StreamTask {
@@ -77,6 +95,39 @@ export abstract class StreamTask {
   }
 
   protected abstract run(): void;
+
+  /** Writes the operator's state (source offsets, keyed state, sink verification state). */
+  protected abstract snapshotState(out: StateWriter): void;
+
+  /**
+   * Takes this task's part of an aligned checkpoint: snapshot the operator state, forward the barrier on every
+   * output (it blocks each subpartition until the consumer resumes it), report the snapshot.
+   */
+  protected performCheckpoint(result: AlignmentResult): void {
+    const { barrier } = result;
+    const started = this.clock.nowMs();
+    const state = new StateWriter();
+    this.snapshotState(state);
+    const forwarded: CheckpointBarrier = { ...barrier, alignment: AlignmentType.ALIGNED };
+    this.partition?.broadcastEvent(encodeEvent(forwarded), DataType.ALIGNED_CHECKPOINT_BARRIER);
+    this.ctx.onCheckpoint?.(this, {
+      checkpointId: barrier.checkpointId,
+      timestampMs: barrier.timestampMs,
+      operator: { kind: this.deployment.operator, data: state.toBytes() },
+      alignmentDurationMs: result.alignmentDurationMs,
+      startDelayMs: result.startDelayMs,
+      syncDurationMs: this.clock.nowMs() - started,
+      unaligned: false,
+    });
+  }
+
+  /** Abandons a checkpoint: tells downstream (CancelCheckpointMarker) and the TaskManager. */
+  protected declineCheckpoint(checkpointId: number, reason: string): void {
+    if (this.partition && !this.partition.isReleased && this.state === 'RUNNING' && !this.partition.isHardBackPressured) {
+      this.partition.broadcastEvent(encodeEvent({ kind: 'cancel-checkpoint', checkpointId }), DataType.EVENT_BUFFER);
+    }
+    this.ctx.onCheckpointDeclined?.(this, checkpointId, reason);
+  }
 
   /** Ends the output with EndOfPartition and reports FINISHED. */
   protected finish(): void {

@@ -10,18 +10,25 @@ import * as hdr from 'hdr-histogram-js';
 import type { RecordView } from '../record/index.js';
 import type { RecordWriter } from '../writer/index.js';
 import type { RecordProcessor } from './record-processor.js';
+import type { StateWriter } from './operator-state.js';
 
 const HIGHEST_LATENCY_US = 3_600_000_000;
+
+function buildHistogram(): hdr.Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_LATENCY_US, numberOfSignificantValueDigits: 3 });
+}
 
 export class VerifyingSink implements RecordProcessor {
   records = 0;
   duplicated = 0;
   outOfOrder = 0;
   readonly latencyUs: hdr.Histogram;
+  /** Per source subtask: records and latency, so a harness can tell which link a record came over. */
+  private readonly bySource: Array<{ records: number; latencyUs: hdr.Histogram } | undefined> = [];
   private readonly lastSeen: Float64Array[] = [];
 
   constructor(private readonly epochUs: () => number) {
-    this.latencyUs = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_LATENCY_US, numberOfSignificantValueDigits: 3 });
+    this.latencyUs = buildHistogram();
   }
 
   process(r: RecordView, _out: RecordWriter | undefined): boolean {
@@ -33,8 +40,27 @@ export class VerifyingSink implements RecordProcessor {
     else if (seq < previous) this.outOfOrder++;
     else last[r.key] = seq;
     const latency = Math.round(this.epochUs() - r.intendedEmitTimeUs);
-    this.latencyUs.recordValue(Math.min(HIGHEST_LATENCY_US, Math.max(1, latency)));
+    const clamped = Math.min(HIGHEST_LATENCY_US, Math.max(1, latency));
+    this.latencyUs.recordValue(clamped);
+    const perSource = (this.bySource[r.sourceSubtask] ??= { records: 0, latencyUs: buildHistogram() });
+    perSource.records++;
+    perSource.latencyUs.recordValue(clamped);
     return true;
+  }
+
+  /** Records and latency (HDR V2 compressed base64, µs) per source subtask seen so far. */
+  encodedBySource(): Array<{ sourceSubtask: number; records: number; latencyHistogram: string }> {
+    const out: Array<{ sourceSubtask: number; records: number; latencyHistogram: string }> = [];
+    this.bySource.forEach((s, sourceSubtask) => {
+      if (s) out.push({ sourceSubtask, records: s.records, latencyHistogram: hdr.encodeIntoCompressedBase64(s.latencyUs) });
+    });
+    return out;
+  }
+
+  /** Verification state: counters and the last sequence number per (source subtask, key). */
+  snapshot(out: StateWriter): void {
+    out.number(this.records).number(this.duplicated).number(this.outOfOrder).number(this.lastSeen.length);
+    for (const table of this.lastSeen) out.array(table ?? new Float64Array(0));
   }
 
   encodedLatency(): string {
