@@ -10,7 +10,7 @@ import { hideBin } from 'yargs/helpers';
 import { CONFIG_KEYS, FlowlabError, parseDurationMs, parseKeyValuePairs, resolveConfig } from '../core/index.js';
 import { LocalCluster, TOPOLOGY_PRESETS, renderBenchTable, runNetworkBench, type TopologyPreset } from '../runtime/index.js';
 import { startToxiproxyServer } from '../chaos/index.js';
-import { JobRun, prepareRun, type ProgressEvent, type RunOptions } from '../harness/index.js';
+import { JobRun, parseFaultTimeline, prepareRun, type ProgressEvent, type RunOptions } from '../harness/index.js';
 import { renderSummary } from './summary.js';
 
 async function benchNetwork(args: { smoke: boolean; duration?: number; warmup?: number; rounds?: number; only?: string; out: string; json: boolean }): Promise<void> {
@@ -70,7 +70,7 @@ interface RunArgs {
 
 function runOptions(args: RunArgs): RunOptions {
   if (args.deploy !== 'local') throw new FlowlabError('ERR_USAGE', `--deploy ${args.deploy} is not available yet: only local runs in this version`);
-  if (args.chaos || args.fault.length > 0) throw new FlowlabError('ERR_USAGE', '--chaos and --fault are not available yet (they come with the chaos placement)');
+  const faults = parseFaultTimeline(args.fault); // a bad entry fails here, naming the field
   if (!(TOPOLOGY_PRESETS as readonly string[]).includes(args.topology)) {
     throw new FlowlabError('ERR_USAGE', `--topology must be one of ${TOPOLOGY_PRESETS.join(', ')}, got ${JSON.stringify(args.topology)}`);
   }
@@ -98,6 +98,8 @@ function runOptions(args: RunArgs): RunOptions {
     seed: args.seed,
     config: config,
     calibrate: args.calibrate,
+    chaos: args.chaos || faults.length > 0,
+    faults,
   };
 }
 
@@ -113,6 +115,7 @@ async function run(args: RunArgs): Promise<void> {
   const jobRun = new JobRun(options);
   const tty = process.stderr.isTTY;
   jobRun.on('phase', (phase: string) => process.stderr.write(`flowlab: ${phase}\n`));
+  jobRun.on('log', (line: string) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}flowlab: ${line}\n`));
   jobRun.on('progress', (p: ProgressEvent) => process.stderr.write(tty ? `\r${liveLine(p)}\x1b[K` : `${liveLine(p)}\n`));
   let interrupted = false;
   const onSignal = (): void => {
@@ -201,8 +204,15 @@ export async function main(argv: string[]): Promise<void> {
           .option('out', { type: 'string', describe: 'also write result.json into this folder' })
           .option('calibrate', { type: 'boolean', default: true, describe: 'measure raw loopback throughput and RTT first' })
           .option('deploy', { type: 'string', default: 'local', describe: 'local (containers, compose: later)' })
-          .option('chaos', { type: 'boolean', default: false, describe: 'route links through Toxiproxy (later)' })
-          .option('fault', { type: 'string', array: true, default: [] as string[], describe: 'fault timeline entry (later)' }),
+          .option('chaos', { type: 'boolean', default: false, describe: 'route every TaskManager link through Toxiproxy (TOXIPROXY_URL, else embedded)' })
+          .option('fault', {
+            type: 'string',
+            array: true,
+            default: [] as string[],
+            describe:
+              "fault timeline entry, repeatable; implies --chaos. e.g. 'at=5s,duration=3s,link=data-tm-1-*,stream=downstream,toxic=latency,latency=50,jitter=5', " +
+              "'at=4s,duration=2s,link=data-*,partition' (rate 0 both ways), 'partition-hard' (proxies disabled), 'at=6s,kill-taskmanager=tm-1', 'at=8s,restart-taskmanager=tm-1'",
+          }),
       (args) => run(args as unknown as RunArgs),
     )
     .command(

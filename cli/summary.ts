@@ -43,5 +43,29 @@ export function renderSummary(r: ResultDocument): string {
     `sink: ${n(r.sink.records)} records, lost ${r.sink.lost === null ? 'n/a' : n(r.sink.lost)}, duplicated ${n(r.sink.duplicated)}, out of order ${n(r.sink.outOfOrder)}`,
     `calibration: raw loopback ${n(r.calibration.loopbackBytesPerSec / 1e6)} MB/s, RTT ${n(r.calibration.loopbackRttUs)} µs   (time ms/s as Flink reports it; percentages of 1 s)`,
   );
+  if (r.faults.length > 0) {
+    out.push(
+      '',
+      table([
+        ['fault', 'links', 'applied', 'removed', 'probe', 'took effect', 'job records/s before → during'],
+        ...r.faults.map((f) => {
+          const probe = (f.measured.probes ?? [])
+            .map((p) => (p.addedLatencyMs !== undefined ? `+${p.addedLatencyMs} ms` : p.achievedBytesPerSec !== undefined ? `${n(p.achievedBytesPerSec / 1000)} kB/s` : (p.error ?? '?')))
+            .join(' ');
+          const job = f.measured.job;
+          return [
+            `#${f.index} ${f.kind}${f.toxic ? ` ${f.toxic}` : ''}`,
+            f.links.join(' ') || f.link,
+            f.appliedAtMs === null ? '-' : `${(f.appliedAtMs / 1000).toFixed(1)} s`,
+            f.removedAtMs === null ? '-' : `${(f.removedAtMs / 1000).toFixed(1)} s`,
+            probe || '-',
+            f.measured.tookEffect === null ? '?' : f.measured.tookEffect ? 'yes' : 'NO',
+            job ? `${n(job.recordsPerSecBefore ?? 0)} → ${n(job.recordsPerSecDuring ?? 0)}` : '-',
+          ];
+        }),
+      ]),
+    );
+    for (const f of r.faults) if (f.error) out.push(`fault #${f.index}: ${f.error}`);
+  }
   return out.join('\n');
 }

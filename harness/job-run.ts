@@ -10,7 +10,7 @@ import { cpus, totalmem, type, release } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
-import { CONFIG_KEYS, InvalidConfigError, resolveConfig, toError, type ConfigInput, type ResolvedConfig } from '../core/index.js';
+import { CONFIG_KEYS, InvalidConfigError, resolveConfig, systemClock, toError, type ConfigInput, type ResolvedConfig } from '../core/index.js';
 import {
   LocalCluster,
   checkNetworkBuffers,
@@ -24,6 +24,11 @@ import {
   type TopologyPreset,
 } from '../runtime/index.js';
 import { RESULT_SCHEMA_VERSION, taskRows, type ResultDocument } from './result-document.js';
+import { ChaosPlacement } from './chaos-placement.js';
+import { isTaskManagerFault, type FaultSpec } from './fault-timeline.js';
+import { FaultRunner } from './fault-runner.js';
+import { startEchoServer, type StartedEchoServer } from './link-probe.js';
+import { RunSamples, perLinkFromMetrics, type WindowFigures } from './run-samples.js';
 
 const SAMPLE_INTERVAL_MS = 1000;
 const CALIBRATION = { durationMs: 400, warmupMs: 150 };
@@ -44,6 +49,17 @@ export interface RunOptions {
   /** Flink keys (`-D`). */
   config: ConfigInput;
   calibrate: boolean;
+  /** Route every TaskManager link through a Toxiproxy proxy (implied by link faults). @default false */
+  chaos?: boolean;
+  /** Fault timeline, parsed by `parseFaultTimeline`; times are relative to the job's submission. @default [] */
+  faults?: readonly FaultSpec[];
+  /** Toxiproxy API to use. @default process.env.TOXIPROXY_URL, else an embedded server */
+  toxiproxyUrl?: string;
+}
+
+/** Whether a run routes links through Toxiproxy: `--chaos`, or any fault on a link. */
+export function usesChaos(options: RunOptions): boolean {
+  return options.chaos === true || (options.faults ?? []).some((f) => !isTaskManagerFault(f));
 }
 
 export interface ProgressEvent {
@@ -122,6 +138,7 @@ function summarize(h: hdr.Histogram | undefined): LatencySummary {
 /** Events: `phase` (string), `progress` (ProgressEvent), `log` (string). */
 export class JobRun extends EventEmitter {
   private cluster: LocalCluster | undefined;
+  private placement: ChaosPlacement | undefined;
   private aborted = false;
 
   constructor(readonly options: RunOptions) {
@@ -174,6 +191,10 @@ export class JobRun extends EventEmitter {
       faults: [],
       timeseries: [],
     };
+    let echo: StartedEchoServer | undefined;
+    let faults: FaultRunner | undefined;
+    const samples = new RunSamples();
+    let runEndMs = 0;
     try {
       if (this.options.calibrate) {
         this.emit('phase', 'calibrating loopback');
@@ -181,17 +202,46 @@ export class JobRun extends EventEmitter {
         const ping = await rawPingPong({ ...CALIBRATION, rounds: 1 });
         doc.calibration = { loopbackBytesPerSec: (pipe.bytes * 1000) / pipe.elapsedMs, loopbackRttUs: ping.latencyUs?.p50 ?? 0 };
       }
+      if (usesChaos(this.options)) {
+        this.placement = await ChaosPlacement.start({ ...(this.options.toxiproxyUrl ? { url: this.options.toxiproxyUrl } : {}), seed: this.options.seed });
+        this.emit('phase', `chaos: Toxiproxy API at ${this.placement.url}${this.placement.embedded ? ' (embedded)' : ''}`);
+        echo = await startEchoServer();
+      }
       this.emit('phase', `starting ${this.options.taskManagers} TaskManagers`);
-      this.cluster = await LocalCluster.start({ taskManagers: this.options.taskManagers, config, restPort: config['rest.port'] });
+      this.cluster = await LocalCluster.start({
+        taskManagers: this.options.taskManagers,
+        config,
+        restPort: config['rest.port'],
+        ...(this.placement ? { controlAddressFor: this.placement.controlAddressFor } : {}),
+      });
       await this.waitForTaskManagers(this.cluster);
+      if (this.placement) {
+        const overrides = await this.placement.placeDataLinks(this.cluster.taskManagers);
+        await this.cluster.client.setLinkOverrides(overrides);
+      }
+      faults = new FaultRunner({ faults: this.options.faults ?? [], cluster: this.cluster, placement: this.placement, echo: echo?.address, log: (line) => this.emit('log', line) });
+      await faults.prepare();
+      if (this.placement) doc.chaos = { toxiproxyUrl: this.placement.url, embedded: this.placement.embedded, proxies: this.placement.describe() };
       const { jobId } = await this.cluster.client.submitJob(graph);
+      const t0 = Date.now();
+      faults.start(systemClock.nowMs());
       this.emit('phase', `running ${graph.name} (job ${jobId})`);
-      await this.observe(this.cluster, jobId, doc, Date.now());
+      await this.observe(this.cluster, jobId, doc, t0, samples);
+      runEndMs = Date.now() - t0;
     } catch (error) {
       doc.state = this.aborted ? 'aborted' : 'errored';
-      doc.error = toError(error).message;
+      doc.error = this.placement ? this.placement.nameAddresses(toError(error).message) : toError(error).message;
     } finally {
+      if (faults) {
+        await faults.finish();
+        const window = (from: number, to: number, link?: string): WindowFigures | undefined => samples.window(from, to, link);
+        faults.addJobEffects(window, runEndMs || (samples.samples.at(-1)?.tMs ?? 0), samples.links());
+        doc.faults = faults.records;
+        doc.phases.push(...faultPhases(faults, samples, runEndMs));
+      }
       await this.cluster?.stop();
+      await echo?.stop();
+      await this.placement?.close();
       doc.durationMs = Date.now() - started;
     }
     return doc;
@@ -205,7 +255,7 @@ export class JobRun extends EventEmitter {
     }
   }
 
-  private async observe(cluster: LocalCluster, jobId: string, doc: ResultDocument, t0: number): Promise<void> {
+  private async observe(cluster: LocalCluster, jobId: string, doc: ResultDocument, t0: number, samples: RunSamples): Promise<void> {
     const warmupEndMs = this.options.warmupMs;
     let warmup: { records: number; bytes: number; latency: hdr.Histogram | undefined; tMs: number } | undefined;
     let previous = { tMs: 0, records: 0 };
@@ -224,14 +274,30 @@ export class JobRun extends EventEmitter {
           busiest = { task: `${t.vertexId}#${t.subtaskIndex}`, backPressuredTimeMsPerSecond: t.backPressuredTimeMsPerSecond };
         }
       }
-      doc.timeseries.push({ tMs, recordsPerSec: rate, latencyP99Us: metrics.aggregate.latencyUs.p99, maxBackPressuredTimeMsPerSecond: busiest?.backPressuredTimeMsPerSecond ?? 0 });
+      const links = perLinkFromMetrics(metrics, t0, tMs);
+      const sinkAsOf = metrics.tasks.filter((t) => t.operator === 'sink').map((t) => (t.receivedAtMs !== undefined ? t.receivedAtMs - t0 : tMs));
+      const linkRates: Record<string, number> = {};
+      const previousSample = samples.samples.at(-1);
+      for (const [link, now] of links) {
+        const before = previousSample?.links.get(link)?.records ?? 0;
+        linkRates[link] = Math.round(((now.records - before) * 1000) / Math.max(1, tMs - (previousSample?.tMs ?? 0)));
+      }
+      samples.add({ tMs, total: { asOfMs: sinkAsOf.length > 0 ? Math.min(...sinkAsOf) : tMs, records: sinkRecords, latency: metrics.aggregate.latencyUs.histogram }, links });
+      doc.timeseries.push({
+        tMs,
+        recordsPerSec: rate,
+        latencyP99Us: metrics.aggregate.latencyUs.p99,
+        maxBackPressuredTimeMsPerSecond: busiest?.backPressuredTimeMsPerSecond ?? 0,
+        ...(links.size > 0 ? { links: linkRates } : {}),
+      });
       this.emit('progress', { elapsedMs: tMs, recordsPerSec: rate, latencyP99Us: metrics.aggregate.latencyUs.p99, busiest, state: job.state } satisfies ProgressEvent);
       if (!warmup && tMs >= warmupEndMs) {
         warmup = { records: sinkRecords, bytes: sinkBytes(metrics), latency: decode(metrics.aggregate.latencyUs.histogram), tMs };
       }
       if (job.state === 'FAILED' || job.state === 'CANCELED') {
         doc.state = 'errored';
-        doc.error = `job ${job.state.toLowerCase()}: ${job.failureReason ?? 'no reason given'}`;
+        const reason = job.failureReason ?? 'no reason given';
+        doc.error = `job ${job.state.toLowerCase()}: ${this.placement ? this.placement.nameAddresses(reason) : reason}`;
         break;
       }
       if (job.state === 'FINISHED') break;
@@ -260,6 +326,28 @@ export class JobRun extends EventEmitter {
       { name: 'measured', startMs: windowStart, endMs, throughput: { recordsPerSec: doc.throughput.recordsPerSec }, latencyUs: doc.latencyUs },
     ];
   }
+}
+
+/** Phases `fault-<i>-before|during|after` for every applied fault, each as long as the fault (at least 1 s). */
+function faultPhases(faults: FaultRunner, samples: RunSamples, runEndMs: number): ResultDocument['phases'] {
+  const out: ResultDocument['phases'] = [];
+  const endOfRun = runEndMs || (samples.samples.at(-1)?.tMs ?? 0);
+  for (const r of faults.records) {
+    if (r.appliedAtMs === null) continue;
+    const removed = r.removedAtMs ?? endOfRun;
+    const length = Math.max(1000, removed - r.appliedAtMs);
+    const windows: Array<[string, number, number]> = [
+      ['before', Math.max(0, r.appliedAtMs - length), r.appliedAtMs],
+      ['during', r.appliedAtMs, removed],
+      ['after', removed, Math.min(endOfRun, removed + length)],
+    ];
+    for (const [name, from, to] of windows) {
+      const w = samples.window(from, to);
+      if (!w) continue;
+      out.push({ name: `fault-${r.index}-${name}`, startMs: w.startMs, endMs: w.endMs, throughput: { recordsPerSec: w.recordsPerSec }, latencyUs: w.latencyUs });
+    }
+  }
+  return out;
 }
 
 function sinkBytes(metrics: JobMetrics): number {

@@ -1,5 +1,7 @@
 /** The result document of one run (DESIGN.md §6): one JSON object, `schemaVersion` first. */
 import type { LatencySummary, TaskMetricsReport } from '../runtime/index.js';
+import type { PlacedProxy } from './chaos-placement.js';
+import type { FaultRecord } from './fault-runner.js';
 
 export const RESULT_SCHEMA_VERSION = 1;
 
@@ -43,8 +45,12 @@ export interface ResultDocument {
   }>;
   sink: { records: number; lost: number | null; duplicated: number; outOfOrder: number };
   phases: Array<{ name: string; startMs: number; endMs: number; throughput: { recordsPerSec: number }; latencyUs?: LatencySummary }>;
-  faults: unknown[];
-  timeseries: Array<{ tMs: number; recordsPerSec: number; latencyP99Us: number; maxBackPressuredTimeMsPerSecond: number }>;
+  /** Each fault of the timeline: planned and actual times, matched links, measured effect. */
+  faults: FaultRecord[];
+  /** With `--chaos`: the Toxiproxy used and every proxy placed (`ctrl-<tm>`, `data-<consumer>-<producer>`, `probe-…`). */
+  chaos?: { toxiproxyUrl: string; embedded: boolean; proxies: PlacedProxy[] };
+  /** `links`: sink records/s per link (`data-<sinkTm>-<sourceTm>`, or `local-<tm>` for same-TaskManager channels). */
+  timeseries: Array<{ tMs: number; recordsPerSec: number; latencyP99Us: number; maxBackPressuredTimeMsPerSecond: number; links?: Record<string, number> }>;
 }
 
 /** Task rows for the result, from the final per-subtask reports; time shares are averages over each task's life. */

@@ -85,6 +85,10 @@ export interface RestBackend {
   cancelJob(jobId: string): unknown;
   jobMetrics(jobId: string): unknown;
   jobCheckpoints(jobId: string): unknown;
+  /** `GET /links` */
+  links(): unknown;
+  /** `PUT /links`: replaces the data-link address overrides for jobs submitted afterwards. */
+  setLinkOverrides(body: unknown): unknown;
   /** Called after the `POST /shutdown` response went out. */
   shutdown(): void;
 }
@@ -95,7 +99,7 @@ interface RouteMatch {
 }
 
 interface Route {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   pattern: RegExp;
   hasBody?: boolean;
   status?: number;
@@ -114,6 +118,8 @@ function routes(backend: RestBackend): Route[] {
     { method: 'POST', pattern: /^\/jobs\/([^/]+)\/cancel$/, status: 202, handle: (m) => backend.cancelJob(m.params[0]!) },
     { method: 'GET', pattern: /^\/jobs\/([^/]+)\/metrics$/, handle: (m) => backend.jobMetrics(m.params[0]!) },
     { method: 'GET', pattern: /^\/jobs\/([^/]+)\/checkpoints$/, handle: (m) => backend.jobCheckpoints(m.params[0]!) },
+    { method: 'GET', pattern: /^\/links$/, handle: () => backend.links() },
+    { method: 'PUT', pattern: /^\/links$/, hasBody: true, handle: (m) => backend.setLinkOverrides(m.body) },
     { method: 'POST', pattern: /^\/shutdown$/, status: 202, handle: () => ({ shuttingDown: true }), after: () => backend.shutdown() },
   ];
 }

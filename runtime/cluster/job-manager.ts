@@ -85,7 +85,7 @@ export class JobManager implements RestBackend {
     readonly config: ResolvedConfig,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly linkOverrides: Readonly<Record<string, Address>>,
+    private linkOverrides: Readonly<Record<string, Address>>,
   ) {}
 
   /** Starts the control server, the REST server and the heartbeat monitor. */
@@ -156,6 +156,29 @@ export class JobManager implements RestBackend {
         lastHeartbeatMsAgo: Math.max(0, Math.round(now - tm.lastHeartbeatMs)),
       })),
     };
+  }
+
+  /** `GET /links`: the data address overrides that jobs submitted from now on are wired with. */
+  links(): { links: Record<string, Address> } {
+    return { links: { ...this.linkOverrides } };
+  }
+
+  /**
+   * `PUT /links`: replaces the link overrides (`{ "data-<consumerTm>-<producerTm>": {host, port}, … }`, e.g. chaos
+   * proxies created once the TaskManagers' data addresses are known). Applies to jobs submitted afterwards.
+   */
+  setLinkOverrides(body: unknown): { links: Record<string, Address> } {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+      throw new HttpError(400, 'ERR_BAD_REQUEST', 'Request body must be an object mapping link names to {host, port}');
+    }
+    const next: Record<string, Address> = {};
+    for (const [name, address] of Object.entries(body)) {
+      if (!isAddress(address)) throw new HttpError(400, 'ERR_BAD_REQUEST', `link ${JSON.stringify(name)} needs an address {host, port}, got ${JSON.stringify(address)}`);
+      next[name] = { host: address.host, port: address.port };
+    }
+    this.linkOverrides = next;
+    this.logger.info('link overrides set', { links: Object.keys(next).length });
+    return { links: { ...next } };
   }
 
   submitJob(spec: unknown): { jobId: string } {
@@ -274,7 +297,10 @@ export class JobManager implements RestBackend {
     if (typeof tmId !== 'string' || tmId === '') throw new ControlProtocolError('register needs a non-empty tmId', name);
     if (!isAddress(dataAddress)) throw new ControlProtocolError(`register from ${tmId} needs dataAddress {host, port}`, name);
     if (!Number.isInteger(slots) || slots < 1) throw new ControlProtocolError(`register from ${tmId}: slots ${String(slots)} must be an integer ≥ 1`, name);
-    if (this.registered.has(tmId)) throw new ControlProtocolError(`a TaskManager with id ${tmId} is already registered`, name);
+    const previous = this.registered.get(tmId);
+    // a restarted TaskManager may register before the close of its predecessor's connection is observed
+    if (previous && (previous.socket.destroyed || !previous.socket.writable)) this.loseTaskManager(previous, 'replaced by a new registration');
+    else if (previous) throw new ControlProtocolError(`a TaskManager with id ${tmId} is already registered`, name);
     const tm: TaskManagerEntry = {
       tmId,
       dataAddress: { host: dataAddress.host, port: dataAddress.port },

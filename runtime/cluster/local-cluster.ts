@@ -22,6 +22,11 @@ export interface LocalClusterOptions {
   linkOverrides?: Record<string, Address>;
   /** Where children's stderr goes: inherited (default) or ignored. */
   childStderr?: 'inherit' | 'ignore';
+  /**
+   * The control address TaskManager `tmId` dials instead of the JobManager's own (e.g. a `ctrl-<tm>` chaos proxy
+   * created here). Called after the JobManager started and before that TaskManager starts, again on a restart.
+   */
+  controlAddressFor?: (tmId: string, jobManagerControl: Address) => Address | Promise<Address>;
 }
 
 export interface ProcessInfo {
@@ -73,6 +78,7 @@ export class LocalCluster {
   private constructor(
     readonly jobManager: ProcessInfo & { rest: Address; control: Address },
     readonly taskManagers: TaskManagerInfo[],
+    private readonly startTaskManagerProcess: (tmId: string) => Promise<TaskManagerInfo>,
   ) {
     this.client = new JobManagerClient(jobManager.rest);
   }
@@ -93,19 +99,19 @@ export class LocalCluster {
       rest: jm.line['rest'] as Address,
       control: jm.line['control'] as Address,
     };
-    const started: TaskManagerInfo[] = [];
-    try {
-      const tms = await Promise.all(
-        Array.from({ length: options.taskManagers }, (_, i) =>
-          startChild('task-manager-main.js', { tmId: `tm-${i}`, jobManager: jobManager.control, config }, stderr, `TaskManager tm-${i}`),
-        ),
-      );
-      tms.forEach((tm, i) => started.push({ id: `tm-${i}`, pid: tm.child.pid ?? 0, child: tm.child, data: tm.line['data'] as Address }));
-    } catch (error) {
-      await stopAll([jm.child]);
-      throw error;
+    const startTaskManager = async (tmId: string): Promise<TaskManagerInfo> => {
+      const control = options.controlAddressFor ? await options.controlAddressFor(tmId, jobManager.control) : jobManager.control;
+      const tm = await startChild('task-manager-main.js', { tmId, jobManager: control, config }, stderr, `TaskManager ${tmId}`);
+      return { id: tmId, pid: tm.child.pid ?? 0, child: tm.child, data: tm.line['data'] as Address };
+    };
+    const results = await Promise.allSettled(Array.from({ length: options.taskManagers }, (_, i) => startTaskManager(`tm-${i}`)));
+    const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      await stopAll([jm.child, ...started.map((tm) => tm.child)]);
+      throw failed.reason;
     }
-    return new LocalCluster(jobManager, started);
+    return new LocalCluster(jobManager, started, startTaskManager);
   }
 
   /** Every process this cluster started. */
@@ -118,6 +124,22 @@ export class LocalCluster {
     const tm = this.taskManagers.find((t) => t.id === tmId);
     if (!tm) throw new FlowlabError('ERR_UNKNOWN_TASKMANAGER', `no TaskManager named ${tmId}`);
     tm.child.kill(signal);
+  }
+
+  /**
+   * Starts a new process for TaskManager `tmId` (same id, new data port) once the previous one has exited, e.g.
+   * after {@link killTaskManager}. Resolves with the new process's info, which replaces the old entry.
+   */
+  async restartTaskManager(tmId: string): Promise<TaskManagerInfo> {
+    const index = this.taskManagers.findIndex((t) => t.id === tmId);
+    const old = this.taskManagers[index];
+    if (!old) throw new FlowlabError('ERR_UNKNOWN_TASKMANAGER', `no TaskManager named ${tmId}`);
+    if (this.stopped) throw new FlowlabError('ERR_CLUSTER_STOPPED', `cannot restart ${tmId}: the cluster is stopped`);
+    await stopAll([old.child]);
+    const fresh = await this.startTaskManagerProcess(tmId);
+    this.taskManagers[index] = fresh;
+    if (this.stopped) await stopAll([fresh.child]);
+    return fresh;
   }
 
   /** Stops every process (SIGTERM, then SIGKILL after a grace period) and waits for all to exit. Idempotent. */

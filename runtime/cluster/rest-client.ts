@@ -34,7 +34,8 @@ export interface LatencySummary {
 }
 
 export interface JobMetrics {
-  tasks: TaskMetricsReport[];
+  /** Latest report per subtask, with the TaskManager that sent it. */
+  tasks: Array<TaskMetricsReport & { taskManager?: string; receivedAtMs?: number }>;
   aggregate: {
     sourceRecordsOut: number;
     sinkRecordsIn: number;
@@ -92,6 +93,15 @@ export class JobManagerClient {
       if (Array.isArray(r)) return r as unknown[];
       return (r as { taskmanagers?: unknown[] }).taskmanagers ?? [];
     });
+  }
+
+  /** `PUT /links`: data-link overrides (`data-<consumerTm>-<producerTm>` → address) for jobs submitted afterwards. */
+  setLinkOverrides(links: Readonly<Record<string, Address>>): Promise<{ links: Record<string, Address> }> {
+    return this.request('PUT', '/links', links);
+  }
+
+  links(): Promise<{ links: Record<string, Address> }> {
+    return this.request('GET', '/links');
   }
 
   overview(): Promise<Record<string, unknown>> {

@@ -1,0 +1,135 @@
+/**
+ * The 1 s metric samples of a run, kept so that any window (a fault's before/during/after) can be evaluated
+ * afterwards: sink records and the merged latency histogram, overall and per link. A record's link is known
+ * from the sink's per-source-subtask figures: it came over `data-<sink TM>-<source TM>`, or over a local
+ * channel (`local-<tm>`) when both run on one TaskManager.
+ */
+import * as hdr from 'hdr-histogram-js';
+import type { JobMetrics, LatencySummary } from '../runtime/index.js';
+
+interface Cumulative {
+  /** When these figures were current: ms after job start (the sink report's arrival at the JobManager). */
+  asOfMs: number;
+  records: number;
+  /** HDR V2 compressed base64 of the cumulative latency, µs. */
+  latency: string | undefined;
+}
+
+export interface RunSample {
+  readonly tMs: number;
+  readonly total: Cumulative;
+  readonly links: ReadonlyMap<string, Cumulative>;
+}
+
+/** Figures of one window of the run. */
+export interface WindowFigures {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly records: number;
+  readonly recordsPerSec: number;
+  readonly latencyUs: LatencySummary;
+}
+
+export function linkOfRecord(sinkTm: string, sourceTm: string): string {
+  return sinkTm === sourceTm ? `local-${sinkTm}` : `data-${sinkTm}-${sourceTm}`;
+}
+
+/** Cumulative per-link records and latency from one metrics response (sinks' `bySource`). */
+export function perLinkFromMetrics(metrics: JobMetrics, t0EpochMs: number, fallbackMs: number): Map<string, Cumulative> {
+  const tmOfSource = new Map<number, string>();
+  for (const t of metrics.tasks) if (t.operator === 'source' && t.taskManager) tmOfSource.set(t.subtaskIndex, t.taskManager);
+  const grouped = new Map<string, { records: number; histograms: string[]; asOfMs: number }>();
+  for (const t of metrics.tasks) {
+    if (t.operator !== 'sink' || !t.sink?.bySource || !t.taskManager) continue;
+    for (const s of t.sink.bySource) {
+      const sourceTm = tmOfSource.get(s.sourceSubtask);
+      if (!sourceTm) continue;
+      const link = linkOfRecord(t.taskManager, sourceTm);
+      const asOfMs = t.receivedAtMs !== undefined ? t.receivedAtMs - t0EpochMs : fallbackMs;
+      const entry = grouped.get(link) ?? { records: 0, histograms: [], asOfMs };
+      entry.asOfMs = Math.min(entry.asOfMs, asOfMs);
+      entry.records += s.records;
+      entry.histograms.push(s.latencyHistogram);
+      grouped.set(link, entry);
+    }
+  }
+  const out = new Map<string, Cumulative>();
+  for (const [link, g] of grouped) out.set(link, { asOfMs: g.asOfMs, records: g.records, latency: merge(g.histograms) });
+  return out;
+}
+
+function merge(encoded: readonly string[]): string | undefined {
+  if (encoded.length === 0) return undefined;
+  if (encoded.length === 1) return encoded[0];
+  const merged = hdr.build({ numberOfSignificantValueDigits: 3 });
+  try {
+    for (const e of encoded) {
+      const h = hdr.decodeFromCompressedBase64(e);
+      merged.add(h);
+      h.destroy();
+    }
+    return hdr.encodeIntoCompressedBase64(merged);
+  } finally {
+    merged.destroy();
+  }
+}
+
+export function summarizeHistogram(h: hdr.Histogram | undefined): LatencySummary {
+  if (!h || h.totalCount === 0) return { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, count: 0 };
+  return {
+    p50: h.getValueAtPercentile(50),
+    p90: h.getValueAtPercentile(90),
+    p99: h.getValueAtPercentile(99),
+    p999: h.getValueAtPercentile(99.9),
+    max: h.maxValue,
+    count: h.totalCount,
+    histogram: hdr.encodeIntoCompressedBase64(h),
+  };
+}
+
+export class RunSamples {
+  readonly samples: RunSample[] = [];
+
+  add(sample: RunSample): void {
+    this.samples.push(sample);
+  }
+
+  /** Link names seen so far (data and local). */
+  links(): string[] {
+    const names = new Set<string>();
+    for (const s of this.samples) for (const l of s.links.keys()) names.add(l);
+    return [...names].sort();
+  }
+
+  /**
+   * Records that arrived between `fromMs` and `toMs` (the whole run, or one link), from the last figures current
+   * at or before each end (so a window may start up to one report interval early). Undefined when both ends
+   * fall on the same figures.
+   */
+  window(fromMs: number, toMs: number, link?: string): WindowFigures | undefined {
+    const figures = this.samples.flatMap((s) => {
+      const c = link === undefined ? s.total : s.links.get(link);
+      return c ? [c] : [];
+    });
+    const atOrBefore = (ms: number): Cumulative | undefined => figures.filter((c) => c.asOfMs <= ms + 1).at(-1);
+    const a = atOrBefore(fromMs) ?? { asOfMs: 0, records: 0, latency: undefined };
+    const b = atOrBefore(toMs);
+    if (!a || !b || b.asOfMs <= a.asOfMs) return undefined;
+    const records = b.records - a.records;
+    let latencyUs: LatencySummary;
+    const hb = b.latency ? hdr.decodeFromCompressedBase64(b.latency) : undefined;
+    try {
+      if (hb && a.latency) {
+        const ha = hdr.decodeFromCompressedBase64(a.latency);
+        hb.subtract(ha);
+        ha.destroy();
+      }
+      latencyUs = summarizeHistogram(hb);
+    } finally {
+      hb?.destroy();
+    }
+    const compact: LatencySummary = { ...latencyUs };
+    delete compact.histogram;
+    return { startMs: a.asOfMs, endMs: b.asOfMs, records, recordsPerSec: (records * 1000) / (b.asOfMs - a.asOfMs), latencyUs: compact };
+  }
+}
