@@ -83,8 +83,29 @@ export interface TaskMetricsReport {
   sink?: SinkReport;
 }
 
+/** Per-subtask figures of one checkpoint (spec §5.2 CheckpointMetrics). */
+export interface CheckpointAckMetrics {
+  alignmentDurationMs: number;
+  startDelayMs: number;
+  syncDurationMs: number;
+  asyncDurationMs: number;
+  unaligned: boolean;
+  stateBytes: number;
+  persistedChannelStateBytes: number;
+}
+
 /** TaskManager → JobManager */
 export type TmToJm =
+  | {
+      type: 'checkpoint-ack';
+      jobId: string;
+      checkpointId: number;
+      vertexId: string;
+      subtaskIndex: number;
+      handle: { file: string; bytes: number; stateBytes: number; channelStateBytes: number };
+      metrics: CheckpointAckMetrics;
+    }
+  | { type: 'checkpoint-decline'; jobId: string; checkpointId: number; vertexId: string; subtaskIndex: number; reason: string }
   | { type: 'register'; tmId: string; dataAddress: Address; slots: number; pid: number }
   | { type: 'heartbeat'; tmId: string }
   | { type: 'task-state'; jobId: string; vertexId: string; subtaskIndex: number; state: TaskState; error?: string }
@@ -92,6 +113,8 @@ export type TmToJm =
 
 /** JobManager → TaskManager */
 export type JmToTm =
+  | { type: 'trigger-checkpoint'; jobId: string; checkpointId: number; timestampMs: number }
+  | { type: 'checkpoint-complete'; jobId: string; checkpointId: number }
   | { type: 'registered'; config: SerializedConfig }
   | { type: 'deploy'; jobId: string; tasks: TaskDeployment[] }
   | { type: 'cancel'; jobId: string }

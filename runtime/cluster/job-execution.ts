@@ -99,6 +99,11 @@ export class JobExecution {
     return this.subtasks.get(subtaskKey(vertexId, subtaskIndex));
   }
 
+  /** True while every subtask reports RUNNING (checkpoints are triggered only then). */
+  allSubtasksRunning(): boolean {
+    return [...this.subtasks.values()].every((s) => s.state === 'RUNNING');
+  }
+
   /** Deploy messages went out. */
   markRunning(): void {
     if (this.state === 'CREATED') this.state = 'RUNNING';

@@ -72,6 +72,8 @@ export interface JobMetricsResponse {
 export interface JobCheckpointsResponse {
   counts: { completed: number; failed: number; inProgress: number };
   history: unknown[];
+  latest?: unknown;
+  summary?: unknown;
 }
 
 /** What the REST API asks of the JobManager. Methods throw coded errors; results are JSON-serializable. */
@@ -85,6 +87,7 @@ export interface RestBackend {
   cancelJob(jobId: string): unknown;
   jobMetrics(jobId: string): unknown;
   jobCheckpoints(jobId: string): unknown;
+  triggerCheckpoint(jobId: string): unknown;
   /** `GET /links` */
   links(): unknown;
   /** `PUT /links`: replaces the data-link address overrides for jobs submitted afterwards. */
@@ -118,6 +121,7 @@ function routes(backend: RestBackend): Route[] {
     { method: 'POST', pattern: /^\/jobs\/([^/]+)\/cancel$/, status: 202, handle: (m) => backend.cancelJob(m.params[0]!) },
     { method: 'GET', pattern: /^\/jobs\/([^/]+)\/metrics$/, handle: (m) => backend.jobMetrics(m.params[0]!) },
     { method: 'GET', pattern: /^\/jobs\/([^/]+)\/checkpoints$/, handle: (m) => backend.jobCheckpoints(m.params[0]!) },
+    { method: 'POST', pattern: /^\/jobs\/([^/]+)\/checkpoints$/, status: 202, handle: (m) => backend.triggerCheckpoint(m.params[0]!) },
     { method: 'GET', pattern: /^\/links$/, handle: () => backend.links() },
     { method: 'PUT', pattern: /^\/links$/, hasBody: true, handle: (m) => backend.setLinkOverrides(m.body) },
     { method: 'POST', pattern: /^\/shutdown$/, status: 202, handle: () => ({ shuttingDown: true }), after: () => backend.shutdown() },

@@ -16,6 +16,8 @@ import {
 } from '../../core/index.js';
 import type { Address, JmToTm, JobState, TaskState, TmToJm } from './control-protocol.js';
 import { JobExecution, JobNotCancelableError, JobNotFoundError, type JobDetails, type JobTransition } from './job-execution.js';
+import { CheckpointCoordinator } from './checkpoint-coordinator.js';
+import { CheckpointStorage, defaultCheckpointRoot } from '../checkpoint/index.js';
 import { validateJobGraph, type JobGraphSpec } from './job-graph.js';
 import {
   HttpError,
@@ -71,6 +73,7 @@ interface TaskManagerEntry {
 export class JobManager implements RestBackend {
   private readonly registered = new Map<string, TaskManagerEntry>();
   private readonly jobs = new Map<string, JobExecution>();
+  private readonly coordinators = new Map<string, CheckpointCoordinator>();
   private readonly sockets = new Set<Socket>();
   private readonly cancelTimers = new Map<string, TimerHandle>();
   private heartbeatTimer: TimerHandle | undefined;
@@ -202,6 +205,7 @@ export class JobManager implements RestBackend {
       this.send(this.registered.get(tmId)!, { type: 'deploy', jobId, tasks });
     }
     job.markRunning();
+    this.startCheckpointCoordinator(job, graph);
     this.logger.info('job deployed', { jobId, name: graph.name, slots: plan.slots.length, taskManagers: job.taskManagers });
     return { jobId };
   }
@@ -246,7 +250,44 @@ export class JobManager implements RestBackend {
 
   jobCheckpoints(jobId: string): JobCheckpointsResponse {
     this.job(jobId);
-    return { counts: { completed: 0, failed: 0, inProgress: 0 }, history: [] };
+    const coordinator = this.coordinators.get(jobId);
+    return coordinator ? coordinator.snapshot() : { counts: { completed: 0, failed: 0, inProgress: 0 }, history: [] };
+  }
+
+  /** `POST /jobs/:id/checkpoints`: triggers a checkpoint now. */
+  triggerCheckpoint(jobId: string): { jobId: string; checkpointId: number } {
+    const job = this.job(jobId);
+    const coordinator = this.coordinators.get(jobId);
+    const id = job.isTerminal ? undefined : coordinator?.triggerCheckpoint();
+    if (id === undefined) {
+      throw new HttpError(409, 'ERR_CHECKPOINT_NOT_TRIGGERED', `job ${jobId} cannot take a checkpoint now (not all tasks are running, or max-concurrent-checkpoints are pending)`);
+    }
+    return { jobId, checkpointId: id };
+  }
+
+  private startCheckpointCoordinator(job: JobExecution, graph: JobGraphSpec): void {
+    const sources = new Set(graph.vertices.filter((v) => v.operator === 'source').map((v) => v.id));
+    const coordinator = new CheckpointCoordinator({
+      jobId: job.jobId,
+      config: this.config,
+      tasks: job.plan.subtasks.map((s) => ({ vertexId: s.vertexId, subtaskIndex: s.subtaskIndex, tmId: s.tmId, isSource: sources.has(s.vertexId) })),
+      storage: new CheckpointStorage({
+        root: this.config['execution.checkpointing.dir'] ?? defaultCheckpointRoot(),
+        jobId: job.jobId,
+        numRetained: this.config['state.checkpoints.num-retained'],
+        logger: this.logger.child('checkpoints'),
+      }),
+      send: (tmId, message) => {
+        const tm = this.registered.get(tmId);
+        if (tm) this.send(tm, message);
+      },
+      failJob: (reason) => this.applyTransition(job, job.fail(reason, this.epochMs())),
+      allTasksRunning: () => job.allSubtasksRunning(),
+      clock: this.clock,
+      logger: this.logger.child('checkpoints'),
+    });
+    this.coordinators.set(job.jobId, coordinator);
+    coordinator.start();
   }
 
   shutdown(): void {
@@ -327,6 +368,10 @@ export class JobManager implements RestBackend {
         return this.onTaskState(tm, message);
       case 'metrics':
         return this.onMetrics(tm, message);
+      case 'checkpoint-ack':
+      case 'checkpoint-decline':
+        this.coordinators.get(message.jobId)?.receive(message);
+        return;
       default:
         this.logger.warn('ignoring unknown control message', { tm: tm.tmId, type: (message as { type: string }).type });
     }
@@ -385,6 +430,7 @@ export class JobManager implements RestBackend {
 
   private applyTransition(job: JobExecution, transition: JobTransition): void {
     if (transition === 'none') return;
+    this.coordinators.get(job.jobId)?.stop();
     this.cancelTimers.get(job.jobId)?.cancel();
     this.cancelTimers.delete(job.jobId);
     if (transition === 'failed') {

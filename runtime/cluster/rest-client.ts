@@ -45,6 +45,29 @@ export interface JobMetrics {
   };
 }
 
+export interface CheckpointView {
+  id: number;
+  status: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+  triggerTimestampMs: number;
+  durationMs: number | null;
+  acknowledged: number;
+  total: number;
+  stateBytes: number;
+  persistedChannelStateBytes: number;
+  maxAlignmentDurationMs: number;
+  maxStartDelayMs: number;
+  unaligned: boolean;
+  failureReason?: string;
+  path?: string;
+}
+
+export interface CheckpointsView {
+  counts: { completed: number; failed: number; inProgress: number };
+  latest?: CheckpointView | null;
+  history: CheckpointView[];
+  summary?: { durationMs: Record<string, number>; alignmentMs: Record<string, number>; histogram: string };
+}
+
 export class JobManagerClient {
   readonly baseUrl: string;
 
@@ -86,6 +109,16 @@ export class JobManagerClient {
 
   cancel(jobId: string): Promise<unknown> {
     return this.request('POST', `/jobs/${jobId}/cancel`);
+  }
+
+  /** Checkpoint counts, latest completed, history and duration summary. */
+  checkpoints(jobId: string): Promise<CheckpointsView> {
+    return this.request('GET', `/jobs/${jobId}/checkpoints`);
+  }
+
+  /** Triggers a checkpoint now (409 if the job cannot take one). */
+  triggerCheckpoint(jobId: string): Promise<{ jobId: string; checkpointId: number }> {
+    return this.request('POST', `/jobs/${jobId}/checkpoints`);
   }
 
   taskManagers(): Promise<unknown[]> {

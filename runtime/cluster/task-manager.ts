@@ -6,7 +6,8 @@ import { connect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { FlowlabError, createLogger, systemClock, type Clock, type Logger, type ResolvedConfig, type TimerHandle } from '../../core/index.js';
 import { NetworkEnvironment } from '../shuffle/index.js';
-import { AggregateProcessor, MapProcessor, OneInputTask, SourceTask, StreamTask, VerifyingSink, type TaskContext } from '../task/index.js';
+import { AggregateProcessor, MapProcessor, OneInputTask, SourceTask, StreamTask, VerifyingSink, type TaskCheckpoint, type TaskContext } from '../task/index.js';
+import { CheckpointStorage, defaultCheckpointRoot } from '../checkpoint/index.js';
 import type { Address, JmToTm, TaskDeployment, TaskState, TmToJm } from './control-protocol.js';
 import { readJsonLines, writeJsonLine } from './json-lines.js';
 
@@ -26,6 +27,8 @@ export interface TaskManagerOptions {
 /** Events: `stopped` (reason: string). */
 export class TaskManager extends EventEmitter {
   private readonly jobs = new Map<string, StreamTask[]>();
+  private readonly storages = new Map<string, CheckpointStorage>();
+  private config: ResolvedConfig | undefined;
   private heartbeat: TimerHandle | undefined;
   private reporter: TimerHandle | undefined;
   private stopped = false;
@@ -73,6 +76,7 @@ export class TaskManager extends EventEmitter {
   }
 
   private register(config: ResolvedConfig): Promise<void> {
+    this.config = config;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new FlowlabError('ERR_REGISTRATION', `TaskManager ${this.tmId}: the JobManager did not answer the registration`)), REGISTRATION_TIMEOUT_MS);
       let registered = false;
@@ -110,6 +114,11 @@ export class TaskManager extends EventEmitter {
       case 'cancel':
         this.cancelJob(message.jobId);
         return;
+      case 'trigger-checkpoint':
+        for (const task of this.jobs.get(message.jobId) ?? []) {
+          if (task instanceof SourceTask) task.triggerCheckpoint(message.checkpointId, message.timestampMs);
+        }
+        return;
       case 'shutdown':
         void this.stop('shutdown requested by the JobManager');
         return;
@@ -140,6 +149,9 @@ export class TaskManager extends EventEmitter {
       tmId: this.tmId,
       clock: this.clock,
       onStateChange: (task, state, error) => this.onTaskState(task, state, error),
+      onCheckpoint: (task, checkpoint) => void this.persistCheckpoint(task, checkpoint),
+      onCheckpointDeclined: (task, checkpointId, reason) =>
+        this.send({ type: 'checkpoint-decline', jobId: task.deployment.jobId, checkpointId, vertexId: task.deployment.vertexId, subtaskIndex: task.deployment.subtaskIndex, reason }),
     };
     switch (deployment.operator) {
       case 'source':
@@ -150,6 +162,53 @@ export class TaskManager extends EventEmitter {
         return new OneInputTask(ctx, new AggregateProcessor());
       case 'sink':
         return new OneInputTask(ctx, new VerifyingSink(() => this.clock.epochUs()));
+    }
+  }
+
+  private storageFor(jobId: string): CheckpointStorage {
+    let storage = this.storages.get(jobId);
+    if (!storage) {
+      const config = this.config!;
+      storage = new CheckpointStorage({
+        root: config['execution.checkpointing.dir'] ?? defaultCheckpointRoot(),
+        jobId,
+        numRetained: config['state.checkpoints.num-retained'],
+        logger: this.logger.child('checkpoints'),
+      });
+      this.storages.set(jobId, storage);
+    }
+    return storage;
+  }
+
+  /** Writes a subtask's checkpoint state to the shared checkpoint directory, then acknowledges it. */
+  private async persistCheckpoint(task: StreamTask, checkpoint: TaskCheckpoint): Promise<void> {
+    const { jobId, vertexId, subtaskIndex } = task.deployment;
+    const started = this.clock.nowMs();
+    try {
+      const handle = await this.storageFor(jobId).writeSubtaskState(checkpoint.checkpointId, vertexId, subtaskIndex, {
+        operator: checkpoint.operator,
+        inputChannels: [],
+        outputSubpartitions: [],
+      });
+      this.send({
+        type: 'checkpoint-ack',
+        jobId,
+        checkpointId: checkpoint.checkpointId,
+        vertexId,
+        subtaskIndex,
+        handle,
+        metrics: {
+          alignmentDurationMs: checkpoint.alignmentDurationMs,
+          startDelayMs: checkpoint.startDelayMs,
+          syncDurationMs: checkpoint.syncDurationMs,
+          asyncDurationMs: this.clock.nowMs() - started,
+          unaligned: checkpoint.unaligned,
+          stateBytes: handle.stateBytes,
+          persistedChannelStateBytes: handle.channelStateBytes,
+        },
+      });
+    } catch (error) {
+      this.send({ type: 'checkpoint-decline', jobId, checkpointId: checkpoint.checkpointId, vertexId, subtaskIndex, reason: `state could not be written: ${error instanceof Error ? error.message : String(error)}` });
     }
   }
 

@@ -1,0 +1,256 @@
+/**
+ * The JobManager's checkpoint coordinator for one job (spec §5.2): periodic triggers at the sources (ids from 1,
+ * first after a random delay in [min-pause, interval], then every interval, respecting min-pause and
+ * max-concurrent-checkpoints), acknowledgements from every subtask, completion (metadata written last by the
+ * storage), abort on decline or expiry, tolerable failures, and statistics for REST and results.
+ */
+import * as hdr from 'hdr-histogram-js';
+import { SeededRandom, systemClock, type Clock, type Logger, type ResolvedConfig, type TimerHandle } from '../../core/index.js';
+import { subtaskMetadataEntry, type CheckpointStorage } from '../checkpoint/index.js';
+import type { CheckpointAckMetrics, JmToTm, TmToJm } from './control-protocol.js';
+
+export interface CheckpointTaskRef {
+  vertexId: string;
+  subtaskIndex: number;
+  tmId: string;
+  isSource: boolean;
+}
+
+export interface CheckpointCoordinatorOptions {
+  jobId: string;
+  config: ResolvedConfig;
+  tasks: readonly CheckpointTaskRef[];
+  storage: CheckpointStorage;
+  send(tmId: string, message: JmToTm): void;
+  /** Too many failed checkpoints: the job fails with this reason. */
+  failJob(reason: string): void;
+  /** False while some task is not RUNNING (no checkpoint is triggered then). */
+  allTasksRunning(): boolean;
+  clock?: Clock;
+  random?: SeededRandom;
+  logger: Logger;
+}
+
+export type CheckpointStatus = 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
+
+export interface CheckpointStats {
+  id: number;
+  status: CheckpointStatus;
+  triggerTimestampMs: number;
+  durationMs: number | null;
+  acknowledged: number;
+  total: number;
+  stateBytes: number;
+  persistedChannelStateBytes: number;
+  maxAlignmentDurationMs: number;
+  maxStartDelayMs: number;
+  unaligned: boolean;
+  failureReason?: string;
+  path?: string;
+}
+
+interface Pending {
+  id: number;
+  triggerTimestampMs: number;
+  triggeredAtMs: number;
+  acks: Map<string, { handle: { file: string; bytes: number; stateBytes: number; channelStateBytes: number }; metrics: CheckpointAckMetrics; ref: CheckpointTaskRef }>;
+  expiry: TimerHandle;
+  stats: CheckpointStats;
+}
+
+const HISTORY = 10;
+
+function histogram(): hdr.Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 24 * 3_600_000, numberOfSignificantValueDigits: 3 });
+}
+
+export class CheckpointCoordinator {
+  private readonly clock: Clock;
+  private readonly random: SeededRandom;
+  private lastId = 0;
+  private readonly pending = new Map<number, Pending>();
+  private lastCompletionMs = -Infinity;
+  private consecutiveFailures = 0;
+  private timer: TimerHandle | undefined;
+  private stopped = false;
+  completed = 0;
+  failed = 0;
+  readonly history: CheckpointStats[] = [];
+  readonly durationMs = histogram();
+  readonly alignmentMs = histogram();
+  latestCompleted: CheckpointStats | undefined;
+
+  constructor(private readonly o: CheckpointCoordinatorOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.random = o.random ?? new SeededRandom(1);
+  }
+
+  get intervalMs(): number | null {
+    return this.o.config['execution.checkpointing.interval'];
+  }
+
+  /** Starts periodic checkpoints if `execution.checkpointing.interval` is set. */
+  start(): void {
+    const interval = this.intervalMs;
+    if (interval === null || this.stopped) return;
+    const minPause = this.o.config['execution.checkpointing.min-pause'];
+    const firstDelay = minPause + this.random.nextFloat() * Math.max(0, interval - minPause);
+    this.schedule(firstDelay);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.periodicTrigger();
+    }, delayMs);
+  }
+
+  private periodicTrigger(): void {
+    const interval = this.intervalMs!;
+    const minPause = this.o.config['execution.checkpointing.min-pause'];
+    const sinceCompletion = this.clock.nowMs() - this.lastCompletionMs;
+    if (sinceCompletion < minPause) {
+      this.schedule(minPause - sinceCompletion);
+      return;
+    }
+    this.triggerCheckpoint();
+    this.schedule(interval);
+  }
+
+  /** Triggers one checkpoint now; returns its id, or undefined if not possible (too many pending, tasks not running). */
+  triggerCheckpoint(): number | undefined {
+    if (this.stopped) return undefined;
+    if (this.pending.size >= this.o.config['execution.checkpointing.max-concurrent-checkpoints']) return undefined;
+    if (!this.o.allTasksRunning()) return undefined;
+    const id = ++this.lastId;
+    const triggerTimestampMs = Math.round(this.clock.epochUs() / 1000);
+    const stats: CheckpointStats = {
+      id,
+      status: 'IN_PROGRESS',
+      triggerTimestampMs,
+      durationMs: null,
+      acknowledged: 0,
+      total: this.o.tasks.length,
+      stateBytes: 0,
+      persistedChannelStateBytes: 0,
+      maxAlignmentDurationMs: 0,
+      maxStartDelayMs: 0,
+      unaligned: false,
+    };
+    const expiry = this.clock.setTimeout(() => this.abort(id, `checkpoint ${id} expired before completing (execution.checkpointing.timeout)`, true), this.o.config['execution.checkpointing.timeout']);
+    this.pending.set(id, { id, triggerTimestampMs, triggeredAtMs: this.clock.nowMs(), acks: new Map(), expiry, stats });
+    this.remember(stats);
+    const sourceTms = new Set(this.o.tasks.filter((t) => t.isSource).map((t) => t.tmId));
+    for (const tm of sourceTms) this.o.send(tm, { type: 'trigger-checkpoint', jobId: this.o.jobId, checkpointId: id, timestampMs: triggerTimestampMs });
+    return id;
+  }
+
+  receive(message: Extract<TmToJm, { type: 'checkpoint-ack' | 'checkpoint-decline' }>): void {
+    const p = this.pending.get(message.checkpointId);
+    if (!p) return; // late message for an aborted or subsumed checkpoint
+    if (message.type === 'checkpoint-decline') {
+      this.abort(p.id, `checkpoint ${p.id} declined by ${message.vertexId} subtask ${message.subtaskIndex}: ${message.reason}`, this.o.allTasksRunning());
+      return;
+    }
+    const key = `${message.vertexId}/${message.subtaskIndex}`;
+    const ref = this.o.tasks.find((t) => t.vertexId === message.vertexId && t.subtaskIndex === message.subtaskIndex);
+    if (!ref || p.acks.has(key)) return;
+    p.acks.set(key, { handle: message.handle, metrics: message.metrics, ref });
+    const s = p.stats;
+    s.acknowledged = p.acks.size;
+    s.stateBytes += message.metrics.stateBytes;
+    s.persistedChannelStateBytes += message.metrics.persistedChannelStateBytes;
+    s.maxAlignmentDurationMs = Math.max(s.maxAlignmentDurationMs, message.metrics.alignmentDurationMs);
+    s.maxStartDelayMs = Math.max(s.maxStartDelayMs, message.metrics.startDelayMs);
+    s.unaligned ||= message.metrics.unaligned;
+    if (p.acks.size === this.o.tasks.length) void this.complete(p);
+  }
+
+  private async complete(p: Pending): Promise<void> {
+    p.expiry.cancel();
+    this.pending.delete(p.id);
+    const completedTimestampMs = Math.round(this.clock.epochUs() / 1000);
+    try {
+      const finalized = await this.o.storage.finalize(p.id, {
+        schemaVersion: 1,
+        jobId: this.o.jobId,
+        checkpointId: p.id,
+        triggerTimestampMs: p.triggerTimestampMs,
+        completedTimestampMs,
+        unaligned: p.stats.unaligned,
+        subtasks: [...p.acks.values()].map((a) => subtaskMetadataEntry(a.ref.vertexId, a.ref.subtaskIndex, a.handle)),
+      });
+      p.stats.path = finalized.dir;
+    } catch (error) {
+      this.recordFailure(p.stats, `checkpoint ${p.id} could not be finalized: ${error instanceof Error ? error.message : String(error)}`, true);
+      return;
+    }
+    const duration = Math.max(0, this.clock.nowMs() - p.triggeredAtMs);
+    p.stats.status = 'COMPLETED';
+    p.stats.durationMs = duration;
+    this.completed++;
+    this.consecutiveFailures = 0;
+    this.lastCompletionMs = this.clock.nowMs();
+    this.latestCompleted = p.stats;
+    this.durationMs.recordValue(Math.max(1, Math.round(duration)));
+    this.alignmentMs.recordValue(Math.max(1, Math.round(p.stats.maxAlignmentDurationMs)));
+    // older pending checkpoints are subsumed
+    for (const older of [...this.pending.values()].filter((q) => q.id < p.id)) this.abort(older.id, `subsumed by checkpoint ${p.id}`, false);
+    const tms = new Set(this.o.tasks.map((t) => t.tmId));
+    for (const tm of tms) this.o.send(tm, { type: 'checkpoint-complete', jobId: this.o.jobId, checkpointId: p.id });
+    this.o.logger.info('checkpoint completed', { id: p.id, durationMs: Math.round(duration), stateBytes: p.stats.stateBytes });
+  }
+
+  private abort(id: number, reason: string, countsAsFailure: boolean): void {
+    const p = this.pending.get(id);
+    if (!p) return;
+    p.expiry.cancel();
+    this.pending.delete(id);
+    void this.o.storage.discard(id).catch(() => undefined);
+    this.recordFailure(p.stats, reason, countsAsFailure);
+  }
+
+  private recordFailure(stats: CheckpointStats, reason: string, countsAsFailure: boolean): void {
+    stats.status = 'FAILED';
+    stats.failureReason = reason;
+    stats.durationMs = null;
+    this.failed++;
+    this.o.logger.warn('checkpoint failed', { id: stats.id, reason });
+    if (!countsAsFailure || this.stopped) return;
+    this.consecutiveFailures++;
+    const tolerable = this.o.config['execution.checkpointing.tolerable-failed-checkpoints'];
+    if (this.consecutiveFailures > tolerable) {
+      this.o.failJob(`Exceeded checkpoint tolerable failure threshold (${tolerable}): ${reason}`);
+    }
+  }
+
+  private remember(stats: CheckpointStats): void {
+    this.history.unshift(stats);
+    if (this.history.length > HISTORY) this.history.length = HISTORY;
+  }
+
+  /** Stops triggering; pending checkpoints are abandoned (not counted as failures). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.timer?.cancel();
+    for (const id of [...this.pending.keys()]) this.abort(id, 'job ended', false);
+  }
+
+  /** `GET /jobs/:id/checkpoints` body. */
+  snapshot(): {
+    counts: { completed: number; failed: number; inProgress: number };
+    latest: CheckpointStats | null;
+    history: CheckpointStats[];
+    summary: { durationMs: Record<string, number>; alignmentMs: Record<string, number>; histogram: string };
+  } {
+    const pct = (h: hdr.Histogram): Record<string, number> =>
+      h.totalCount === 0 ? { p50: 0, p99: 0, max: 0, count: 0 } : { p50: h.getValueAtPercentile(50), p99: h.getValueAtPercentile(99), max: h.maxValue, count: h.totalCount };
+    return {
+      counts: { completed: this.completed, failed: this.failed, inProgress: this.pending.size },
+      latest: this.latestCompleted ?? null,
+      history: this.history,
+      summary: { durationMs: pct(this.durationMs), alignmentMs: pct(this.alignmentMs), histogram: hdr.encodeIntoCompressedBase64(this.durationMs) },
+    };
+  }
+}

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveConfig } from '../../core/index.js';
+import { CheckpointStorage } from '../checkpoint/index.js';
+import { LocalCluster } from './local-cluster.js';
+import { TOPOLOGY_PRESETS, presetJobGraph } from './job-graph.js';
+import type { JobManagerClient } from './rest-client.js';
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const finished = (client: JobManagerClient, jobId: string) =>
+  until(`job ${jobId} to end`, async () => {
+    const j = await client.job(jobId);
+    return j.state === 'RUNNING' || j.state === 'CREATED' ? undefined : j;
+  });
+
+test('periodic aligned checkpoints complete on every preset, with _metadata written, and exactly-once holds', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'flowlab-cp-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const config = resolveConfig({
+    'rest.port': 0,
+    'taskmanager.numberOfTaskSlots': 2,
+    'taskmanager.memory.network.min': '32mb',
+    'taskmanager.memory.network.max': '32mb',
+    'execution.buffer-timeout': '10 ms',
+    'execution.checkpointing.interval': '250 ms',
+    'execution.checkpointing.dir': dir,
+    'state.checkpoints.num-retained': 2,
+  });
+  await using cluster = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore' });
+  await until('TaskManagers', async () => ((await cluster.client.taskManagers()).length === 2 ? true : undefined));
+  for (const preset of TOPOLOGY_PRESETS) {
+    const graph = presetJobGraph(preset, 2, { ratePerSec: 10_000, durationMs: 2000, keys: 64 });
+    const { jobId } = await cluster.client.submitJob(graph);
+    const job = await finished(cluster.client, jobId);
+    assert.equal(job.state, 'FINISHED', `${preset}: ${job.failureReason ?? ''}`);
+    const cps = await cluster.client.checkpoints(jobId);
+    assert.ok(cps.counts.completed >= 2, `${preset}: completed ${cps.counts.completed} (failed ${cps.counts.failed}: ${cps.history.map((h) => h.failureReason).join('; ')})`);
+    const latest = cps.latest!;
+    assert.equal(latest.acknowledged, latest.total);
+    assert.equal(latest.unaligned, false);
+    const storage = new CheckpointStorage({ root: dir, jobId, numRetained: 2 });
+    const onDisk = await storage.latestCompleted();
+    assert.equal(onDisk?.checkpointId, latest.id, `${preset}: the latest completed checkpoint is on disk with its _metadata`);
+    assert.equal(onDisk.subtasks.length, latest.total);
+    const kept = (await readdir(join(dir, jobId))).filter((n) => n.startsWith('chk-'));
+    assert.ok(kept.length <= 2, `${preset}: retention keeps at most 2 (${kept.join(',')})`);
+    const { aggregate } = await cluster.client.metrics(jobId);
+    assert.equal(aggregate.sinkRecordsIn, aggregate.sourceRecordsOut, `${preset}: no record lost or duplicated across checkpoints`);
+    assert.equal(aggregate.sinkDuplicated, 0);
+  }
+});
+
+test('a checkpoint can be triggered over REST; one that cannot be taken is refused with 409', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'flowlab-cp-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const config = resolveConfig({ 'rest.port': 0, 'taskmanager.numberOfTaskSlots': 2, 'execution.checkpointing.dir': dir, 'execution.buffer-timeout': '10 ms' });
+  await using cluster = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore' });
+  await until('TaskManagers', async () => ((await cluster.client.taskManagers()).length === 2 ? true : undefined));
+  const { jobId } = await cluster.client.submitJob(presetJobGraph('keyby-aggregate', 2, { ratePerSec: 5000, durationMs: 3000, keys: 64 }));
+  const { checkpointId } = await until('a triggered checkpoint', async () => cluster.client.triggerCheckpoint(jobId).catch(() => undefined));
+  assert.equal(checkpointId, 1);
+  await until('checkpoint 1 to complete', async () => ((await cluster.client.checkpoints(jobId)).counts.completed === 1 ? true : undefined));
+  const job = await finished(cluster.client, jobId);
+  assert.equal(job.state, 'FINISHED');
+  await assert.rejects(cluster.client.triggerCheckpoint(jobId), (e: unknown) => (e as { status?: number }).status === 409);
+});
