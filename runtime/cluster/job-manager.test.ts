@@ -588,7 +588,10 @@ describe('JobManager metrics', () => {
       merged.destroy();
     }
     const checkpoints = await http(jm, 'GET', `/jobs/${jobId}/checkpoints`);
-    assert.deepEqual(checkpoints.body, { counts: { completed: 0, failed: 0, inProgress: 0 }, history: [] });
+    const cpBody = checkpoints.body as { counts: unknown; history: unknown[]; latest: unknown };
+    assert.deepEqual(cpBody.counts, { completed: 0, failed: 0, inProgress: 0 });
+    assert.deepEqual(cpBody.history, []);
+    assert.equal(cpBody.latest, null, 'no checkpoint without execution.checkpointing.interval or a trigger');
     a.close();
     b.close();
   });
