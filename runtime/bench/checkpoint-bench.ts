@@ -1,0 +1,130 @@
+/**
+ * `npm run bench:checkpoint` (published shape S9): `source →rebalance→ map (busy-wait per record) →rebalance→ sink`
+ * at parallelism 2 on two TaskManagers, unbounded sources so the map back-pressures its inputs, checkpoints
+ * triggered over REST once backpressure has built up; checkpoint duration, alignment and persisted bytes per
+ * per-record cost. Aligned checkpoints are implemented; unaligned rows appear once unaligned checkpoints exist.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { resolveConfig } from '../../core/index.js';
+import { LocalCluster } from '../cluster/local-cluster.js';
+import { presetJobGraph } from '../cluster/job-graph.js';
+import type { CheckpointView } from '../cluster/rest-client.js';
+
+export interface CheckpointBenchOptions {
+  /** Per-record map costs to compare (µs). */
+  costsUs: number[];
+  /** Checkpoints taken per cost. */
+  checkpoints: number;
+  /** Time for backpressure to build before the first checkpoint (ms). */
+  settleMs: number;
+  modes: Array<'aligned' | 'unaligned'>;
+}
+
+export interface CheckpointBenchRow {
+  mode: 'aligned' | 'unaligned';
+  costUs: number;
+  durationsMs: number[];
+  medianDurationMs: number;
+  maxAlignmentMs: number;
+  persistedBytes: number;
+  stateBytes: number;
+  recordsPerSec: number;
+  error?: string;
+}
+
+export interface CheckpointBenchResult {
+  benchmark: 'checkpoint';
+  startedAt: string;
+  environment: { cpuModel: string; cores: number; memoryBytes: number; node: string };
+  options: CheckpointBenchOptions;
+  rows: CheckpointBenchRow[];
+  /** aligned median duration at the highest cost ÷ at the lowest (S9: grows with the per-record cost). */
+  alignedGrowth: number;
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function measure(mode: 'aligned' | 'unaligned', costUs: number, o: CheckpointBenchOptions): Promise<CheckpointBenchRow> {
+  const dir = await mkdtemp(join(tmpdir(), 'flowlab-cpbench-'));
+  const row: CheckpointBenchRow = { mode, costUs, durationsMs: [], medianDurationMs: NaN, maxAlignmentMs: 0, persistedBytes: 0, stateBytes: 0, recordsPerSec: 0 };
+  try {
+    const config = resolveConfig({
+      'rest.port': 0,
+      'taskmanager.numberOfTaskSlots': 2,
+      'execution.checkpointing.dir': dir,
+      'execution.checkpointing.unaligned': mode === 'unaligned',
+      'execution.checkpointing.timeout': '60 s',
+    });
+    await using cluster = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore' });
+    while ((await cluster.client.taskManagers()).length < 2) await new Promise((r) => setTimeout(r, 50));
+    const graph = presetJobGraph('source-map-sink', 2, { ratePerSec: 0, durationMs: 600_000, keys: 256 }, { costUs });
+    const { jobId } = await cluster.client.submitJob(graph);
+    await new Promise((r) => setTimeout(r, o.settleMs));
+    const before = await cluster.client.metrics(jobId);
+    const t0 = Date.now();
+    for (let i = 0; i < o.checkpoints; i++) {
+      const { checkpointId } = await cluster.client.triggerCheckpoint(jobId);
+      let done: CheckpointView | undefined;
+      while (!done) {
+        await new Promise((r) => setTimeout(r, 20));
+        done = (await cluster.client.checkpoints(jobId)).history.find((h) => h.id === checkpointId && h.status !== 'IN_PROGRESS');
+      }
+      if (done.status !== 'COMPLETED') throw new Error(`checkpoint ${checkpointId} failed: ${done.failureReason ?? ''}`);
+      row.durationsMs.push(done.durationMs ?? NaN);
+      row.maxAlignmentMs = Math.max(row.maxAlignmentMs, done.maxAlignmentDurationMs);
+      row.persistedBytes = Math.max(row.persistedBytes, done.persistedChannelStateBytes);
+      row.stateBytes = Math.max(row.stateBytes, done.stateBytes);
+    }
+    const after = await cluster.client.metrics(jobId);
+    row.recordsPerSec = ((after.aggregate.sinkRecordsIn - before.aggregate.sinkRecordsIn) * 1000) / (Date.now() - t0);
+    row.medianDurationMs = median(row.durationsMs);
+    await cluster.client.cancel(jobId).catch(() => undefined);
+  } catch (error) {
+    row.error = error instanceof Error ? error.message : String(error);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return row;
+}
+
+export async function runCheckpointBench(o: CheckpointBenchOptions, log: (line: string) => void = () => undefined): Promise<CheckpointBenchResult> {
+  const rows: CheckpointBenchRow[] = [];
+  for (const costUs of o.costsUs) {
+    for (const mode of o.modes) {
+      log(`${mode}, map cost ${costUs} µs/record …`);
+      rows.push(await measure(mode, costUs, o));
+    }
+  }
+  const aligned = rows.filter((r) => r.mode === 'aligned' && !r.error);
+  const lo = aligned.find((r) => r.costUs === Math.min(...o.costsUs));
+  const hi = aligned.find((r) => r.costUs === Math.max(...o.costsUs));
+  const c = cpus();
+  return {
+    benchmark: 'checkpoint',
+    startedAt: new Date().toISOString(),
+    environment: { cpuModel: c[0]?.model ?? 'unknown', cores: c.length, memoryBytes: totalmem(), node: process.version },
+    options: o,
+    rows,
+    alignedGrowth: lo && hi ? hi.medianDurationMs / lo.medianDurationMs : NaN,
+  };
+}
+
+export function renderCheckpointBench(r: CheckpointBenchResult): string {
+  return [
+    '| mode | map cost µs/record | checkpoint duration p50 (ms) | all (ms) | max alignment (ms) | persisted channel state | records/s |',
+    '|---|---|---|---|---|---|---|',
+    ...r.rows.map((x) =>
+      x.error
+        ? `| ${x.mode} | ${x.costUs} | error: ${x.error} | | | | |`
+        : `| ${x.mode} | ${x.costUs} | ${x.medianDurationMs.toFixed(0)} | ${x.durationsMs.map((d) => d.toFixed(0)).join(', ')} | ${x.maxAlignmentMs.toFixed(0)} | ${x.persistedBytes} B | ${x.recordsPerSec.toFixed(0)} |`,
+    ),
+    '',
+    `aligned duration at ${Math.max(...r.options.costsUs)} µs ÷ at ${Math.min(...r.options.costsUs)} µs: ${r.alignedGrowth.toFixed(2)} (S9: grows with the per-record cost)`,
+  ].join('\n');
+}
