@@ -8,7 +8,7 @@ test('bench:checkpoint smoke mode takes aligned checkpoints under backpressure a
   for (const row of r.rows) {
     assert.equal(row.error, undefined);
     assert.equal(row.durationsMs.length, 1);
-    assert.ok(row.medianDurationMs > 0 && row.recordsPerSec > 0, JSON.stringify(row));
+    assert.ok(row.medianDurationMs > 0 && row.stateBytes > 0, JSON.stringify(row)); // records/s needs windows longer than the 1 s metrics report
   }
   assert.ok(Number.isFinite(r.alignedGrowth));
   assert.match(renderCheckpointBench(r), /aligned/);
