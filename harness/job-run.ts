@@ -20,7 +20,6 @@ import {
   validateJobGraph,
   type JobGraphSpec,
   type JobMetrics,
-  type LatencySummary,
   type TopologyPreset,
 } from '../runtime/index.js';
 import { RESULT_SCHEMA_VERSION, taskRows, type ResultDocument } from './result-document.js';
@@ -28,7 +27,7 @@ import { ChaosPlacement } from './chaos-placement.js';
 import { isTaskManagerFault, type FaultSpec } from './fault-timeline.js';
 import { FaultRunner } from './fault-runner.js';
 import { startEchoServer, type StartedEchoServer } from './link-probe.js';
-import { RunSamples, perLinkFromMetrics, type WindowFigures } from './run-samples.js';
+import { RunSamples, perLinkFromMetrics, summarizeHistogram, type WindowFigures } from './run-samples.js';
 
 const SAMPLE_INTERVAL_MS = 1000;
 const CALIBRATION = { durationMs: 400, warmupMs: 150 };
@@ -122,18 +121,6 @@ function decode(base64: string | undefined): hdr.Histogram | undefined {
   return base64 ? hdr.decodeFromCompressedBase64(base64) : undefined;
 }
 
-function summarize(h: hdr.Histogram | undefined): LatencySummary {
-  if (!h || h.totalCount === 0) return { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, count: 0 };
-  return {
-    p50: h.getValueAtPercentile(50),
-    p90: h.getValueAtPercentile(90),
-    p99: h.getValueAtPercentile(99),
-    p999: h.getValueAtPercentile(99.9),
-    max: h.maxValue,
-    count: h.totalCount,
-    histogram: hdr.encodeIntoCompressedBase64(h),
-  };
-}
 
 /** Events: `phase` (string), `progress` (ProgressEvent), `log` (string). */
 export class JobRun extends EventEmitter {
@@ -183,7 +170,7 @@ export class JobRun extends EventEmitter {
       },
       calibration: { loopbackBytesPerSec: 0, loopbackRttUs: 0 },
       throughput: { recordsPerSec: 0, bytesPerSec: 0 },
-      latencyUs: summarize(undefined),
+      latencyUs: summarizeHistogram(undefined),
       checkpoints: { completed: 0, failed: 0 },
       tasks: [],
       sink: { records: 0, lost: null, duplicated: 0, outOfOrder: 0 },
@@ -314,7 +301,7 @@ export class JobRun extends EventEmitter {
     const endMs = Date.now() - t0;
     const total = decode(agg.latencyUs.histogram);
     const measured = total && warmup?.latency ? subtract(total, warmup.latency) : total;
-    doc.latencyUs = summarize(measured);
+    doc.latencyUs = summarizeHistogram(measured);
     const windowStart = warmup?.tMs ?? 0;
     const windowMs = Math.max(1, endMs - windowStart);
     doc.throughput = {
