@@ -1,4 +1,4 @@
-export { StreamTask, TASK_SLICE_MS, type TaskContext, type TaskCheckpoint } from './stream-task.js';
+export { StreamTask, TaskRestoreError, TASK_SLICE_MS, type TaskContext, type TaskCheckpoint } from './stream-task.js';
 export { CheckpointBarrierHandler, type AlignmentResult, type BarrierHandlerActions } from './checkpoint-barrier-handler.js';
 export { StateWriter, StateReader, StateFormatError } from './operator-state.js';
 export { SourceTask } from './source-task.js';

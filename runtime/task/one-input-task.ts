@@ -8,7 +8,7 @@ import { decodeEvent } from '../event/index.js';
 import { DeserializationResult, RecordView, SpanningRecordDeserializer } from '../record/index.js';
 import type { RecordProcessor } from './record-processor.js';
 import { CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
-import type { StateWriter } from './operator-state.js';
+import type { StateReader, StateWriter } from './operator-state.js';
 import { VerifyingSink } from './verifying-sink.js';
 import type { TaskMetricsReport } from '../cluster/control-protocol.js';
 import { StreamTask, TASK_SLICE_MS, type TaskContext } from './stream-task.js';
@@ -128,6 +128,10 @@ export class OneInputTask extends StreamTask {
 
   protected snapshotState(out: StateWriter): void {
     this.processor.snapshot(out);
+  }
+
+  protected restoreState(input: StateReader): void {
+    this.processor.restore(input);
   }
 
   override report(): TaskMetricsReport {

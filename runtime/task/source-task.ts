@@ -2,11 +2,17 @@
  * The replayable source: an open-loop schedule (record i is due at start + i/rate, whatever the backpressure;
  * late records carry their intended time, so latency includes the wait), seeded keys (uniform or Zipf), record
  * sizes fixed or uniform in a range, per-key sequence numbers. Emits for `durationMs`, then ends its output.
+ *
+ * Its checkpointed position (records emitted, schedule position, generator state, per-key sequences) makes it
+ * replayable: restored from a checkpoint it emits exactly the records the original emitted after that checkpoint
+ * (same keys, sequence numbers and sizes) and ends at the same logical end (record count, or for an unlimited
+ * rate the same total emitting time). The open-loop schedule of the remaining records restarts at restore time:
+ * replayed records carry intended times in the new schedule, so their latency does not include the outage.
  */
 import { SeededRandom, ZipfDistribution } from '../../core/index.js';
 import type { SourceParams } from '../cluster/job-graph.js';
 import { AlignmentType, type CheckpointBarrier } from '../event/index.js';
-import type { StateWriter } from './operator-state.js';
+import { StateFormatError, type StateReader, type StateWriter } from './operator-state.js';
 import { StreamTask, TASK_SLICE_MS, type TaskContext } from './stream-task.js';
 
 export class SourceTask extends StreamTask {
@@ -16,8 +22,11 @@ export class SourceTask extends StreamTask {
   private readonly sequences: Float64Array;
   private startUs = 0;
   private endUs = 0;
-  private nextDueUs = 0;
   private readonly intervalUs: number;
+  private readonly durationUs: number;
+  /** Schedule position at the restored checkpoint (µs since the original start); 0 for a fresh start. */
+  private restoredElapsedUs = 0;
+  private running = false;
   emitted = 0;
 
   constructor(ctx: TaskContext) {
@@ -27,6 +36,7 @@ export class SourceTask extends StreamTask {
     this.zipf = this.params.keyDistribution === 'zipf' ? new ZipfDistribution(this.params.keys, this.params.zipfExponent) : undefined;
     this.sequences = new Float64Array(this.params.keys);
     this.intervalUs = this.params.ratePerSec > 0 ? 1e6 / this.params.ratePerSec : 0;
+    this.durationUs = this.params.durationMs * 1000;
   }
 
   /**
@@ -46,17 +56,40 @@ export class SourceTask extends StreamTask {
     this.performCheckpoint({ barrier, alignmentDurationMs: 0, startDelayMs: Math.max(0, this.clock.epochUs() / 1000 - timestampMs) });
   }
 
+  /** Emitted, schedule position (µs), duration (µs), generator state (4 words), per-key sequences. */
   protected snapshotState(out: StateWriter): void {
     const [a, b, c, d] = this.random.getState();
-    out.number(this.emitted).number(this.nextDueUs - this.startUs).number(this.endUs - this.startUs);
+    out.number(this.emitted).number(this.elapsedUs()).number(this.durationUs);
     out.number(a).number(b).number(c).number(d);
     out.array(this.sequences);
   }
 
+  protected restoreState(input: StateReader): void {
+    const emitted = input.number();
+    const elapsedUs = input.number();
+    const durationUs = input.number();
+    const rng: [number, number, number, number] = [input.number(), input.number(), input.number(), input.number()];
+    const sequences = input.array();
+    if (!Number.isSafeInteger(emitted) || emitted < 0) throw new StateFormatError(`source state: emitted ${emitted} is not a count`);
+    if (durationUs !== this.durationUs) throw new StateFormatError(`source state is for a ${durationUs / 1000} ms source, this one runs ${this.params.durationMs} ms`);
+    if (sequences.length !== this.sequences.length) throw new StateFormatError(`source state has ${sequences.length} keys, this source ${this.sequences.length}`);
+    this.emitted = emitted;
+    this.restoredElapsedUs = Math.max(0, elapsedUs);
+    this.random.setState(rng);
+    this.sequences.set(sequences);
+  }
+
+  /** Position in the schedule, µs since the (original) start: the next record's due offset, or time emitting at an unlimited rate. */
+  private elapsedUs(): number {
+    if (this.intervalUs > 0) return this.emitted * this.intervalUs;
+    return this.running ? this.clock.epochUs() - this.startUs : this.restoredElapsedUs;
+  }
+
   protected run(): void {
-    this.startUs = this.clock.epochUs();
-    this.endUs = this.startUs + this.params.durationMs * 1000;
-    this.nextDueUs = this.startUs;
+    // a restored source continues its schedule from now: the original start lies `restoredElapsedUs` back
+    this.startUs = this.clock.epochUs() - this.restoredElapsedUs;
+    this.endUs = this.startUs + this.durationUs;
+    this.running = true;
     this.pump();
   }
 
@@ -70,13 +103,15 @@ export class SourceTask extends StreamTask {
       const now = this.clock.epochUs();
       let intended = now;
       if (this.intervalUs > 0) {
-        if (this.nextDueUs >= this.endUs) return this.finish();
-        if (now < this.nextDueUs) {
-          this.clock.setTimeout(this.pump, Math.max(0, (this.nextDueUs - now) / 1000));
+        // record i is due at start + i·interval; the record count is fixed by the duration (same after a restore)
+        const dueOffsetUs = this.emitted * this.intervalUs;
+        if (dueOffsetUs >= this.durationUs) return this.finish();
+        const dueUs = this.startUs + dueOffsetUs;
+        if (now < dueUs) {
+          this.clock.setTimeout(this.pump, Math.max(0, (dueUs - now) / 1000));
           return;
         }
-        intended = this.nextDueUs;
-        this.nextDueUs += this.intervalUs;
+        intended = dueUs;
       } else if (now >= this.endUs) {
         return this.finish();
       }

@@ -3,14 +3,14 @@
  * (DEPLOYING → RUNNING → FINISHED | FAILED | CANCELED). Subclasses drive records on the event loop in short
  * slices; waiting for input or for output is an event, never a poll.
  */
-import { SeededRandom, type Clock } from '../../core/index.js';
+import { FlowlabError, SeededRandom, type Clock } from '../../core/index.js';
 import { TaskIoMetrics } from '../metrics/index.js';
 import { createChannelSelector } from '../partition/selectors/index.js';
 import type { ResultPartition } from '../partition/index.js';
 import type { NetworkEnvironment } from '../shuffle/index.js';
 import { AlignmentType, encodeEvent, type CheckpointBarrier } from '../event/index.js';
 import { DataType } from '../buffer/index.js';
-import { StateWriter } from './operator-state.js';
+import { StateReader, StateWriter } from './operator-state.js';
 import type { AlignmentResult } from './checkpoint-barrier-handler.js';
 import { RecordWriter } from '../writer/index.js';
 import type { SingleInputGate } from '../consumer/index.js';
@@ -43,6 +43,18 @@ export interface TaskCheckpoint {
   unaligned: boolean;
 }
 
+/** A task could not take the state of a checkpoint (wrong operator, malformed or unsupported state, not DEPLOYING). */
+export class TaskRestoreError extends FlowlabError {
+  constructor(
+    readonly task: string,
+    readonly checkpointId: number,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super('ERR_TASK_RESTORE', `${task} cannot restore checkpoint ${checkpointId}: ${reason}`, options);
+  }
+}
+
 export abstract class StreamTask {
   readonly deployment: TaskDeployment;
   readonly name: string;
@@ -53,6 +65,11 @@ export abstract class StreamTask {
   protected partition: ResultPartition | undefined;
   protected writer: RecordWriter | undefined;
   protected gate: SingleInputGate | undefined;
+  /** The checkpoint this attempt restored its state from, if any. */
+  restoredFromCheckpoint: number | undefined;
+  /** Records in and out before the restored checkpoint: a restored task's counters continue from there. */
+  private recordsInBefore = 0;
+  private recordsOutBefore = 0;
 
   constructor(protected readonly ctx: TaskContext) {
     this.deployment = ctx.deployment;
@@ -99,6 +116,47 @@ export abstract class StreamTask {
   /** Writes the operator's state (source offsets, keyed state, sink verification state). */
   protected abstract snapshotState(out: StateWriter): void;
 
+  /** Reads back what {@link snapshotState} wrote; runs before the task opens its input or emits anything. */
+  protected abstract restoreState(input: StateReader): void;
+
+  /** Records read so far, counting those before a restored checkpoint. */
+  get numRecordsIn(): number {
+    return this.recordsInBefore + this.metrics.numRecordsIn;
+  }
+
+  /** Records emitted so far, counting those before a restored checkpoint. */
+  get numRecordsOut(): number {
+    return this.recordsOutBefore + (this.writer?.numRecordsOut ?? 0);
+  }
+
+  /** This task's part of a checkpoint's operator state: its record counters, then the operator's own state. */
+  snapshotOperatorState(): { kind: string; data: Uint8Array } {
+    const out = new StateWriter();
+    out.number(this.numRecordsIn).number(this.numRecordsOut);
+    this.snapshotState(out);
+    return { kind: this.deployment.operator, data: out.toBytes() };
+  }
+
+  /**
+   * Takes the operator state of a completed checkpoint (from {@link snapshotOperatorState}); only before
+   * `start()`. Throws {@link TaskRestoreError}.
+   */
+  restore(checkpointId: number, operator: { kind: string; data: Uint8Array }): void {
+    if (this.state !== 'DEPLOYING') throw new TaskRestoreError(this.name, checkpointId, `the task is ${this.state}, not DEPLOYING`);
+    if (operator.kind !== this.deployment.operator) {
+      throw new TaskRestoreError(this.name, checkpointId, `the checkpoint holds state of a ${operator.kind} operator, this task is a ${this.deployment.operator}`);
+    }
+    try {
+      const input = new StateReader(operator.data);
+      this.recordsInBefore = input.number();
+      this.recordsOutBefore = input.number();
+      this.restoreState(input);
+    } catch (error) {
+      throw new TaskRestoreError(this.name, checkpointId, error instanceof Error ? error.message : String(error), { cause: error });
+    }
+    this.restoredFromCheckpoint = checkpointId;
+  }
+
   /**
    * Takes this task's part of an aligned checkpoint: snapshot the operator state, forward the barrier on every
    * output (it blocks each subpartition until the consumer resumes it), report the snapshot.
@@ -106,14 +164,13 @@ export abstract class StreamTask {
   protected performCheckpoint(result: AlignmentResult): void {
     const { barrier } = result;
     const started = this.clock.nowMs();
-    const state = new StateWriter();
-    this.snapshotState(state);
+    const operator = this.snapshotOperatorState();
     const forwarded: CheckpointBarrier = { ...barrier, alignment: AlignmentType.ALIGNED };
     this.partition?.broadcastEvent(encodeEvent(forwarded), DataType.ALIGNED_CHECKPOINT_BARRIER);
     this.ctx.onCheckpoint?.(this, {
       checkpointId: barrier.checkpointId,
       timestampMs: barrier.timestampMs,
-      operator: { kind: this.deployment.operator, data: state.toBytes() },
+      operator,
       alignmentDurationMs: result.alignmentDurationMs,
       startDelayMs: result.startDelayMs,
       syncDurationMs: this.clock.nowMs() - started,
@@ -173,10 +230,11 @@ export abstract class StreamTask {
     return {
       vertexId: this.deployment.vertexId,
       subtaskIndex: this.deployment.subtaskIndex,
+      attemptId: this.deployment.attemptId,
       operator: this.deployment.operator,
       state: this.state,
-      numRecordsIn: io.numRecordsIn,
-      numRecordsOut: this.writer?.numRecordsOut ?? 0,
+      numRecordsIn: this.recordsInBefore + io.numRecordsIn,
+      numRecordsOut: this.numRecordsOut,
       numBytesIn: gate?.numBytesIn ?? 0,
       numBytesOut: part?.numBytesOut ?? 0,
       numBuffersIn: gate?.numBuffersIn ?? 0,

@@ -5,12 +5,15 @@
  * what sinks received, computed by whoever sees both. Out-of-order counts are an error only where every
  * (source subtask, key) stream reaches its sink over one FIFO path; with two rebalance hops records of one key take
  * different paths and may be reordered legitimately.
+ *
+ * Restored from a checkpoint, the counters and last-seen tables continue from the checkpoint's values; the latency
+ * histograms cover only the records this attempt received.
  */
 import * as hdr from 'hdr-histogram-js';
 import type { RecordView } from '../record/index.js';
 import type { RecordWriter } from '../writer/index.js';
 import type { RecordProcessor } from './record-processor.js';
-import type { StateWriter } from './operator-state.js';
+import { StateFormatError, type StateReader, type StateWriter } from './operator-state.js';
 
 const HIGHEST_LATENCY_US = 3_600_000_000;
 
@@ -25,7 +28,7 @@ export class VerifyingSink implements RecordProcessor {
   readonly latencyUs: hdr.Histogram;
   /** Per source subtask: records and latency, so a harness can tell which link a record came over. */
   private readonly bySource: Array<{ records: number; latencyUs: hdr.Histogram } | undefined> = [];
-  private readonly lastSeen: Float64Array[] = [];
+  private lastSeen: Float64Array[] = [];
 
   constructor(private readonly epochUs: () => number) {
     this.latencyUs = buildHistogram();
@@ -61,6 +64,27 @@ export class VerifyingSink implements RecordProcessor {
   snapshot(out: StateWriter): void {
     out.number(this.records).number(this.duplicated).number(this.outOfOrder).number(this.lastSeen.length);
     for (const table of this.lastSeen) out.array(table ?? new Float64Array(0));
+  }
+
+  restore(input: StateReader): void {
+    const [records, duplicated, outOfOrder, sources] = [input.number(), input.number(), input.number(), input.number()];
+    for (const [name, value] of [['records', records], ['duplicated', duplicated], ['outOfOrder', outOfOrder], ['source tables', sources]] as const) {
+      if (!Number.isSafeInteger(value) || value < 0) throw new StateFormatError(`sink state: ${name} ${value} is not a count`);
+    }
+    const tables: Float64Array[] = [];
+    for (let source = 0; source < sources; source++) {
+      const table = input.array();
+      if (table.length > 0) tables[source] = table; // an empty table stands for a source never seen
+    }
+    this.records = records;
+    this.duplicated = duplicated;
+    this.outOfOrder = outOfOrder;
+    this.lastSeen = tables;
+  }
+
+  /** The last sequence number seen from (source subtask, key), or -1. */
+  lastSequenceOf(source: number, key: number): number {
+    return this.lastSeen[source]?.[key] ?? -1;
   }
 
   encodedLatency(): string {
