@@ -2,7 +2,9 @@
  * The JobManager's checkpoint coordinator for one job (spec §5.2): periodic triggers at the sources (ids from 1,
  * first after a random delay in [min-pause, interval], then every interval, respecting min-pause and
  * max-concurrent-checkpoints), acknowledgements from every subtask, completion (metadata written last by the
- * storage), abort on decline or expiry, tolerable failures, and statistics for REST and results.
+ * storage), abort on decline or expiry, tolerable failures, and statistics for REST and results. One coordinator
+ * serves a job across restarts: `suspend()` while the job restarts (pending checkpoints are aborted without
+ * counting as failures), `resume(tasks)` with the new attempt's tasks; checkpoint ids keep increasing.
  */
 import * as hdr from 'hdr-histogram-js';
 import { SeededRandom, systemClock, type Clock, type Logger, type ResolvedConfig, type TimerHandle } from '../../core/index.js';
@@ -73,6 +75,8 @@ export class CheckpointCoordinator {
   private consecutiveFailures = 0;
   private timer: TimerHandle | undefined;
   private stopped = false;
+  private suspended = false;
+  private tasks: readonly CheckpointTaskRef[];
   completed = 0;
   failed = 0;
   readonly history: CheckpointStats[] = [];
@@ -83,6 +87,12 @@ export class CheckpointCoordinator {
   constructor(private readonly o: CheckpointCoordinatorOptions) {
     this.clock = o.clock ?? systemClock;
     this.random = o.random ?? new SeededRandom(1);
+    this.tasks = o.tasks;
+  }
+
+  /** Where this job's checkpoints are stored (the restore source after a failure). */
+  get storage(): CheckpointStorage {
+    return this.o.storage;
   }
 
   get intervalMs(): number | null {
@@ -92,14 +102,14 @@ export class CheckpointCoordinator {
   /** Starts periodic checkpoints if `execution.checkpointing.interval` is set. */
   start(): void {
     const interval = this.intervalMs;
-    if (interval === null || this.stopped) return;
+    if (interval === null || this.stopped || this.suspended) return;
     const minPause = this.o.config['execution.checkpointing.min-pause'];
     const firstDelay = minPause + this.random.nextFloat() * Math.max(0, interval - minPause);
     this.schedule(firstDelay);
   }
 
   private schedule(delayMs: number): void {
-    if (this.stopped) return;
+    if (this.stopped || this.suspended) return;
     this.timer = this.clock.setTimeout(() => {
       this.periodicTrigger();
     }, delayMs);
@@ -119,7 +129,7 @@ export class CheckpointCoordinator {
 
   /** Triggers one checkpoint now; returns its id, or undefined if not possible (too many pending, tasks not running). */
   triggerCheckpoint(): number | undefined {
-    if (this.stopped) return undefined;
+    if (this.stopped || this.suspended) return undefined;
     if (this.pending.size >= this.o.config['execution.checkpointing.max-concurrent-checkpoints']) return undefined;
     if (!this.o.allTasksRunning()) return undefined;
     const id = ++this.lastId;
@@ -130,7 +140,7 @@ export class CheckpointCoordinator {
       triggerTimestampMs,
       durationMs: null,
       acknowledged: 0,
-      total: this.o.tasks.length,
+      total: this.tasks.length,
       stateBytes: 0,
       persistedChannelStateBytes: 0,
       maxAlignmentDurationMs: 0,
@@ -140,7 +150,7 @@ export class CheckpointCoordinator {
     const expiry = this.clock.setTimeout(() => this.abort(id, `checkpoint ${id} expired before completing (execution.checkpointing.timeout)`, true), this.o.config['execution.checkpointing.timeout']);
     this.pending.set(id, { id, triggerTimestampMs, triggeredAtMs: this.clock.nowMs(), acks: new Map(), expiry, stats });
     this.remember(stats);
-    const sourceTms = new Set(this.o.tasks.filter((t) => t.isSource).map((t) => t.tmId));
+    const sourceTms = new Set(this.tasks.filter((t) => t.isSource).map((t) => t.tmId));
     for (const tm of sourceTms) this.o.send(tm, { type: 'trigger-checkpoint', jobId: this.o.jobId, checkpointId: id, timestampMs: triggerTimestampMs });
     return id;
   }
@@ -153,7 +163,7 @@ export class CheckpointCoordinator {
       return;
     }
     const key = `${message.vertexId}/${message.subtaskIndex}`;
-    const ref = this.o.tasks.find((t) => t.vertexId === message.vertexId && t.subtaskIndex === message.subtaskIndex);
+    const ref = this.tasks.find((t) => t.vertexId === message.vertexId && t.subtaskIndex === message.subtaskIndex);
     if (!ref || p.acks.has(key)) return;
     p.acks.set(key, { handle: message.handle, metrics: message.metrics, ref });
     const s = p.stats;
@@ -163,7 +173,7 @@ export class CheckpointCoordinator {
     s.maxAlignmentDurationMs = Math.max(s.maxAlignmentDurationMs, message.metrics.alignmentDurationMs);
     s.maxStartDelayMs = Math.max(s.maxStartDelayMs, message.metrics.startDelayMs);
     s.unaligned ||= message.metrics.unaligned;
-    if (p.acks.size === this.o.tasks.length) void this.complete(p);
+    if (p.acks.size === this.tasks.length) void this.complete(p);
   }
 
   private async complete(p: Pending): Promise<void> {
@@ -196,7 +206,7 @@ export class CheckpointCoordinator {
     this.alignmentMs.recordValue(Math.max(1, Math.round(p.stats.maxAlignmentDurationMs)));
     // older pending checkpoints are subsumed
     for (const older of [...this.pending.values()].filter((q) => q.id < p.id)) this.abort(older.id, `subsumed by checkpoint ${p.id}`, false);
-    const tms = new Set(this.o.tasks.map((t) => t.tmId));
+    const tms = new Set(this.tasks.map((t) => t.tmId));
     for (const tm of tms) this.o.send(tm, { type: 'checkpoint-complete', jobId: this.o.jobId, checkpointId: p.id });
     this.o.logger.info('checkpoint completed', { id: p.id, durationMs: Math.round(duration), stateBytes: p.stats.stateBytes });
   }
@@ -216,7 +226,7 @@ export class CheckpointCoordinator {
     stats.durationMs = null;
     this.failed++;
     this.o.logger.warn('checkpoint failed', { id: stats.id, reason });
-    if (!countsAsFailure || this.stopped) return;
+    if (!countsAsFailure || this.stopped || this.suspended) return;
     this.consecutiveFailures++;
     const tolerable = this.o.config['execution.checkpointing.tolerable-failed-checkpoints'];
     if (this.consecutiveFailures > tolerable) {
@@ -227,6 +237,23 @@ export class CheckpointCoordinator {
   private remember(stats: CheckpointStats): void {
     this.history.unshift(stats);
     if (this.history.length > HISTORY) this.history.length = HISTORY;
+  }
+
+  /** The job is restarting: stop triggering and abort pending checkpoints (not counted as failures). */
+  suspend(reason: string): void {
+    if (this.stopped || this.suspended) return;
+    this.suspended = true;
+    this.timer?.cancel();
+    for (const id of [...this.pending.keys()]) this.abort(id, `aborted: ${reason}`, false);
+  }
+
+  /** The job runs again with a new attempt's tasks: periodic checkpoints start over (ids keep increasing). */
+  resume(tasks: readonly CheckpointTaskRef[]): void {
+    if (this.stopped) return;
+    this.tasks = tasks;
+    this.suspended = false;
+    this.timer?.cancel();
+    this.start();
   }
 
   /** Stops triggering; pending checkpoints are abandoned (not counted as failures). */

@@ -12,7 +12,8 @@ export interface Address {
 }
 
 export type TaskState = 'DEPLOYING' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELED';
-export type JobState = 'CREATED' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELED';
+/** CREATED → RUNNING (→ RESTARTING → RUNNING)* → FINISHED | FAILED | CANCELED. */
+export type JobState = 'CREATED' | 'RUNNING' | 'RESTARTING' | 'FINISHED' | 'FAILED' | 'CANCELED';
 
 export interface OutputDeployment {
   partitionId: ResultPartitionId;
@@ -43,6 +44,14 @@ export interface TaskDeployment {
   map?: MapParams;
   outputs: OutputDeployment[];
   input?: { from: string; channels: InputChannelDeployment[] };
+  /** Restore the operator state of this subtask from a completed checkpoint before the task runs (a restarted job). */
+  restore?: TaskRestore;
+}
+
+/** Where a redeployed subtask's state is: the checkpoint id and the subtask's state handle from its `_metadata`. */
+export interface TaskRestore {
+  checkpointId: number;
+  handle: { file: string; bytes: number; stateBytes: number; channelStateBytes: number };
 }
 
 export interface SinkReport {
@@ -61,6 +70,8 @@ export interface SinkReport {
 export interface TaskMetricsReport {
   vertexId: string;
   subtaskIndex: number;
+  /** The execution attempt that reported; the JobManager drops reports of an attempt it replaced. */
+  attemptId?: string;
   operator: OperatorKind;
   state: TaskState;
   numRecordsIn: number;
@@ -108,7 +119,7 @@ export type TmToJm =
   | { type: 'checkpoint-decline'; jobId: string; checkpointId: number; vertexId: string; subtaskIndex: number; reason: string }
   | { type: 'register'; tmId: string; dataAddress: Address; slots: number; pid: number }
   | { type: 'heartbeat'; tmId: string }
-  | { type: 'task-state'; jobId: string; vertexId: string; subtaskIndex: number; state: TaskState; error?: string }
+  | { type: 'task-state'; jobId: string; vertexId: string; subtaskIndex: number; attemptId?: string; state: TaskState; error?: string }
   | { type: 'metrics'; jobId: string; tasks: TaskMetricsReport[] };
 
 /** JobManager → TaskManager */

@@ -1,8 +1,10 @@
 /**
- * One submitted job on the JobManager: its plan, per-subtask states and the job state machine
- * CREATED → RUNNING → FINISHED | FAILED | CANCELED. It decides transitions; the JobManager sends the messages.
+ * One submitted job on the JobManager: its current plan (attempt), per-subtask states and the job state machine
+ * CREATED → RUNNING (→ RESTARTING → RUNNING)* → FINISHED | FAILED | CANCELED. A failure restarts the job while the
+ * restart strategy allows it (Flink's fixed-delay), else fails it. It decides transitions; the JobManager sends the
+ * messages and redeploys.
  */
-import { FlowlabError } from '../../core/index.js';
+import { FlowlabError, type ResolvedConfig } from '../../core/index.js';
 import type { JobState, TaskMetricsReport, TaskState } from './control-protocol.js';
 import type { JobGraphSpec } from './job-graph.js';
 import { JobMetricsStore } from './job-metrics.js';
@@ -21,8 +23,42 @@ export interface SubtaskStatus {
   error?: string;
 }
 
-/** What a task-state report did to the job. */
-export type JobTransition = 'none' | 'finished' | 'failed' | 'canceled';
+/** What a task-state report or a failure did to the job. */
+export type JobTransition = 'none' | 'finished' | 'failed' | 'canceled' | 'restarting';
+
+/** Flink's restart strategies: `none` fails the job on the first failure; `fixed-delay` redeploys after a delay. */
+export type RestartStrategy = { readonly kind: 'none' } | { readonly kind: 'fixed-delay'; readonly attempts: number; readonly delayMs: number };
+
+/**
+ * `restart-strategy` resolved with Flink's rule: unset means fixed-delay when `execution.checkpointing.interval`
+ * is set, else none.
+ */
+export function resolveRestartStrategy(config: ResolvedConfig): RestartStrategy {
+  const kind = config['restart-strategy'] ?? (config['execution.checkpointing.interval'] !== null ? 'fixed-delay' : 'none');
+  if (kind === 'none') return { kind };
+  return { kind, attempts: config['restart-strategy.fixed-delay.attempts'], delayMs: config['restart-strategy.fixed-delay.delay'] };
+}
+
+/** One execution attempt of the whole job (attempt 0 is the first deployment). */
+export interface JobAttempt {
+  attempt: number;
+  /** Checkpoint id the attempt's tasks restored from; null when it started from scratch. */
+  restoredFromCheckpoint: number | null;
+  /** Epoch milliseconds of its deployment. */
+  startTimeMs: number;
+  taskManagers: string[];
+}
+
+/** One failure of the job and what followed. */
+export interface JobFailure {
+  /** Epoch milliseconds. */
+  timestampMs: number;
+  /** The attempt that failed. */
+  attempt: number;
+  reason: string;
+  /** True if the job restarted after it, false if it failed the job. */
+  restarted: boolean;
+}
 
 /** `GET /jobs/:id` */
 export interface JobDetails {
@@ -37,6 +73,13 @@ export interface JobDetails {
   endTimeMs: number | null;
   durationMs: number;
   taskManagers: string[];
+  /** Restarts so far (fixed-delay restart strategy). */
+  restarts: number;
+  /** Checkpoint the current attempt restored from; null when it started from scratch. */
+  restoredFromCheckpoint: number | null;
+  attempts: JobAttempt[];
+  /** Every failure, oldest first. */
+  failureHistory: JobFailure[];
   vertices: {
     id: string;
     operator: string;
@@ -65,17 +108,33 @@ export class JobExecution {
   failureReason: string | null = null;
   endTimeMs: number | null = null;
   canceling = false;
+  restarts = 0;
   readonly metrics = new JobMetricsStore();
+  readonly attempts: JobAttempt[] = [];
+  readonly failureHistory: JobFailure[] = [];
   private readonly subtasks = new Map<string, SubtaskStatus>();
+  private currentPlan: JobPlan;
 
   constructor(
     readonly jobId: string,
     readonly graph: JobGraphSpec,
-    readonly plan: JobPlan,
+    plan: JobPlan,
     /** Epoch milliseconds. */
     readonly startTimeMs: number,
+    readonly restartStrategy: RestartStrategy = { kind: 'none' },
   ) {
-    for (const s of plan.subtasks) this.subtasks.set(subtaskKey(s.vertexId, s.subtaskIndex), { ...s, state: 'DEPLOYING' });
+    this.currentPlan = plan;
+    this.resetSubtasks(plan);
+    this.attempts.push({ attempt: 0, restoredFromCheckpoint: null, startTimeMs, taskManagers: this.taskManagers });
+  }
+
+  /** The current attempt's plan. */
+  get plan(): JobPlan {
+    return this.currentPlan;
+  }
+
+  get attempt(): number {
+    return this.attempts.length - 1;
   }
 
   get isTerminal(): boolean {
@@ -111,6 +170,7 @@ export class JobExecution {
 
   /** Applies a task's reported state and returns the job transition it caused. */
   onTaskState(subtask: SubtaskStatus, state: TaskState, error: string | undefined, nowMs: number): JobTransition {
+    if (this.state === 'RESTARTING') return 'none'; // the old attempt winding down
     if (TERMINAL_TASK_STATES.has(subtask.state) && !TERMINAL_TASK_STATES.has(state)) return 'none';
     subtask.state = state;
     if (error !== undefined) subtask.error = error;
@@ -129,14 +189,37 @@ export class JobExecution {
     return 'none';
   }
 
-  /** Fails the job (a task failed, or a TaskManager was lost); a job being canceled ends CANCELED instead. */
-  fail(reason: string, nowMs: number): JobTransition {
+  /**
+   * A task failed or a TaskManager was lost: restarts the job (RESTARTING) while the restart strategy allows, else
+   * fails it; `restartable: false` fails it regardless (e.g. a restart that cannot be scheduled). A job being
+   * canceled ends CANCELED instead; failures of a job already restarting are part of the same failover.
+   */
+  fail(reason: string, nowMs: number, restartable = true): JobTransition {
     if (this.isTerminal) return 'none';
     if (this.canceling) return this.finishCancel(nowMs);
+    if (this.state === 'RESTARTING' && restartable) return 'none';
+    const strategy = this.restartStrategy;
+    const restart = restartable && strategy.kind === 'fixed-delay' && this.restarts < strategy.attempts;
+    this.failureHistory.push({ timestampMs: nowMs, attempt: this.attempt, reason, restarted: restart });
+    if (restart) {
+      this.state = 'RESTARTING';
+      this.restarts++;
+      return 'restarting';
+    }
     this.state = 'FAILED';
     this.failureReason = reason;
     this.endTimeMs = nowMs;
     return 'failed';
+  }
+
+  /** A restart was deployed: the new attempt's plan, every subtask DEPLOYING, the job RUNNING again. */
+  beginAttempt(plan: JobPlan, restoredFromCheckpoint: number | null, nowMs: number): void {
+    if (this.state !== 'RESTARTING') return;
+    this.currentPlan = plan;
+    this.resetSubtasks(plan);
+    this.metrics.clear();
+    this.attempts.push({ attempt: this.attempts.length, restoredFromCheckpoint, startTimeMs: nowMs, taskManagers: this.taskManagers });
+    this.state = 'RUNNING';
   }
 
   /** Starts canceling; returns false when the job is already terminal. */
@@ -174,6 +257,10 @@ export class JobExecution {
       endTimeMs: this.endTimeMs,
       durationMs: (this.endTimeMs ?? nowMs) - this.startTimeMs,
       taskManagers: this.taskManagers,
+      restarts: this.restarts,
+      restoredFromCheckpoint: this.attempts.at(-1)?.restoredFromCheckpoint ?? null,
+      attempts: this.attempts.map((a) => ({ ...a, taskManagers: [...a.taskManagers] })),
+      failureHistory: this.failureHistory.map((f) => ({ ...f })),
       vertices: this.graph.vertices.map((v) => ({
         id: v.id,
         operator: v.operator,
@@ -192,6 +279,11 @@ export class JobExecution {
         }),
       })),
     };
+  }
+
+  private resetSubtasks(plan: JobPlan): void {
+    this.subtasks.clear();
+    for (const s of plan.subtasks) this.subtasks.set(subtaskKey(s.vertexId, s.subtaskIndex), { ...s, state: 'DEPLOYING' });
   }
 
   private allTasksTerminal(): boolean {

@@ -239,7 +239,7 @@ describe('JobManager control plane', () => {
     assert.equal(overview.body['slotsTotal'], 5);
     assert.equal(overview.body['slotsAvailable'], 5);
     assert.equal((overview.body['flowlab'] as { version: string }).version, '0.1.0');
-    assert.deepEqual(overview.body['jobs'], { CREATED: 0, RUNNING: 0, FINISHED: 0, FAILED: 0, CANCELED: 0 });
+    assert.deepEqual(overview.body['jobs'], { CREATED: 0, RUNNING: 0, RESTARTING: 0, FINISHED: 0, FAILED: 0, CANCELED: 0 });
 
     // A duplicate id is rejected by closing that connection; the first registration stays.
     const dup = await FakeTm.connect(jm, 'tm-1', { register: false });

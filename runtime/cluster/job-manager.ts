@@ -1,7 +1,8 @@
 /**
  * The JobManager: a control server that TaskManagers register with and heartbeat to, a scheduler that deploys
- * submitted job graphs onto their slots, the job state machine (a lost TaskManager or a failed task fails the job)
- * and the REST API (see job-manager-rest.ts).
+ * submitted job graphs onto their slots, the job state machine (a lost TaskManager or a failed task fails the job,
+ * or with the fixed-delay restart strategy restarts it from the latest completed checkpoint) and the REST API (see
+ * job-manager-rest.ts).
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import {
@@ -15,9 +16,17 @@ import {
   type TimerHandle,
 } from '../../core/index.js';
 import type { Address, JmToTm, JobState, TaskState, TmToJm } from './control-protocol.js';
-import { JobExecution, JobNotCancelableError, JobNotFoundError, type JobDetails, type JobTransition } from './job-execution.js';
-import { CheckpointCoordinator } from './checkpoint-coordinator.js';
-import { CheckpointStorage, defaultCheckpointRoot } from '../checkpoint/index.js';
+import {
+  JobExecution,
+  JobNotCancelableError,
+  JobNotFoundError,
+  resolveRestartStrategy,
+  type JobDetails,
+  type JobTransition,
+  type RestartStrategy,
+} from './job-execution.js';
+import { CheckpointCoordinator, type CheckpointTaskRef } from './checkpoint-coordinator.js';
+import { CheckpointStorage, defaultCheckpointRoot, findSubtaskHandle, type CompletedCheckpoint } from '../checkpoint/index.js';
 import { validateJobGraph, type JobGraphSpec } from './job-graph.js';
 import {
   HttpError,
@@ -32,7 +41,7 @@ import {
 import { aggregateJobMetrics } from './job-metrics.js';
 import { ControlProtocolError, readJsonLines, writeJsonLine } from './json-lines.js';
 import { newId16 } from '../partition/index.js';
-import { scheduleJob, type SchedulableTaskManager } from './scheduler.js';
+import { NotEnoughSlotsError, scheduleJob, type JobPlan, type SchedulableTaskManager } from './scheduler.js';
 
 /** After `POST /jobs/:id/cancel`, a job is CANCELED at the latest this long after the request. */
 export const CANCEL_GRACE_MS = 2_000;
@@ -76,6 +85,9 @@ export class JobManager implements RestBackend {
   private readonly coordinators = new Map<string, CheckpointCoordinator>();
   private readonly sockets = new Set<Socket>();
   private readonly cancelTimers = new Map<string, TimerHandle>();
+  /** Pending redeploys of restarting jobs (the fixed delay). */
+  private readonly restartTimers = new Map<string, TimerHandle>();
+  private readonly restartStrategy: RestartStrategy;
   private heartbeatTimer: TimerHandle | undefined;
   private stopPromise: Promise<void> | undefined;
   private resolveStopped!: () => void;
@@ -89,7 +101,9 @@ export class JobManager implements RestBackend {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private linkOverrides: Readonly<Record<string, Address>>,
-  ) {}
+  ) {
+    this.restartStrategy = resolveRestartStrategy(config);
+  }
 
   /** Starts the control server, the REST server and the heartbeat monitor. */
   static async start(options: JobManagerOptions): Promise<JobManager> {
@@ -138,7 +152,7 @@ export class JobManager implements RestBackend {
   // ---- REST backend -------------------------------------------------------------------------------------------
 
   overview(): JobManagerOverview {
-    const jobs: Record<JobState, number> = { CREATED: 0, RUNNING: 0, FINISHED: 0, FAILED: 0, CANCELED: 0 };
+    const jobs: Record<JobState, number> = { CREATED: 0, RUNNING: 0, RESTARTING: 0, FINISHED: 0, FAILED: 0, CANCELED: 0 };
     for (const job of this.jobs.values()) jobs[job.state]++;
     const slotsTotal = [...this.registered.values()].reduce((sum, tm) => sum + tm.slots, 0);
     const occupied = [...this.occupiedSlots().values()].reduce((sum, set) => sum + set.size, 0);
@@ -191,19 +205,10 @@ export class JobManager implements RestBackend {
     }
     const graph = validateJobGraph(spec as JobGraphSpec);
     const jobId = newId16();
-    const occupied = this.occupiedSlots();
-    const taskManagers: SchedulableTaskManager[] = [...this.registered.values()].map((tm) => ({
-      tmId: tm.tmId,
-      dataAddress: tm.dataAddress,
-      slots: tm.slots,
-      occupiedSlots: occupied.get(tm.tmId) ?? new Set(),
-    }));
-    const plan = scheduleJob(graph, { jobId, taskManagers, linkOverrides: this.linkOverrides });
-    const job = new JobExecution(jobId, graph, plan, this.epochMs());
+    const plan = scheduleJob(graph, { jobId, taskManagers: this.schedulableTaskManagers(), linkOverrides: this.linkOverrides });
+    const job = new JobExecution(jobId, graph, plan, this.epochMs(), this.restartStrategy);
     this.jobs.set(jobId, job);
-    for (const [tmId, tasks] of plan.deployments) {
-      this.send(this.registered.get(tmId)!, { type: 'deploy', jobId, tasks });
-    }
+    this.sendDeployments(plan);
     job.markRunning();
     this.startCheckpointCoordinator(job, graph);
     this.logger.info('job deployed', { jobId, name: graph.name, slots: plan.slots.length, taskManagers: job.taskManagers });
@@ -221,6 +226,11 @@ export class JobManager implements RestBackend {
   cancelJob(jobId: string): { jobId: string; state: JobState; canceling: boolean } {
     const job = this.job(jobId);
     if (!job.requestCancel()) throw new JobNotCancelableError(jobId, job.state);
+    if (job.state === 'RESTARTING') {
+      // nothing runs (the old attempt was told to cancel): no redeploy, canceled now
+      this.applyTransition(job, job.finishCancel(this.epochMs()));
+      return { jobId, state: job.state, canceling: job.canceling };
+    }
     this.sendCancel(job);
     if (!this.cancelTimers.has(jobId)) {
       this.cancelTimers.set(
@@ -270,7 +280,7 @@ export class JobManager implements RestBackend {
     const coordinator = new CheckpointCoordinator({
       jobId: job.jobId,
       config: this.config,
-      tasks: job.plan.subtasks.map((s) => ({ vertexId: s.vertexId, subtaskIndex: s.subtaskIndex, tmId: s.tmId, isSource: sources.has(s.vertexId) })),
+      tasks: checkpointTasks(job.plan, sources),
       storage: new CheckpointStorage({
         root: this.config['execution.checkpointing.dir'] ?? defaultCheckpointRoot(),
         jobId: job.jobId,
@@ -282,7 +292,7 @@ export class JobManager implements RestBackend {
         if (tm) this.send(tm, message);
       },
       failJob: (reason) => this.applyTransition(job, job.fail(reason, this.epochMs())),
-      allTasksRunning: () => job.allSubtasksRunning(),
+      allTasksRunning: () => job.state === 'RUNNING' && job.allSubtasksRunning(),
       clock: this.clock,
       logger: this.logger.child('checkpoints'),
     });
@@ -388,6 +398,10 @@ export class JobManager implements RestBackend {
       this.logger.warn('ignoring task-state from a TaskManager that does not run the subtask', { tm: tm.tmId, runsOn: subtask.tmId, ...message });
       return;
     }
+    if (job.state === 'RESTARTING' || (message.attemptId !== undefined && message.attemptId !== subtask.attemptId)) {
+      this.logger.debug('ignoring task-state of a replaced attempt', { tm: tm.tmId, ...message });
+      return;
+    }
     const error = typeof message.error === 'string' ? message.error : undefined;
     this.applyTransition(job, job.onTaskState(subtask, message.state, error, this.epochMs()));
   }
@@ -398,9 +412,12 @@ export class JobManager implements RestBackend {
       this.logger.debug('ignoring metrics for an unknown job', { tm: tm.tmId, jobId: message.jobId });
       return;
     }
+    if (job.state === 'RESTARTING') return; // figures of the attempt being replaced
     const now = this.epochMs();
     for (const report of message.tasks) {
-      if (report && job.subtask(report.vertexId, report.subtaskIndex)) job.recordMetrics(tm.tmId, now, report);
+      const subtask = report ? job.subtask(report.vertexId, report.subtaskIndex) : undefined;
+      if (!subtask || (report.attemptId !== undefined && report.attemptId !== subtask.attemptId)) continue;
+      job.recordMetrics(tm.tmId, now, report);
     }
   }
 
@@ -430,15 +447,100 @@ export class JobManager implements RestBackend {
 
   private applyTransition(job: JobExecution, transition: JobTransition): void {
     if (transition === 'none') return;
+    if (transition === 'restarting') return this.beginRestart(job);
     this.coordinators.get(job.jobId)?.stop();
     this.cancelTimers.get(job.jobId)?.cancel();
     this.cancelTimers.delete(job.jobId);
+    this.restartTimers.get(job.jobId)?.cancel();
+    this.restartTimers.delete(job.jobId);
     if (transition === 'failed') {
       this.logger.warn('job failed', { jobId: job.jobId, reason: job.failureReason });
       this.sendCancel(job);
     } else {
       this.logger.info(`job ${transition}`, { jobId: job.jobId });
     }
+  }
+
+  /**
+   * Fixed-delay failover, first half: stop checkpointing (pending ones are aborted), forget the old attempt's
+   * metrics, cancel its tasks on the surviving TaskManagers, and redeploy after `restart-strategy.fixed-delay.delay`.
+   */
+  private beginRestart(job: JobExecution): void {
+    const reason = job.failureHistory.at(-1)?.reason ?? 'unknown failure';
+    const delayMs = this.restartStrategy.kind === 'fixed-delay' ? this.restartStrategy.delayMs : 0;
+    this.logger.warn('job restarting', { jobId: job.jobId, restart: job.restarts, delayMs, reason });
+    this.coordinators.get(job.jobId)?.suspend(`job ${job.jobId} is restarting`);
+    job.metrics.clear();
+    this.sendCancel(job);
+    this.restartTimers.get(job.jobId)?.cancel();
+    this.restartTimers.set(
+      job.jobId,
+      this.clock.setTimeout(() => {
+        this.restartTimers.delete(job.jobId);
+        this.redeploy(job).catch((error: unknown) => {
+          this.applyTransition(job, job.fail(`restart failed: ${toError(error).message}`, this.epochMs(), false));
+        });
+      }, delayMs),
+    );
+  }
+
+  /**
+   * Fixed-delay failover, second half: schedule the whole job anew (new attempt and partition ids) on the
+   * TaskManagers registered now, each subtask restoring from the latest completed checkpoint (or from scratch).
+   */
+  private async redeploy(job: JobExecution): Promise<void> {
+    if (job.state !== 'RESTARTING' || this.stopPromise) return;
+    const coordinator = this.coordinators.get(job.jobId);
+    let checkpoint: CompletedCheckpoint | undefined;
+    try {
+      checkpoint = await coordinator?.storage.latestCompleted();
+    } catch (error) {
+      this.applyTransition(job, job.fail(`cannot restart: reading the latest completed checkpoint failed: ${toError(error).message}`, this.epochMs(), false));
+      return;
+    }
+    if (job.state !== 'RESTARTING' || this.stopPromise) return;
+    let plan: JobPlan;
+    try {
+      plan = scheduleJob(job.graph, { jobId: job.jobId, taskManagers: this.schedulableTaskManagers(job.jobId), linkOverrides: this.linkOverrides });
+    } catch (error) {
+      if (!(error instanceof NotEnoughSlotsError)) throw error;
+      this.applyTransition(job, job.fail(`cannot restart: ${error.message}`, this.epochMs(), false));
+      return;
+    }
+    if (checkpoint) {
+      for (const tasks of plan.deployments.values()) {
+        for (const task of tasks) {
+          const handle = findSubtaskHandle(checkpoint, task.vertexId, task.subtaskIndex);
+          if (!handle) {
+            this.applyTransition(job, job.fail(`cannot restart: checkpoint ${checkpoint.checkpointId} has no state for ${task.vertexId} subtask ${task.subtaskIndex}`, this.epochMs(), false));
+            return;
+          }
+          task.restore = { checkpointId: checkpoint.checkpointId, handle };
+        }
+      }
+    }
+    job.beginAttempt(plan, checkpoint?.checkpointId ?? null, this.epochMs());
+    this.sendDeployments(plan);
+    const sources = new Set(job.graph.vertices.filter((v) => v.operator === 'source').map((v) => v.id));
+    coordinator?.resume(checkpointTasks(plan, sources));
+    this.logger.info('job redeployed', { jobId: job.jobId, attempt: job.attempt, restoredFromCheckpoint: checkpoint?.checkpointId ?? null, taskManagers: job.taskManagers });
+  }
+
+  private sendDeployments(plan: JobPlan): void {
+    for (const [tmId, tasks] of plan.deployments) {
+      this.send(this.registered.get(tmId)!, { type: 'deploy', jobId: plan.jobId, tasks });
+    }
+  }
+
+  /** Registered TaskManagers with the slots held by unfinished jobs (except `exceptJobId`, being rescheduled). */
+  private schedulableTaskManagers(exceptJobId?: string): SchedulableTaskManager[] {
+    const occupied = this.occupiedSlots(exceptJobId);
+    return [...this.registered.values()].map((tm) => ({
+      tmId: tm.tmId,
+      dataAddress: tm.dataAddress,
+      slots: tm.slots,
+      occupiedSlots: occupied.get(tm.tmId) ?? new Set(),
+    }));
   }
 
   private sendCancel(job: JobExecution): void {
@@ -449,10 +551,10 @@ export class JobManager implements RestBackend {
   }
 
   /** Slot indexes per TaskManager held by unfinished jobs. */
-  private occupiedSlots(): Map<string, Set<number>> {
+  private occupiedSlots(exceptJobId?: string): Map<string, Set<number>> {
     const out = new Map<string, Set<number>>();
     for (const job of this.jobs.values()) {
-      if (job.isTerminal) continue;
+      if (job.isTerminal || job.jobId === exceptJobId) continue;
       for (const slot of job.slots) {
         if (!this.registered.has(slot.tmId)) continue;
         const set = out.get(slot.tmId) ?? new Set<number>();
@@ -479,14 +581,19 @@ export class JobManager implements RestBackend {
 
   private async doStop(): Promise<void> {
     this.heartbeatTimer?.cancel();
-    for (const timer of this.cancelTimers.values()) timer.cancel();
+    for (const timer of [...this.cancelTimers.values(), ...this.restartTimers.values()]) timer.cancel();
     this.cancelTimers.clear();
+    this.restartTimers.clear();
     const closed = new Promise<void>((resolve) => this.controlServer.close(() => resolve()));
     await Promise.all([...this.sockets].map((socket) => endSocket(socket)));
     await Promise.all([closed, this.rest.stop()]);
     this.logger.info('JobManager stopped');
     this.resolveStopped();
   }
+}
+
+function checkpointTasks(plan: JobPlan, sources: ReadonlySet<string>): CheckpointTaskRef[] {
+  return plan.subtasks.map((s) => ({ vertexId: s.vertexId, subtaskIndex: s.subtaskIndex, tmId: s.tmId, isSource: sources.has(s.vertexId) }));
 }
 
 function listenControl(host: string, port: number, onConnection: (socket: Socket) => void): Promise<Server> {

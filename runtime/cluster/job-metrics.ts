@@ -47,6 +47,11 @@ export class JobMetricsStore {
     this.latest.set(`${report.vertexId}#${report.subtaskIndex}`, { tmId, receivedAtMs, report });
   }
 
+  /** Forgets every report (a restarted job: the old attempt's figures must not mix with the new one's). */
+  clear(): void {
+    this.latest.clear();
+  }
+
   /** Reports sorted by vertex id, then subtask index. */
   reports(): StoredTaskReport[] {
     return [...this.latest.values()].sort(

@@ -20,7 +20,13 @@ export interface JobDetails {
   failureReason?: string;
   startTimeMs?: number;
   endTimeMs?: number;
-  vertices?: Array<{ id: string; subtasks: Array<{ subtaskIndex: number; state: TaskState; taskManager: string }> }>;
+  /** Restarts so far (fixed-delay restart strategy). */
+  restarts?: number;
+  /** Checkpoint id the current attempt restored from; null when it started from scratch. */
+  restoredFromCheckpoint?: number | null;
+  attempts?: Array<{ attempt: number; restoredFromCheckpoint: number | null; startTimeMs: number; taskManagers: string[] }>;
+  failureHistory?: Array<{ timestampMs: number; attempt: number; reason: string; restarted: boolean }>;
+  vertices?: Array<{ id: string; subtasks: Array<{ subtaskIndex: number; state: TaskState; taskManager: string; attemptId?: string }> }>;
 }
 
 export interface LatencySummary {

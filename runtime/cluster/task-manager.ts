@@ -1,12 +1,13 @@
 /**
  * A TaskManager: one network environment (global buffer pool, data server, connections), a control connection to
  * the JobManager (register, heartbeats, task states, metrics every second), and the subtasks it was deployed.
+ * A deployment with `restore` reads the subtask's checkpointed state and hands it to the task before it starts.
  */
 import { connect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { FlowlabError, createLogger, systemClock, type Clock, type Logger, type ResolvedConfig, type TimerHandle } from '../../core/index.js';
 import { NetworkEnvironment } from '../shuffle/index.js';
-import { AggregateProcessor, MapProcessor, OneInputTask, SourceTask, StreamTask, VerifyingSink, type TaskCheckpoint, type TaskContext } from '../task/index.js';
+import { AggregateProcessor, MapProcessor, OneInputTask, SourceTask, StreamTask, TaskRestoreError, VerifyingSink, type TaskCheckpoint, type TaskContext } from '../task/index.js';
 import { CheckpointStorage, defaultCheckpointRoot } from '../checkpoint/index.js';
 import type { Address, JmToTm, TaskDeployment, TaskState, TmToJm } from './control-protocol.js';
 import { readJsonLines, writeJsonLine } from './json-lines.js';
@@ -128,6 +129,8 @@ export class TaskManager extends EventEmitter {
   }
 
   private deploy(jobId: string, deployments: TaskDeployment[]): void {
+    // a redeployed job (restart): whatever is left of the previous attempt here goes first
+    this.cancelJob(jobId);
     const tasks: StreamTask[] = [];
     try {
       for (const d of deployments) tasks.push(this.createTask(d));
@@ -138,8 +141,23 @@ export class TaskManager extends EventEmitter {
       return;
     }
     for (const task of tasks) {
-      task.start().catch((error: unknown) => task.fail(error instanceof Error ? error : new Error(String(error))));
+      this.restoreAndStart(task).catch((error: unknown) => task.fail(error instanceof Error ? error : new Error(String(error))));
     }
+  }
+
+  /** Restores the task's operator state from its checkpoint (if the deployment names one), then starts it. */
+  private async restoreAndStart(task: StreamTask): Promise<void> {
+    const restore = task.deployment.restore;
+    if (restore) {
+      const snapshot = await this.storageFor(task.deployment.jobId).readSubtaskState(restore.handle);
+      if (snapshot.inputChannels.length > 0 || snapshot.outputSubpartitions.length > 0) {
+        throw new TaskRestoreError(task.name, restore.checkpointId, 'the checkpoint holds channel state (unaligned), which cannot be replayed yet');
+      }
+      if (task.state !== 'DEPLOYING') return; // canceled while reading
+      task.restore(restore.checkpointId, snapshot.operator);
+      this.logger.info('task restored', { task: task.name, checkpointId: restore.checkpointId });
+    }
+    await task.start();
   }
 
   private createTask(deployment: TaskDeployment): StreamTask {
@@ -213,12 +231,12 @@ export class TaskManager extends EventEmitter {
   }
 
   private onTaskState(task: StreamTask, state: TaskState, error?: Error): void {
-    const { jobId, vertexId, subtaskIndex } = task.deployment;
+    const { jobId, vertexId, subtaskIndex, attemptId } = task.deployment;
     if (state === 'FINISHED' || state === 'FAILED') {
       // final figures first, so the JobManager has them when it sees the state
       this.send({ type: 'metrics', jobId, tasks: [task.report()] });
     }
-    this.send({ type: 'task-state', jobId, vertexId, subtaskIndex, state, ...(error ? { error: `${task.name} on ${this.tmId}: ${error.message}` } : {}) });
+    this.send({ type: 'task-state', jobId, vertexId, subtaskIndex, attemptId, state, ...(error ? { error: `${task.name} on ${this.tmId}: ${error.message}` } : {}) });
     if (state === 'FINISHED') this.releaseWhenDrained(task);
   }
 
