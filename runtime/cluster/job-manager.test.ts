@@ -14,6 +14,7 @@ import type { Address, JmToTm, TaskDeployment, TaskMetricsReport, TaskState, TmT
 import { presetJobGraph, type JobGraphSpec } from './job-graph.js';
 import { CANCEL_GRACE_MS, JobManager, type JobManagerOptions } from './job-manager.js';
 import { readJsonLines, writeJsonLine } from './json-lines.js';
+import { resolveRestartStrategy } from './job-execution.js';
 
 const WAIT_MS = 10_000;
 /** Heartbeats that never time out during a test, unless a test asks for short ones. */
@@ -691,5 +692,71 @@ describe('job-manager-main', () => {
     const code = await within(new Promise<number | null>((resolve) => child.once('exit', resolve)), WAIT_MS * 2, 'exit');
     assert.equal(code, 1, stderr);
     assert.match(stderr, /^flowlab JobManager: .*heartbeat\.timeout/m);
+  });
+});
+
+describe('JobManager restart strategy (fixed-delay)', () => {
+  const FIXED_DELAY: ConfigInput = { 'restart-strategy': 'fixed-delay', 'restart-strategy.fixed-delay.attempts': 2, 'restart-strategy.fixed-delay.delay': 50 };
+
+  it('restarts a failed job with new attempts on every TaskManager, ignores the old attempt, and fails after the last attempt with the last reason', async () => {
+    await using jm = await startJm(FIXED_DELAY);
+    const a = await FakeTm.connect(jm, 'tm-1', { slots: 2 });
+    const b = await FakeTm.connect(jm, 'tm-2', { slots: 2 });
+    const first = await deployKeyBy(jm, a, b);
+    const jobId = first.jobId;
+    let [da, db] = [first.da, first.db];
+    for (let restart = 1; restart <= 2; restart++) {
+      a.reportAll(da, 'RUNNING');
+      b.taskState(jobId, 'aggregate', 1, 'FAILED', `boom ${restart}`);
+      assert.deepEqual(await a.next('cancel'), { type: 'cancel', jobId });
+      assert.deepEqual(await b.next('cancel'), { type: 'cancel', jobId });
+      const [na, nb] = await Promise.all([a.next('deploy'), b.next('deploy')]);
+      const oldAttempts = new Set([...da.tasks, ...db.tasks].map((t) => t.attemptId));
+      for (const t of [...na.tasks, ...nb.tasks]) {
+        assert.ok(!oldAttempts.has(t.attemptId), 'a new attempt id');
+        assert.ok(!oldAttempts.has(t.outputs[0]?.partitionId.attemptId ?? ''), 'a new result partition id');
+        assert.equal(t.restore, undefined, 'no checkpoint: from scratch');
+      }
+      const details = await jobState(jm, jobId, 'RUNNING');
+      assert.equal(details['restarts'], restart);
+      assert.equal(details['restoredFromCheckpoint'], null);
+      // a late report of the replaced attempt changes nothing
+      b.send({ type: 'task-state', jobId, vertexId: 'aggregate', subtaskIndex: 1, attemptId: task(db, 'aggregate').attemptId, state: 'FAILED', error: 'late' });
+      [da, db] = [na, nb];
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal((await jobState(jm, jobId, 'RUNNING'))['restarts'], 2);
+    b.taskState(jobId, 'aggregate', 1, 'FAILED', 'boom 3');
+    const failed = await jobState(jm, jobId, 'FAILED');
+    assert.match(String(failed['failureReason']), /boom 3/);
+    const history = failed['failureHistory'] as { reason: string; restarted: boolean; attempt: number }[];
+    assert.deepEqual(
+      history.map((f) => [f.attempt, f.restarted]),
+      [
+        [0, true],
+        [1, true],
+        [2, false],
+      ],
+    );
+    a.close();
+    b.close();
+  });
+
+  it('fails the job when the TaskManagers left after a failure have too few slots, naming the numbers', async () => {
+    await using jm = await startJm(FIXED_DELAY);
+    const a = await FakeTm.connect(jm, 'tm-1');
+    const b = await FakeTm.connect(jm, 'tm-2');
+    const { jobId } = await deployKeyBy(jm, a, b);
+    b.close();
+    assert.equal((await jobState(jm, jobId, 'RESTARTING'))['restarts'], 1);
+    const details = await jobState(jm, jobId, 'FAILED');
+    assert.match(String(details['failureReason']), /cannot restart: Not enough task slots: the job needs 2 .* only 1 of 1 slots on 1 TaskManager/);
+    a.close();
+  });
+
+  it('restart-strategy unset: fixed-delay with checkpointing, none without', () => {
+    assert.deepEqual(resolveRestartStrategy(resolveConfig({})), { kind: 'none' });
+    assert.deepEqual(resolveRestartStrategy(resolveConfig({ 'execution.checkpointing.interval': '1 s' })), { kind: 'fixed-delay', attempts: 2_147_483_647, delayMs: 1000 });
+    assert.deepEqual(resolveRestartStrategy(resolveConfig({ 'execution.checkpointing.interval': '1 s', 'restart-strategy': 'none' })), { kind: 'none' });
   });
 });
