@@ -343,6 +343,12 @@ function sinkBytes(metrics: JobMetrics): number {
 
 function subtract(total: hdr.Histogram, before: hdr.Histogram): hdr.Histogram {
   const copy = hdr.decodeFromCompressedBase64(hdr.encodeIntoCompressedBase64(total));
-  copy.subtract(before);
-  return copy;
+  try {
+    copy.subtract(before);
+    return copy;
+  } catch {
+    // a restarted job's sinks start new histograms, which hold only the latest attempt's records
+    copy.destroy();
+    return hdr.decodeFromCompressedBase64(hdr.encodeIntoCompressedBase64(total));
+  }
 }

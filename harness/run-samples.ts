@@ -117,11 +117,17 @@ export class RunSamples {
     if (!a || !b || b.asOfMs <= a.asOfMs) return undefined;
     const records = b.records - a.records;
     let latencyUs: LatencySummary;
-    const hb = b.latency ? hdr.decodeFromCompressedBase64(b.latency) : undefined;
+    let hb = b.latency ? hdr.decodeFromCompressedBase64(b.latency) : undefined;
     try {
       if (hb && a.latency) {
         const ha = hdr.decodeFromCompressedBase64(a.latency);
-        hb.subtract(ha);
+        try {
+          hb.subtract(ha);
+        } catch {
+          // a restarted job's sinks start new histograms, which hold only the latest attempt's records
+          hb.destroy();
+          hb = hdr.decodeFromCompressedBase64(b.latency!);
+        }
         ha.destroy();
       }
       latencyUs = summarizeHistogram(hb);
