@@ -402,8 +402,18 @@ export class JobManager implements RestBackend {
       this.logger.debug('ignoring task-state of a replaced attempt', { tm: tm.tmId, ...message });
       return;
     }
-    const error = typeof message.error === 'string' ? message.error : undefined;
+    const error = typeof message.error === 'string' ? this.nameDataAddresses(message.error) : undefined;
     this.applyTransition(job, job.onTaskState(subtask, message.state, error, this.epochMs()));
+  }
+
+  /** Names the TaskManager behind every data address in a task's error (a lost producer shows up as a closed connection). */
+  private nameDataAddresses(text: string): string {
+    let out = text;
+    for (const tm of this.registered.values()) {
+      const address = `${tm.dataAddress.host}:${tm.dataAddress.port}`;
+      out = out.split(address).join(`${address} (${tm.tmId})`);
+    }
+    return out;
   }
 
   private onMetrics(tm: TaskManagerEntry, message: Extract<TmToJm, { type: 'metrics' }>): void {
