@@ -98,3 +98,23 @@ test('SIGINT to flowlab run stops every process it started', async () => {
   while (children.some(alive) && Date.now() < settle) await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(children.filter(alive), [], 'no process is left behind');
 });
+
+test('if flowlab run is killed outright (SIGKILL), its JobManager and TaskManagers still exit', async () => {
+  const cli = spawn(process.execPath, [CLI, 'run', '--duration', '60s', '--no-calibrate', '--rate', '2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const deadline = Date.now() + 20_000;
+  while (!/running keyby-aggregate/.test(stderr)) {
+    if (Date.now() > deadline || cli.exitCode !== null) throw new Error(`flowlab run did not start: ${stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const children = childPids(cli.pid!);
+  assert.equal(children.length, 3);
+  cli.kill('SIGKILL');
+  await new Promise((resolve) => cli.once('exit', resolve));
+  const settle = Date.now() + 10_000;
+  while (children.some(alive) && Date.now() < settle) await new Promise((r) => setTimeout(r, 50));
+  const left = children.filter(alive);
+  for (const pid of left) process.kill(pid, 'SIGKILL');
+  assert.deepEqual(left, [], 'no orphaned process');
+});

@@ -253,7 +253,8 @@ export class JobRun extends EventEmitter {
       const [job, metrics] = await Promise.all([cluster.client.job(jobId), cluster.client.metrics(jobId)]);
       last = metrics;
       const sinkRecords = metrics.aggregate.sinkRecordsIn;
-      const rate = ((sinkRecords - previous.records) * 1000) / Math.max(1, tMs - previous.tMs);
+      // counters restart with a new attempt after a restart: a drop is not negative throughput
+      const rate = Math.max(0, ((sinkRecords - previous.records) * 1000) / Math.max(1, tMs - previous.tMs));
       previous = { tMs, records: sinkRecords };
       let busiest: ProgressEvent['busiest'];
       for (const t of metrics.tasks) {

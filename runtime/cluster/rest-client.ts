@@ -2,6 +2,7 @@
 import { FlowlabError } from '../../core/index.js';
 import type { Address, JobState, TaskMetricsReport, TaskState } from './control-protocol.js';
 import type { JobGraphSpec } from './job-graph.js';
+import type { CheckpointStats } from './checkpoint-coordinator.js';
 
 export class RestError extends FlowlabError {
   constructor(
@@ -51,21 +52,8 @@ export interface JobMetrics {
   };
 }
 
-export interface CheckpointView {
-  id: number;
-  status: 'IN_PROGRESS' | 'COMPLETED' | 'FAILED';
-  triggerTimestampMs: number;
-  durationMs: number | null;
-  acknowledged: number;
-  total: number;
-  stateBytes: number;
-  persistedChannelStateBytes: number;
-  maxAlignmentDurationMs: number;
-  maxStartDelayMs: number;
-  unaligned: boolean;
-  failureReason?: string;
-  path?: string;
-}
+/** One checkpoint as `GET /jobs/:id/checkpoints` reports it (the coordinator's own stats). */
+export type CheckpointView = CheckpointStats;
 
 export interface CheckpointsView {
   counts: { completed: number; failed: number; inProgress: number };
