@@ -117,7 +117,7 @@ export type TmToJm =
       metrics: CheckpointAckMetrics;
     }
   | { type: 'checkpoint-decline'; jobId: string; checkpointId: number; vertexId: string; subtaskIndex: number; reason: string }
-  | { type: 'register'; tmId: string; dataAddress: Address; slots: number; pid: number }
+  | { type: 'register'; tmId: string; dataAddress: Address; slots: number; pid: number; metricsAddress?: Address }
   | { type: 'heartbeat'; tmId: string }
   | { type: 'task-state'; jobId: string; vertexId: string; subtaskIndex: number; attemptId?: string; state: TaskState; error?: string }
   | { type: 'metrics'; jobId: string; tasks: TaskMetricsReport[] };

@@ -57,6 +57,8 @@ export interface RegisteredTaskManager {
   /** Epoch milliseconds. */
   registeredAtMs: number;
   lastHeartbeatMsAgo: number;
+  /** The TaskManager's Prometheus endpoint. */
+  metricsUrl?: string;
 }
 
 /** `GET /jobs/:id/metrics` */

@@ -70,6 +70,8 @@ export interface JobManagerOptions {
 interface TaskManagerEntry {
   readonly tmId: string;
   readonly dataAddress: Address;
+  /** Where the TaskManager serves Prometheus metrics, if it does. */
+  readonly metricsAddress: Address | undefined;
   readonly slots: number;
   readonly pid: number;
   readonly socket: Socket;
@@ -171,6 +173,7 @@ export class JobManager implements RestBackend {
         pid: tm.pid,
         registeredAtMs: tm.registeredAtMs,
         lastHeartbeatMsAgo: Math.max(0, Math.round(now - tm.lastHeartbeatMs)),
+        ...(tm.metricsAddress ? { metricsUrl: `http://${tm.metricsAddress.host}:${tm.metricsAddress.port}/metrics` } : {}),
       })),
     };
   }
@@ -355,6 +358,7 @@ export class JobManager implements RestBackend {
     const tm: TaskManagerEntry = {
       tmId,
       dataAddress: { host: dataAddress.host, port: dataAddress.port },
+      metricsAddress: isAddress(message.metricsAddress) ? { host: message.metricsAddress.host, port: message.metricsAddress.port } : undefined,
       slots,
       pid: Number.isInteger(pid) ? pid : -1,
       socket,

@@ -9,6 +9,7 @@ import { FlowlabError, createLogger, systemClock, type Clock, type Logger, type 
 import { NetworkEnvironment } from '../shuffle/index.js';
 import { AggregateProcessor, MapProcessor, OneInputTask, SourceTask, StreamTask, TaskRestoreError, VerifyingSink, type TaskCheckpoint, type TaskContext } from '../task/index.js';
 import { CheckpointStorage, defaultCheckpointRoot } from '../checkpoint/index.js';
+import { PrometheusExporter, type TaskMetricsSample } from '../metrics/index.js';
 import type { Address, JmToTm, TaskDeployment, TaskState, TmToJm } from './control-protocol.js';
 import { readJsonLines, writeJsonLine } from './json-lines.js';
 
@@ -29,6 +30,8 @@ export interface TaskManagerOptions {
 export class TaskManager extends EventEmitter {
   private readonly jobs = new Map<string, StreamTask[]>();
   private readonly storages = new Map<string, CheckpointStorage>();
+  /** The Prometheus endpoint (`/metrics`). */
+  metrics: PrometheusExporter | undefined;
   private config: ResolvedConfig | undefined;
   private heartbeat: TimerHandle | undefined;
   private reporter: TimerHandle | undefined;
@@ -63,6 +66,7 @@ export class TaskManager extends EventEmitter {
       throw new FlowlabError('ERR_JOBMANAGER_UNREACHABLE', `TaskManager ${options.tmId} cannot reach the JobManager at ${options.jobManager.host}:${options.jobManager.port}`, { cause: error });
     }
     const tm = new TaskManager(options.tmId, env, socket, clock, logger);
+    tm.metrics = await PrometheusExporter.start({ tmId: options.tmId, host: options.host ?? '127.0.0.1', collect: () => tm.collectMetrics() });
     await tm.register(options.config);
     return tm;
   }
@@ -103,7 +107,14 @@ export class TaskManager extends EventEmitter {
         if (!registered) reject(new FlowlabError('ERR_REGISTRATION', `TaskManager ${this.tmId}: the JobManager closed the control connection`));
         void this.stop('lost the JobManager (control connection closed)');
       });
-      this.send({ type: 'register', tmId: this.tmId, dataAddress: this.env.dataAddress, slots: config['taskmanager.numberOfTaskSlots'], pid: process.pid });
+      this.send({
+        type: 'register',
+        tmId: this.tmId,
+        dataAddress: this.env.dataAddress,
+        slots: config['taskmanager.numberOfTaskSlots'],
+        pid: process.pid,
+        ...(this.metrics ? { metricsAddress: { host: this.metrics.host, port: this.metrics.port } } : {}),
+      });
     });
   }
 
@@ -255,6 +266,39 @@ export class TaskManager extends EventEmitter {
     for (const task of tasks) task.cancel();
   }
 
+  /** Every task's figures, for a Prometheus scrape. */
+  private collectMetrics(): { tasks: TaskMetricsSample[]; pool: { availableSegments: number; usedSegments: number; totalSegments: number } } {
+    const tasks: TaskMetricsSample[] = [];
+    for (const [jobId, jobTasks] of this.jobs) {
+      for (const task of jobTasks) {
+        const r = task.report();
+        tasks.push({
+          jobId,
+          taskName: r.vertexId,
+          subtaskIndex: r.subtaskIndex,
+          values: {
+            numRecordsIn: r.numRecordsIn,
+            numRecordsOut: r.numRecordsOut,
+            numBytesIn: r.numBytesIn,
+            numBytesOut: r.numBytesOut,
+            numBuffersIn: r.numBuffersIn,
+            numBuffersOut: r.numBuffersOut,
+            backPressuredTimeMsPerSecond: r.backPressuredTimeMsPerSecond,
+            idleTimeMsPerSecond: r.idleTimeMsPerSecond,
+            busyTimeMsPerSecond: r.busyTimeMsPerSecond,
+            isBackPressured: r.isBackPressured ? 1 : 0,
+            Shuffle_Netty_Input_Buffers_inPoolUsage: r.inPoolUsage,
+            Shuffle_Netty_Input_Buffers_inputExclusiveBuffersUsage: r.inputExclusiveBuffersUsage,
+            Shuffle_Netty_Input_Buffers_inputFloatingBuffersUsage: r.inputFloatingBuffersUsage,
+            Shuffle_Netty_Output_Buffers_outPoolUsage: r.outPoolUsage,
+          },
+        });
+      }
+    }
+    const pool = this.env.globalPool.stats;
+    return { tasks, pool: { availableSegments: pool.availableSegments, usedSegments: pool.usedSegments, totalSegments: pool.totalSegments } };
+  }
+
   private reportMetrics(): void {
     for (const [jobId, tasks] of this.jobs) {
       const running = tasks.filter((t) => t.state === 'RUNNING' || t.state === 'DEPLOYING');
@@ -274,6 +318,7 @@ export class TaskManager extends EventEmitter {
     this.reporter?.cancel();
     for (const jobId of [...this.jobs.keys()]) this.cancelJob(jobId);
     this.socket.end();
+    await this.metrics?.stop();
     await this.env.stop();
     this.emit('stopped', reason);
   }
