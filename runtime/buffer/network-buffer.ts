@@ -22,6 +22,8 @@ export class NetworkBuffer {
   dataType: DataType = DataType.DATA_BUFFER;
   /** Subpartition the buffer was requested for (output pools track per-subpartition counts), or -1. */
   channel = -1;
+  /** Sequence number on its channel when received (-1 if not received over a channel). */
+  sequenceNumber = -1;
   /** True for segments of the global pool handed out as overdraft. */
   overdraft = false;
   private refCount = 0;
@@ -52,6 +54,7 @@ export class NetworkBuffer {
     this.readerIndex = 0;
     this.dataType = DataType.DATA_BUFFER;
     this.channel = channel;
+    this.sequenceNumber = -1;
     return this;
   }
 

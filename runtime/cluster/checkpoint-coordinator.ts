@@ -151,7 +151,8 @@ export class CheckpointCoordinator {
     this.pending.set(id, { id, triggerTimestampMs, triggeredAtMs: this.clock.nowMs(), acks: new Map(), expiry, stats });
     this.remember(stats);
     const sourceTms = new Set(this.tasks.filter((t) => t.isSource).map((t) => t.tmId));
-    for (const tm of sourceTms) this.o.send(tm, { type: 'trigger-checkpoint', jobId: this.o.jobId, checkpointId: id, timestampMs: triggerTimestampMs });
+    const unaligned = this.o.config['execution.checkpointing.unaligned'];
+    for (const tm of sourceTms) this.o.send(tm, { type: 'trigger-checkpoint', jobId: this.o.jobId, checkpointId: id, timestampMs: triggerTimestampMs, unaligned });
     return id;
   }
 

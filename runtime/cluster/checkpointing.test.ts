@@ -77,3 +77,39 @@ test('a checkpoint can be triggered over REST; one that cannot be taken is refus
   assert.equal(job.state, 'FINISHED');
   await assert.rejects(cluster.client.triggerCheckpoint(jobId), (e: unknown) => (e as { status?: number }).status === 409);
 });
+
+test('unaligned checkpoints persist in-flight data, finish faster than aligned ones under backpressure, and keep exactly-once', async (t) => {
+  const { runCheckpointBench } = await import('../bench/checkpoint-bench.js');
+  const r = await runCheckpointBench({ costsUs: [200], checkpoints: 2, settleMs: 1500, modes: ['aligned', 'unaligned'] });
+  const aligned = r.rows.find((x) => x.mode === 'aligned')!;
+  const unaligned = r.rows.find((x) => x.mode === 'unaligned')!;
+  assert.equal(aligned.error, undefined);
+  assert.equal(unaligned.error, undefined);
+  assert.ok(unaligned.persistedBytes > 10_000, `unaligned checkpoints persist in-flight data (${unaligned.persistedBytes} B)`);
+  assert.ok(
+    unaligned.medianDurationMs < aligned.medianDurationMs,
+    `unaligned (${unaligned.medianDurationMs.toFixed(0)} ms) must finish before aligned (${aligned.medianDurationMs.toFixed(0)} ms) under a slow map`,
+  );
+
+  const dir = await mkdtemp(join(tmpdir(), 'flowlab-cp-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const config = resolveConfig({
+    'rest.port': 0,
+    'taskmanager.numberOfTaskSlots': 2,
+    'execution.buffer-timeout': '10 ms',
+    'execution.checkpointing.interval': '250 ms',
+    'execution.checkpointing.unaligned': true,
+    'execution.checkpointing.dir': dir,
+  });
+  await using cluster = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore' });
+  await until('TaskManagers', async () => ((await cluster.client.taskManagers()).length === 2 ? true : undefined));
+  const { jobId } = await cluster.client.submitJob(presetJobGraph('keyby-aggregate', 2, { ratePerSec: 10_000, durationMs: 2000, keys: 64 }));
+  const job = await finished(cluster.client, jobId);
+  assert.equal(job.state, 'FINISHED', job.failureReason ?? '');
+  const cps = await cluster.client.checkpoints(jobId);
+  assert.ok(cps.counts.completed >= 2, `completed ${cps.counts.completed}`);
+  assert.ok(cps.history.filter((h) => h.status === 'COMPLETED').every((h) => h.unaligned));
+  const { aggregate } = await cluster.client.metrics(jobId);
+  assert.equal(aggregate.sinkRecordsIn, aggregate.sourceRecordsOut);
+  assert.equal(aggregate.sinkDuplicated + aggregate.sinkOutOfOrder, 0);
+});

@@ -124,7 +124,7 @@ export type TmToJm =
 
 /** JobManager → TaskManager */
 export type JmToTm =
-  | { type: 'trigger-checkpoint'; jobId: string; checkpointId: number; timestampMs: number }
+  | { type: 'trigger-checkpoint'; jobId: string; checkpointId: number; timestampMs: number; unaligned?: boolean }
   | { type: 'checkpoint-complete'; jobId: string; checkpointId: number }
   | { type: 'registered'; config: SerializedConfig }
   | { type: 'deploy'; jobId: string; tasks: TaskDeployment[] }

@@ -128,7 +128,7 @@ export class TaskManager extends EventEmitter {
         return;
       case 'trigger-checkpoint':
         for (const task of this.jobs.get(message.jobId) ?? []) {
-          if (task instanceof SourceTask) task.triggerCheckpoint(message.checkpointId, message.timestampMs);
+          if (task instanceof SourceTask) task.triggerCheckpoint(message.checkpointId, message.timestampMs, message.unaligned === true);
         }
         return;
       case 'shutdown':
@@ -216,8 +216,8 @@ export class TaskManager extends EventEmitter {
     try {
       const handle = await this.storageFor(jobId).writeSubtaskState(checkpoint.checkpointId, vertexId, subtaskIndex, {
         operator: checkpoint.operator,
-        inputChannels: [],
-        outputSubpartitions: [],
+        inputChannels: checkpoint.inputChannels,
+        outputSubpartitions: checkpoint.outputSubpartitions,
       });
       this.send({
         type: 'checkpoint-ack',

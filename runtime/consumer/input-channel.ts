@@ -18,6 +18,10 @@ export interface InputChannel {
   numBuffersIn: number;
   setup(): Promise<void>;
   poll(): NetworkBuffer | undefined;
+  /** True if a priority event (an unaligned barrier) is next on this channel. */
+  hasPriorityHead(): boolean;
+  /** Data buffers with a lower sequence number than `sequenceNumber` still queued for the task (not taken). */
+  queuedDataBefore(sequenceNumber: number): NetworkBuffer[];
   resumeConsumption(): void;
   release(): void;
 }

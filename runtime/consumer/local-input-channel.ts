@@ -72,9 +72,19 @@ export class LocalInputChannel implements SubpartitionAvailabilityListener {
     view.readerIndex = next.offset;
     view.size = next.offset + next.length;
     view.dataType = next.dataType;
+    view.sequenceNumber = next.sequenceNumber;
     this.numBuffersIn++;
     this.numBytesIn += next.length;
     return view;
+  }
+
+  /** The producer's priority barrier overtook its queued data (persisted as its output state): nothing queued here. */
+  hasPriorityHead(): boolean {
+    return this.subpartition?.hasPriorityHead() ?? false;
+  }
+
+  queuedDataBefore(_sequenceNumber: number): NetworkBuffer[] {
+    return [];
   }
 
   resumeConsumption(): void {

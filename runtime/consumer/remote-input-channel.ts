@@ -136,6 +136,7 @@ export class RemoteInputChannel implements InputChannel, BufferRecycler, BufferL
       buffer.release();
       return;
     }
+    buffer.sequenceNumber = this.expectedSequenceNumber;
     this.expectedSequenceNumber++;
     this.numBuffersIn++;
     this.numBytesIn += buffer.size;
@@ -153,6 +154,16 @@ export class RemoteInputChannel implements InputChannel, BufferRecycler, BufferL
       if (wasEmpty) this.owner.notifyChannelNonEmpty(this);
     }
     if (backlog >= 0) this.onSenderBacklog(backlog);
+  }
+
+  /** True if a priority event is at the head of the received queue. */
+  hasPriorityHead(): boolean {
+    return this.numPriorityBuffers > 0;
+  }
+
+  /** Data buffers sent before sequence number `sequenceNumber` that are still queued here (not taken). */
+  queuedDataBefore(sequenceNumber: number): NetworkBuffer[] {
+    return this.receivedBuffers.filter((b) => b.dataType === DataType.DATA_BUFFER && b.sequenceNumber < sequenceNumber);
   }
 
   /** Next received buffer for the task, or undefined. */

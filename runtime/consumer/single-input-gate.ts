@@ -120,6 +120,27 @@ export class SingleInputGate implements InputChannelOwner {
     return null;
   }
 
+  /** True after a priority event arrived and until {@link pollPriorityEvent} found none left. */
+  priorityPending = false;
+
+  /**
+   * The next priority event (an unaligned barrier) on any channel, taken out of order so the task can handle it
+   * between two records; null if there is none.
+   */
+  pollPriorityEvent(): NetworkBuffer | null {
+    for (const channel of this.channels) {
+      if (channel.hasPriorityHead()) {
+        const buffer = channel.poll();
+        if (buffer) {
+          this.lastChannel = channel.index;
+          return buffer;
+        }
+      }
+    }
+    this.priorityPending = false;
+    return null;
+  }
+
   /** Unblocks a channel blocked by an aligned barrier. */
   resumeConsumption(channelIndex: number): void {
     this.channels[channelIndex]?.resumeConsumption();
@@ -133,6 +154,7 @@ export class SingleInputGate implements InputChannelOwner {
   }
 
   notifyPriorityEvent(channel: InputChannel): void {
+    this.priorityPending = true;
     const i = this.withData.indexOf(channel);
     if (i > 0) {
       this.withData.splice(i, 1);

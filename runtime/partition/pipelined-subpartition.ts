@@ -139,6 +139,11 @@ export class PipelinedSubpartition {
     return this.flushRequested || this.queue.length > 1 || this.queue[0]!.finished;
   }
 
+  /** True if a priority event waits at the head of the queue. */
+  hasPriorityHead(): boolean {
+    return this.numPriorityElements > 0 && !this.blocked;
+  }
+
   /** True if the next element is an event (events are sent without credit). */
   isNextEvent(): boolean {
     const head = this.queue[0];

@@ -49,6 +49,7 @@ export class ResultPartition implements BufferListener {
   private pendingSinceMs = 0;
   private waitingForBuffer = false;
   private availabilityListeners: Array<() => void> = [];
+  private recordCompleteListeners: Array<() => void> = [];
   private released = false;
   private finished = false;
 
@@ -162,17 +163,19 @@ export class ResultPartition implements BufferListener {
 
   /**
    * Adds an event to every subpartition after closing the open buffers, and flushes. A priority event overtakes
-   * queued data; the data it overtook is returned per subpartition (channel state for unaligned checkpoints).
+   * queued data; copies of the unsent bytes it overtook are returned per subpartition (output channel state for
+   * unaligned checkpoints).
    */
-  broadcastEvent(bytes: Buffer, dataType: DataType, priority = false): NetworkBuffer[][] {
+  broadcastEvent(bytes: Buffer, dataType: DataType, priority = false): Buffer[][] {
     if (this.released) throw new IllegalStateError(`partition ${this.id.partitionIndex} is released`);
     if (this.pendingTargets.length > 0) throw new IllegalStateError('cannot add an event while a record is half-written');
-    const overtaken: NetworkBuffer[][] = [];
+    const overtaken: Buffer[][] = [];
     for (let i = 0; i < this.subpartitions.length; i++) {
       const subpartition = this.subpartitions[i]!;
       this.finishOpenBuffer(i);
       const entry = new QueuedBuffer(unpooledBuffer(bytes, dataType), false, true);
-      if (priority) overtaken.push(subpartition.addPriorityEvent(entry).map((q) => q.buffer));
+      // copies of the unsent bytes the priority event overtook: they still go out, and are also the output state
+      if (priority) overtaken.push(subpartition.addPriorityEvent(entry).map((q) => Buffer.from(q.buffer.segment.subarray(q.readOffset, q.buffer.size))));
       else subpartition.add(entry);
       subpartition.flush();
     }
@@ -303,6 +306,18 @@ export class ResultPartition implements BufferListener {
     const listeners = this.availabilityListeners;
     this.availabilityListeners = [];
     for (const l of listeners) this.pool.onAvailable(l);
+    const complete = this.recordCompleteListeners;
+    this.recordCompleteListeners = [];
+    for (const l of complete) l();
+  }
+
+  /**
+   * One-shot callback for when no record is half-written any more (at once, on a microtask, if none is). Events such
+   * as barriers need only this, not full availability.
+   */
+  onRecordComplete(listener: () => void): void {
+    if (this.pendingTargets.length === 0) queueMicrotask(listener);
+    else this.recordCompleteListeners.push(listener);
   }
 
   private checkWritable(): void {

@@ -136,6 +136,24 @@ export class SpanningRecordDeserializer {
     );
   }
 
+  /**
+   * The raw bytes this deserializer holds but has not turned into records yet: a partly gathered length prefix or
+   * record (prefix included) and the unread rest of the current buffer. Unaligned checkpoints persist them as the
+   * start of the channel's in-flight data.
+   */
+  unconsumedBytes(): Buffer {
+    const parts: Buffer[] = [];
+    if (this.recordLength !== NO_RECORD) {
+      const prefix = Buffer.allocUnsafe(RECORD_LENGTH_PREFIX_BYTES);
+      prefix.writeInt32BE(this.recordLength, 0);
+      parts.push(prefix, this.spanning.subarray(0, this.spanningBytesRead));
+    } else if (this.lengthBytesRead > 0) {
+      parts.push(this.lengthBytes.subarray(0, this.lengthBytesRead));
+    }
+    if (this.current !== undefined && this.position < this.limit) parts.push(this.segment.subarray(this.position, this.limit));
+    return Buffer.concat(parts);
+  }
+
   /** Capacity of the spanning buffer in bytes: it grows to the largest spanning record and is then reused. */
   get spanningCapacityBytes(): number {
     return this.spanning.length;

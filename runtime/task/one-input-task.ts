@@ -4,7 +4,8 @@
  * The task finishes when every input channel has delivered EndOfPartition.
  */
 import { DataType, type NetworkBuffer } from '../buffer/index.js';
-import { decodeEvent } from '../event/index.js';
+import { AlignmentType, decodeEvent, type CheckpointBarrier } from '../event/index.js';
+import type { TaskCheckpoint } from './stream-task.js';
 import { DeserializationResult, RecordView, SpanningRecordDeserializer } from '../record/index.js';
 import type { RecordProcessor } from './record-processor.js';
 import { CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
@@ -23,6 +24,9 @@ export class OneInputTask extends StreamTask {
   private scheduled = false;
   private waitingForInput = false;
   private barriers: CheckpointBarrierHandler | undefined;
+  /** An unaligned checkpoint whose in-flight input is still being captured. */
+  private unaligned: { checkpoint: TaskCheckpoint; barrierSeq: Array<number | undefined>; done: boolean[]; chunks: Buffer[][] } | undefined;
+  private lastUnalignedId = 0;
 
   constructor(
     ctx: TaskContext,
@@ -81,9 +85,19 @@ export class OneInputTask extends StreamTask {
             if (this.state !== 'RUNNING') return;
             continue;
           }
+          if (this.unaligned) this.captureInFlight(buffer, gate.lastChannel);
           this.current = buffer;
           this.currentChannel = gate.lastChannel;
           this.deserializers[this.currentChannel]!.setNextBuffer(buffer);
+        }
+        if (gate.priorityPending && this.current !== null) {
+          // an unaligned barrier is handled between two records, not only between buffers (Flink's mailbox)
+          const priority = gate.pollPriorityEvent();
+          if (priority) {
+            this.onEvent(priority, gate.lastChannel);
+            if (this.state !== 'RUNNING') return;
+            continue;
+          }
         }
         const result = this.deserializers[this.currentChannel]!.getNextRecord(view);
         if (result === DeserializationResult.PARTIAL_RECORD) {
@@ -110,10 +124,17 @@ export class OneInputTask extends StreamTask {
 
   private onEvent(buffer: NetworkBuffer, channel: number): void {
     const event = decodeEvent(buffer.segment.subarray(buffer.readerIndex, buffer.size));
+    const sequenceNumber = buffer.sequenceNumber;
     buffer.release();
-    if (event.kind === 'barrier') {
+    if (event.kind === 'barrier' && event.alignment === AlignmentType.UNALIGNED) {
+      this.onUnalignedBarrier(event, channel, sequenceNumber);
+    } else if (event.kind === 'barrier') {
       this.barriers!.onBarrier(event, channel);
     } else if (event.kind === 'cancel-checkpoint') {
+      if (this.unaligned?.checkpoint.checkpointId === event.checkpointId) {
+        this.unaligned = undefined;
+        this.declineCheckpoint(event.checkpointId, 'cancelled upstream');
+      }
       this.barriers!.onCancellationMarker(event.checkpointId);
     } else if (event.kind === 'end-of-partition' && this.finishedChannels[channel] === 0) {
       this.finishedChannels[channel] = 1;
@@ -122,8 +143,69 @@ export class OneInputTask extends StreamTask {
         return;
       }
       this.barriers!.onEndOfPartition(channel);
+      if (this.unaligned) {
+        this.unaligned.done[channel] = true;
+        this.maybeCompleteUnaligned();
+      }
       if (++this.numFinished === this.finishedChannels.length) this.finish();
     }
+  }
+
+  /**
+   * Unaligned barrier (spec §5.4–5.5): the first one of a checkpoint snapshots at once and forwards the barrier ahead
+   * of the queued output; from then on, each channel's data sent before its own barrier (by sequence number) is
+   * processed as usual and also copied into the checkpoint, starting with what the deserializer still holds: data
+   * the task takes before the channel's barrier arrives, and, when it arrives, the data still queued before it. The
+   * checkpoint is reported once every channel has delivered its barrier (or ended); nothing waits for processing.
+   */
+  private onUnalignedBarrier(barrier: CheckpointBarrier, channel: number, sequenceNumber: number): void {
+    const id = barrier.checkpointId;
+    if (id <= this.lastUnalignedId || (this.unaligned && id < this.unaligned.checkpoint.checkpointId)) return;
+    if (this.unaligned && id > this.unaligned.checkpoint.checkpointId) {
+      const old = this.unaligned.checkpoint.checkpointId;
+      this.unaligned = undefined;
+      this.declineCheckpoint(old, `checkpoint ${old} subsumed by ${id}`);
+    }
+    if (!this.unaligned) {
+      const startDelayMs = Math.max(0, this.clock.epochUs() / 1000 - barrier.timestampMs);
+      const checkpoint = this.takeSnapshot({ barrier, alignmentDurationMs: 0, startDelayMs }, true);
+      const channels = this.deserializers.length;
+      this.unaligned = {
+        checkpoint,
+        barrierSeq: new Array<number | undefined>(channels).fill(undefined),
+        done: Array.from({ length: channels }, (_, i) => this.finishedChannels[i] === 1),
+        chunks: this.deserializers.map((d) => {
+          const held = d.unconsumedBytes();
+          return held.length > 0 ? [Buffer.from(held)] : [];
+        }),
+      };
+    }
+    const uc = this.unaligned;
+    if (!uc.done[channel]) {
+      // this channel's in-flight data is whatever it sent before its barrier and the task has not taken yet
+      for (const b of this.gate!.channels[channel]!.queuedDataBefore(sequenceNumber)) {
+        uc.chunks[channel]!.push(Buffer.from(b.segment.subarray(b.readerIndex, b.size)));
+      }
+      uc.barrierSeq[channel] = sequenceNumber;
+      uc.done[channel] = true;
+    }
+    this.maybeCompleteUnaligned();
+  }
+
+  private captureInFlight(buffer: NetworkBuffer, channel: number): void {
+    const uc = this.unaligned!;
+    if (uc.done[channel]) return;
+    // the channel's barrier has not arrived yet: everything it delivers until then was sent before it
+    uc.chunks[channel]!.push(Buffer.from(buffer.segment.subarray(buffer.readerIndex, buffer.size)));
+  }
+
+  private maybeCompleteUnaligned(): void {
+    const uc = this.unaligned;
+    if (!uc || !uc.done.every(Boolean)) return;
+    this.unaligned = undefined;
+    this.lastUnalignedId = uc.checkpoint.checkpointId;
+    uc.checkpoint.inputChannels = uc.chunks.flatMap((chunks, channel) => (chunks.length > 0 ? [{ gate: 0, channel, chunks }] : []));
+    this.reportCheckpoint(uc.checkpoint);
   }
 
   protected snapshotState(out: StateWriter): void {

@@ -41,19 +41,21 @@ export class SourceTask extends StreamTask {
 
   /**
    * A checkpoint triggered by the JobManager: between two records, snapshot the source position and inject the
-   * barrier. While a record is half-written (hard backpressure) the barrier waits for it.
+   * barrier. While a record is half-written (hard backpressure) the barrier waits for that record only, not for the
+   * output to become available.
    */
-  triggerCheckpoint(checkpointId: number, timestampMs: number): void {
+  triggerCheckpoint(checkpointId: number, timestampMs: number, unaligned = false): void {
     if (this.state !== 'RUNNING') {
       this.declineCheckpoint(checkpointId, `${this.name} is ${this.state}`);
       return;
     }
     if (this.partition?.isHardBackPressured) {
-      this.partition.onAvailable(() => this.triggerCheckpoint(checkpointId, timestampMs));
+      this.partition.onRecordComplete(() => this.triggerCheckpoint(checkpointId, timestampMs, unaligned));
       return;
     }
     const barrier: CheckpointBarrier = { kind: 'barrier', checkpointId, timestampMs, checkpointType: 0, alignment: AlignmentType.ALIGNED, alignedTimeoutMs: 0 };
-    this.performCheckpoint({ barrier, alignmentDurationMs: 0, startDelayMs: Math.max(0, this.clock.epochUs() / 1000 - timestampMs) });
+    const result = { barrier, alignmentDurationMs: 0, startDelayMs: Math.max(0, this.clock.epochUs() / 1000 - timestampMs) };
+    this.reportCheckpoint(this.takeSnapshot(result, unaligned));
   }
 
   /** Emitted, schedule position (µs), duration (µs), generator state (4 words), per-key sequences. */

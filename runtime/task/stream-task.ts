@@ -41,6 +41,10 @@ export interface TaskCheckpoint {
   startDelayMs: number;
   syncDurationMs: number;
   unaligned: boolean;
+  /** In-flight input data (unaligned): raw bytes per input channel, records may span chunks. */
+  inputChannels: Array<{ gate: number; channel: number; chunks: Uint8Array[] }>;
+  /** Queued output data the priority barrier overtook (unaligned), per subpartition. */
+  outputSubpartitions: Array<{ partition: number; subpartition: number; chunks: Uint8Array[] }>;
 }
 
 /** A task could not take the state of a checkpoint (wrong operator, malformed or unsupported state, not DEPLOYING). */
@@ -162,21 +166,47 @@ export abstract class StreamTask {
    * output (it blocks each subpartition until the consumer resumes it), report the snapshot.
    */
   protected performCheckpoint(result: AlignmentResult): void {
+    this.reportCheckpoint(this.takeSnapshot(result, false));
+  }
+
+  /**
+   * Snapshots the operator state and forwards the barrier on every output. Aligned: the barrier queues behind the
+   * data and blocks each subpartition until its consumer resumes it. Unaligned: the barrier overtakes the queued
+   * data as a priority event, and copies of the data it overtook become the output channel state.
+   */
+  protected takeSnapshot(result: AlignmentResult, unaligned: boolean): TaskCheckpoint {
     const { barrier } = result;
     const started = this.clock.nowMs();
     const operator = this.snapshotOperatorState();
-    const forwarded: CheckpointBarrier = { ...barrier, alignment: AlignmentType.ALIGNED };
-    this.partition?.broadcastEvent(encodeEvent(forwarded), DataType.ALIGNED_CHECKPOINT_BARRIER);
-    this.ctx.onCheckpoint?.(this, {
+    const outputSubpartitions: TaskCheckpoint['outputSubpartitions'] = [];
+    if (unaligned) {
+      const forwarded: CheckpointBarrier = { ...barrier, alignment: AlignmentType.UNALIGNED };
+      const overtaken = this.partition?.broadcastEvent(encodeEvent(forwarded), DataType.PRIORITIZED_EVENT_BUFFER, true) ?? [];
+      overtaken.forEach((chunks, subpartition) => {
+        const nonEmpty = chunks.filter((c) => c.length > 0);
+        if (nonEmpty.length > 0) outputSubpartitions.push({ partition: 0, subpartition, chunks: nonEmpty });
+      });
+    } else {
+      const forwarded: CheckpointBarrier = { ...barrier, alignment: AlignmentType.ALIGNED };
+      this.partition?.broadcastEvent(encodeEvent(forwarded), DataType.ALIGNED_CHECKPOINT_BARRIER);
+    }
+    return {
       checkpointId: barrier.checkpointId,
       timestampMs: barrier.timestampMs,
       operator,
       alignmentDurationMs: result.alignmentDurationMs,
       startDelayMs: result.startDelayMs,
       syncDurationMs: this.clock.nowMs() - started,
-      unaligned: false,
-    });
+      unaligned,
+      inputChannels: [],
+      outputSubpartitions,
+    };
   }
+
+  protected reportCheckpoint(checkpoint: TaskCheckpoint): void {
+    this.ctx.onCheckpoint?.(this, checkpoint);
+  }
+
 
   /** Abandons a checkpoint: tells downstream (CancelCheckpointMarker) and the TaskManager. */
   protected declineCheckpoint(checkpointId: number, reason: string): void {
