@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InsufficientBuffersError, InvalidConfigError } from '../core/index.js';
@@ -80,7 +80,8 @@ function alive(pid: number): boolean {
   }
 }
 
-test('SIGINT to flowlab run stops every process it started', async () => {
+/** Starts `flowlab run` for a long job and waits until it runs; returns the CLI process and its three children. */
+async function startLongRun(): Promise<{ cli: ChildProcess; children: number[] }> {
   const cli = spawn(process.execPath, [CLI, 'run', '--duration', '60s', '--no-calibrate', '--rate', '2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -91,6 +92,11 @@ test('SIGINT to flowlab run stops every process it started', async () => {
   }
   const children = childPids(cli.pid!);
   assert.equal(children.length, 3, `a JobManager and two TaskManagers (got ${children.join(',')})`);
+  return { cli, children };
+}
+
+test('SIGINT to flowlab run stops every process it started', async () => {
+  const { cli, children } = await startLongRun();
   cli.kill('SIGINT');
   const code = await new Promise<number | null>((resolve) => cli.once('exit', resolve));
   assert.equal(code, 130);
@@ -100,16 +106,7 @@ test('SIGINT to flowlab run stops every process it started', async () => {
 });
 
 test('if flowlab run is killed outright (SIGKILL), its JobManager and TaskManagers still exit', async () => {
-  const cli = spawn(process.execPath, [CLI, 'run', '--duration', '60s', '--no-calibrate', '--rate', '2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const deadline = Date.now() + 20_000;
-  while (!/running keyby-aggregate/.test(stderr)) {
-    if (Date.now() > deadline || cli.exitCode !== null) throw new Error(`flowlab run did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const children = childPids(cli.pid!);
-  assert.equal(children.length, 3);
+  const { cli, children } = await startLongRun();
   cli.kill('SIGKILL');
   await new Promise((resolve) => cli.once('exit', resolve));
   const settle = Date.now() + 10_000;

@@ -5,12 +5,13 @@
  * per-record cost, aligned and unaligned side by side.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../core/index.js';
 import { LocalCluster } from '../cluster/local-cluster.js';
 import { presetJobGraph } from '../cluster/job-graph.js';
 import type { CheckpointView } from '../cluster/rest-client.js';
+import { benchEnvironment, median, type BenchEnvironment } from './bench-common.js';
 
 export interface CheckpointBenchOptions {
   /** Per-record map costs to compare (µs). */
@@ -37,7 +38,7 @@ export interface CheckpointBenchRow {
 export interface CheckpointBenchResult {
   benchmark: 'checkpoint';
   startedAt: string;
-  environment: { cpuModel: string; cores: number; memoryBytes: number; node: string };
+  environment: BenchEnvironment;
   options: CheckpointBenchOptions;
   rows: CheckpointBenchRow[];
   /** aligned median duration at the highest cost ÷ at the lowest (S9: grows with the per-record cost). */
@@ -45,12 +46,6 @@ export interface CheckpointBenchResult {
   /** aligned ÷ unaligned median duration per cost (S9 asks for ≥ 10). */
   alignedOverUnaligned: Array<{ costUs: number; ratio: number }>;
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length === 0 ? NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function measure(mode: 'aligned' | 'unaligned', costUs: number, o: CheckpointBenchOptions): Promise<CheckpointBenchRow> {
   const dir = await mkdtemp(join(tmpdir(), 'flowlab-cpbench-'));
@@ -106,11 +101,10 @@ export async function runCheckpointBench(o: CheckpointBenchOptions, log: (line: 
   const aligned = rows.filter((r) => r.mode === 'aligned' && !r.error);
   const lo = aligned.find((r) => r.costUs === Math.min(...o.costsUs));
   const hi = aligned.find((r) => r.costUs === Math.max(...o.costsUs));
-  const c = cpus();
   return {
     benchmark: 'checkpoint',
     startedAt: new Date().toISOString(),
-    environment: { cpuModel: c[0]?.model ?? 'unknown', cores: c.length, memoryBytes: totalmem(), node: process.version },
+    environment: benchEnvironment(),
     options: o,
     rows,
     alignedGrowth: lo && hi ? hi.medianDurationMs / lo.medianDurationMs : NaN,

@@ -5,12 +5,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
 import { resolveConfig, type ConfigInput } from '../../core/index.js';
 import { LocalCluster } from '../cluster/local-cluster.js';
 import { presetJobGraph } from '../cluster/job-graph.js';
 import type { JobManagerClient, JobMetrics } from '../cluster/rest-client.js';
 import { rawPipe, type BenchOptions } from './network-bench.js';
+import { benchEnvironment, median, type BenchEnvironment } from './bench-common.js';
 
 export interface ClusterBenchOptions extends BenchOptions {
   recordBytes: number;
@@ -25,7 +25,7 @@ export interface ProcessCpu {
 export interface ClusterBenchResult {
   benchmark: 'cluster';
   startedAt: string;
-  environment: { cpuModel: string; cores: number; memoryBytes: number; node: string; platform: string };
+  environment: BenchEnvironment;
   options: ClusterBenchOptions;
   flowlab: { recordsPerSec: number; bytesPerSec: number; samples: Array<{ recordsPerSec: number; bytesPerSec: number }> };
   rawPipe: { recordsPerSec: number; bytesPerSec: number; samples: Array<{ recordsPerSec: number; bytesPerSec: number }> };
@@ -34,12 +34,6 @@ export interface ClusterBenchResult {
   cpu: ProcessCpu[];
   exactlyOnce: { lost: number; duplicated: number };
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 let clockTicks: number | undefined;
 /** utime + stime of a process in seconds, from /proc (Linux); NaN elsewhere. */
@@ -112,11 +106,10 @@ export async function runClusterBench(o: ClusterBenchOptions, log: (line: string
   }
   const flowlab = { recordsPerSec: median(flow.map((f) => f.recordsPerSec)), bytesPerSec: median(flow.map((f) => f.bytesPerSec)), samples: flow };
   const rawPipeFigures = { recordsPerSec: median(raw.map((f) => f.recordsPerSec)), bytesPerSec: median(raw.map((f) => f.bytesPerSec)), samples: raw };
-  const cpu = cpus();
   return {
     benchmark: 'cluster',
     startedAt,
-    environment: { cpuModel: cpu[0]?.model ?? 'unknown', cores: cpu.length, memoryBytes: totalmem(), node: process.version, platform: process.platform },
+    environment: benchEnvironment(),
     options: o,
     flowlab,
     rawPipe: rawPipeFigures,

@@ -10,11 +10,11 @@
  * Run it with `flowlab bench network` (flags there).
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig, serializeConfig, type ConfigInput } from '../../core/index.js';
 import type { WorkerParams, WorkerReport } from './bench-worker.js';
+import { benchEnvironment, median, type BenchEnvironment } from './bench-common.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WORKER = join(here, 'bench-worker.js');
@@ -159,16 +159,10 @@ export interface BenchRow {
 export interface NetworkBenchResult {
   benchmark: 'network';
   startedAt: string;
-  environment: { cpuModel: string; cores: number; memoryBytes: number; node: string; platform: string };
+  environment: BenchEnvironment;
   options: BenchOptions;
   rows: BenchRow[];
 }
-
-const median = (xs: number[]): number => {
-  const sorted = [...xs].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 /** Runs baseline and flowlab alternately `rounds` times (ABAB…) and keeps every figure. */
 async function interleaved(rounds: number, baseline: () => Promise<number>, flowlab: () => Promise<number>): Promise<{ baseline: number[]; flowlab: number[] }> {
@@ -250,11 +244,10 @@ export async function runNetworkBench(o: BenchOptions, log: (line: string) => vo
     rows.push(row('d', 'p99 record latency µs (timeout 0) ÷ ping-pong p99 round trip', figures, '≤ 3', (r) => r <= 3));
   }
 
-  const cpu = cpus();
   return {
     benchmark: 'network',
     startedAt,
-    environment: { cpuModel: cpu[0]?.model ?? 'unknown', cores: cpu.length, memoryBytes: totalmem(), node: process.version, platform: process.platform },
+    environment: benchEnvironment(),
     options: o,
     rows,
   };
