@@ -41,7 +41,9 @@ export function renderSummary(r: ResultDocument): string {
     ]),
     '',
     `sink: ${n(r.sink.records)} records, lost ${r.sink.lost === null ? 'n/a' : n(r.sink.lost)}, duplicated ${n(r.sink.duplicated)}, out of order ${n(r.sink.outOfOrder)}`,
-    `calibration: raw loopback ${n(r.calibration.loopbackBytesPerSec / 1e6)} MB/s, RTT ${n(r.calibration.loopbackRttUs)} µs   (time ms/s as Flink reports it; percentages of 1 s)`,
+    r.calibration.loopbackBytesPerSec > 0
+      ? `calibration: raw loopback ${n(r.calibration.loopbackBytesPerSec / 1e6)} MB/s, RTT ${n(r.calibration.loopbackRttUs)} µs   (time ms/s as Flink reports it; percentages of 1 s)`
+      : 'calibration: not measured (--no-calibrate)',
   );
   if (r.faults.length > 0) {
     out.push(
