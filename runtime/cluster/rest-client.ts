@@ -3,6 +3,7 @@ import { FlowlabError } from '../../core/index.js';
 import type { Address, JobState, TaskMetricsReport, TaskState } from './control-protocol.js';
 import type { JobGraphSpec } from './job-graph.js';
 import type { CheckpointStats } from './checkpoint-coordinator.js';
+import type { JobMetricsAggregate, LatencySummaryUs } from './job-metrics.js';
 
 export class RestError extends FlowlabError {
   constructor(
@@ -30,26 +31,14 @@ export interface JobDetails {
   vertices?: Array<{ id: string; subtasks: Array<{ subtaskIndex: number; state: TaskState; taskManager: string; attemptId?: string }> }>;
 }
 
-export interface LatencySummary {
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-  count: number;
-  histogram?: string;
-}
+/** A latency summary in µs; `histogram` (HDR V2 compressed base64) is absent when there were no samples. */
+export type LatencySummary = Omit<LatencySummaryUs, 'histogram'> & { histogram?: string };
 
 export interface JobMetrics {
   /** Latest report per subtask, with the TaskManager that sent it. */
   tasks: Array<TaskMetricsReport & { taskManager?: string; receivedAtMs?: number }>;
-  aggregate: {
-    sourceRecordsOut: number;
-    sinkRecordsIn: number;
-    sinkDuplicated: number;
-    sinkOutOfOrder: number;
-    latencyUs: LatencySummary;
-  };
+  /** The JobManager's aggregate over sources and sinks (see job-metrics.ts). */
+  aggregate: JobMetricsAggregate;
 }
 
 /** One checkpoint as `GET /jobs/:id/checkpoints` reports it (the coordinator's own stats). */
