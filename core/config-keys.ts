@@ -271,6 +271,10 @@ export const CONFIG_KEYS = {
     'With unaligned checkpoints: start aligned and switch to unaligned after this time (0: always unaligned).',
     { min: 0 },
   ),
+  'flowlab.checkpointing.aligned-checkpoint-timeout.sender-side': bool(
+    true,
+    'flowlab only, not a Flink key: the aligned-checkpoint timeout also converts barriers still queued at senders (Flink 1.16+); false checks it only where barriers are received (Flink 1.14-1.15), for comparing the two (spec S12).',
+  ),
   'execution.checkpointing.dir': optionalString('Directory for checkpoints (default: a folder under the run output or the temp directory).'),
   'state.checkpoints.num-retained': int(1, 'Completed checkpoints kept on disk.', { min: 1 }),
   'restart-strategy': oneOf(['none', 'fixed-delay'] as const, null, 'Restart strategy (unset: fixed-delay when checkpointing is enabled, else none).'),

@@ -1,7 +1,12 @@
-/** Entry for `npm run bench:checkpoint [-- --smoke] [--costs 50,250] [--checkpoints 3] [--settle s] [--aligned-only] [--out file]`. */
+/**
+ * Entry for `npm run bench:checkpoint [-- --smoke] [--costs 50,250] [--checkpoints 3] [--settle s]
+ * [--modes aligned,unaligned,timeout-sender,timeout-receiver] [--aligned-timeout ms] [--out file]`.
+ */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { renderCheckpointBench, runCheckpointBench } from './checkpoint-bench.js';
+import { DEFAULT_ALIGNED_TIMEOUT_MS, renderCheckpointBench, runCheckpointBench, type CheckpointBenchMode } from './checkpoint-bench.js';
+
+const MODES: readonly CheckpointBenchMode[] = ['aligned', 'unaligned', 'timeout-sender', 'timeout-receiver'];
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -9,13 +14,20 @@ function arg(name: string): string | undefined {
 }
 
 const smoke = process.argv.includes('--smoke');
+const modes = (arg('--modes') ?? (process.argv.includes('--aligned-only') ? 'aligned' : MODES.join(','))).split(',') as CheckpointBenchMode[];
+const unknown = modes.filter((m) => !MODES.includes(m));
+if (unknown.length > 0) {
+  console.error(`--modes: unknown mode ${unknown.join(', ')}; choose from ${MODES.join(', ')}`);
+  process.exit(2);
+}
 const out = arg('--out') ?? join('bench-results', 'checkpoint.json');
 const result = await runCheckpointBench(
   {
     costsUs: (arg('--costs') ?? (smoke ? '20,60' : '50,250')).split(',').map(Number),
     checkpoints: Number(arg('--checkpoints') ?? (smoke ? 1 : 3)),
     settleMs: Number(arg('--settle') ?? (smoke ? 0.8 : 3)) * 1000,
-    modes: process.argv.includes('--aligned-only') ? ['aligned'] : ['aligned', 'unaligned'],
+    modes,
+    alignedTimeoutMs: Number(arg('--aligned-timeout') ?? DEFAULT_ALIGNED_TIMEOUT_MS),
   },
   (line) => process.stderr.write(`${line}\n`),
 );

@@ -151,8 +151,12 @@ export class CheckpointCoordinator {
     this.pending.set(id, { id, triggerTimestampMs, triggeredAtMs: this.clock.nowMs(), acks: new Map(), expiry, stats });
     this.remember(stats);
     const sourceTms = new Set(this.tasks.filter((t) => t.isSource).map((t) => t.tmId));
-    const unaligned = this.o.config['execution.checkpointing.unaligned'];
-    for (const tm of sourceTms) this.o.send(tm, { type: 'trigger-checkpoint', jobId: this.o.jobId, checkpointId: id, timestampMs: triggerTimestampMs, unaligned });
+    // spec §5.1: with unaligned checkpoints, a positive aligned-checkpoint-timeout starts them aligned
+    const alignedTimeoutMs = this.o.config['execution.checkpointing.unaligned'] ? this.o.config['execution.checkpointing.aligned-checkpoint-timeout'] : 0;
+    const unaligned = this.o.config['execution.checkpointing.unaligned'] && alignedTimeoutMs === 0;
+    for (const tm of sourceTms) {
+      this.o.send(tm, { type: 'trigger-checkpoint', jobId: this.o.jobId, checkpointId: id, timestampMs: triggerTimestampMs, unaligned, alignedTimeoutMs });
+    }
     return id;
   }
 

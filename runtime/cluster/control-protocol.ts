@@ -124,7 +124,16 @@ export type TmToJm =
 
 /** JobManager → TaskManager */
 export type JmToTm =
-  | { type: 'trigger-checkpoint'; jobId: string; checkpointId: number; timestampMs: number; unaligned?: boolean }
+  | {
+      type: 'trigger-checkpoint';
+      jobId: string;
+      checkpointId: number;
+      timestampMs: number;
+      /** Barriers start unaligned (priority). */
+      unaligned?: boolean;
+      /** Barriers start aligned and switch to unaligned this long after the trigger (`aligned-checkpoint-timeout`). */
+      alignedTimeoutMs?: number;
+    }
   | { type: 'checkpoint-complete'; jobId: string; checkpointId: number }
   | { type: 'registered'; config: SerializedConfig }
   | { type: 'deploy'; jobId: string; tasks: TaskDeployment[] }

@@ -71,7 +71,10 @@ export const DEFAULT_SOURCE_PARAMS: SourceParams = {
 
 const OPERATORS: readonly OperatorKind[] = ['source', 'map', 'aggregate', 'sink'];
 const PARTITIONERS: readonly PartitionerKind[] = ['forward', 'rebalance', 'keyBy', 'broadcast'];
-const MAX_PARALLELISM = 32_768;
+/** Flink's upper bound on (max) parallelism. */
+export const MAX_PARALLELISM = 32_768;
+/** Largest key space a source may draw from. */
+export const MAX_KEYS = 10_000_000;
 const MIN_RECORD_BODY = 28;
 
 /** Throws {@link InvalidJobGraphError} naming the first bad vertex or edge; returns the graph with defaults filled. */
@@ -146,7 +149,7 @@ function validateSource(where: string, p: Partial<SourceParams>): SourceParams {
   };
   check(typeof s.ratePerSec === 'number' && s.ratePerSec >= 0 && Number.isFinite(s.ratePerSec), 'ratePerSec', 'must be ≥ 0 (0: unbounded)', s.ratePerSec);
   check(typeof s.durationMs === 'number' && s.durationMs > 0 && Number.isFinite(s.durationMs), 'durationMs', 'must be > 0', s.durationMs);
-  check(Number.isInteger(s.keys) && s.keys >= 1 && s.keys <= 10_000_000, 'keys', 'must be an integer in [1, 10000000]', s.keys);
+  check(Number.isInteger(s.keys) && s.keys >= 1 && s.keys <= MAX_KEYS, 'keys', `must be an integer in [1, ${MAX_KEYS}]`, s.keys);
   check(s.keyDistribution === 'uniform' || s.keyDistribution === 'zipf', 'keyDistribution', 'must be uniform or zipf', s.keyDistribution);
   check(typeof s.zipfExponent === 'number' && s.zipfExponent > 0, 'zipfExponent', 'must be > 0', s.zipfExponent);
   check(Number.isInteger(s.recordSize.min) && s.recordSize.min >= MIN_RECORD_BODY, 'recordSize.min', `must be an integer ≥ ${MIN_RECORD_BODY} (the record header)`, s.recordSize.min);

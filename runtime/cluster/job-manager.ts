@@ -507,7 +507,7 @@ export class JobManager implements RestBackend {
     const coordinator = this.coordinators.get(job.jobId);
     let checkpoint: CompletedCheckpoint | undefined;
     try {
-      checkpoint = coordinator ? await latestRestorableCheckpoint(coordinator.storage) : undefined;
+      checkpoint = coordinator ? await coordinator.storage.latestCompleted() : undefined;
     } catch (error) {
       this.applyTransition(job, job.fail(`cannot restart: reading the latest completed checkpoint failed: ${toError(error).message}`, this.epochMs(), false));
       return;
@@ -639,23 +639,4 @@ function isAddress(value: unknown): value is Address {
   if (typeof value !== 'object' || value === null) return false;
   const { host, port } = value as { host?: unknown; port?: unknown };
   return typeof host === 'string' && host !== '' && Number.isInteger(port) && (port as number) > 0 && (port as number) < 65_536;
-}
-
-/**
- * The newest completed checkpoint this runtime can restore: replaying in-flight channel state (unaligned
- * checkpoints) is not implemented yet, so those are passed over for the newest aligned one (still consistent).
- */
-async function latestRestorableCheckpoint(storage: CheckpointStorage): Promise<CompletedCheckpoint | undefined> {
-  const latest = await storage.latestCompleted();
-  if (!latest || !latest.metadata.unaligned) return latest;
-  const ids = (await storage.listCheckpointIds()).filter((id) => id < latest.checkpointId).reverse();
-  for (const id of ids) {
-    try {
-      const candidate = await storage.loadCompleted(id);
-      if (!candidate.metadata.unaligned) return candidate;
-    } catch {
-      // incomplete or invalid: never used
-    }
-  }
-  return undefined;
 }

@@ -3,39 +3,25 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, resolveConfig } from '../../core/index.js';
+import { createLogger } from '../../core/index.js';
 import { CheckpointStorage, METADATA_FILE_NAME } from '../checkpoint/index.js';
 import { LocalCluster } from './local-cluster.js';
 import { presetJobGraph } from './job-graph.js';
 import type { JobDetails } from './rest-client.js';
+import { awaitJobEnd, awaitTaskManagers, until, testClusterConfig } from '../test-support/cluster-fixture.js';
 
 const RATE_PER_SEC = 3000;
 const DURATION_MS = 4000;
 const PARALLELISM = 2;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 let dir: string;
 let cluster: LocalCluster;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'flowlab-restart-'));
-  const config = resolveConfig({
-    'rest.port': 0,
-    'taskmanager.numberOfTaskSlots': 2,
-    'taskmanager.memory.network.min': '32mb',
-    'taskmanager.memory.network.max': '32mb',
-    'execution.buffer-timeout': '10 ms',
+  const config = testClusterConfig(dir, {
     'execution.checkpointing.interval': '300 ms',
-    'execution.checkpointing.dir': dir,
     'state.checkpoints.num-retained': 3,
     // restart-strategy unset: fixed-delay because checkpointing is enabled
     'restart-strategy.fixed-delay.delay': '1 s',
@@ -49,9 +35,7 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function registered(n: number): Promise<void> {
-  await until(`${n} TaskManagers`, async () => ((await cluster.client.taskManagers()).length === n ? true : undefined), 20_000);
-}
+const registered = (n: number): Promise<void> => awaitTaskManagers(cluster.client, n);
 
 async function submitAndAwaitCheckpoints(minCompleted: number): Promise<string> {
   const graph = presetJobGraph('keyby-aggregate', PARALLELISM, { ratePerSec: RATE_PER_SEC, durationMs: DURATION_MS, keys: 64, seed: 3 });
@@ -60,17 +44,7 @@ async function submitAndAwaitCheckpoints(minCompleted: number): Promise<string> 
   return jobId;
 }
 
-async function awaitEnd(jobId: string): Promise<JobDetails> {
-  return until(
-    `job ${jobId} to end`,
-    async () => {
-      const job = await cluster.client.job(jobId);
-      return job.state === 'FINISHED' || job.state === 'FAILED' || job.state === 'CANCELED' ? job : undefined;
-    },
-    40_000,
-    100,
-  );
-}
+const awaitEnd = (jobId: string): Promise<JobDetails> => awaitJobEnd(cluster.client, jobId);
 
 /** The sink proves exactly-once across the restart, and the restored sources ended at the original logical end. */
 async function assertExactlyOnce(jobId: string): Promise<void> {

@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { FlowlabError, createLogger, systemClock, type Clock, type Logger, type ResolvedConfig, type TimerHandle } from '../../core/index.js';
 import { NetworkEnvironment } from '../shuffle/index.js';
-import { AggregateProcessor, MapProcessor, OneInputTask, SourceTask, StreamTask, TaskRestoreError, VerifyingSink, type TaskCheckpoint, type TaskContext } from '../task/index.js';
+import { AggregateProcessor, MapProcessor, OneInputTask, SourceTask, StreamTask, VerifyingSink, type TaskCheckpoint, type TaskContext } from '../task/index.js';
 import { CheckpointStorage, defaultCheckpointRoot } from '../checkpoint/index.js';
 import { PrometheusExporter, type TaskMetricsSample } from '../metrics/index.js';
 import type { Address, JmToTm, TaskDeployment, TaskState, TmToJm } from './control-protocol.js';
@@ -128,7 +128,7 @@ export class TaskManager extends EventEmitter {
         return;
       case 'trigger-checkpoint':
         for (const task of this.jobs.get(message.jobId) ?? []) {
-          if (task instanceof SourceTask) task.triggerCheckpoint(message.checkpointId, message.timestampMs, message.unaligned === true);
+          if (task instanceof SourceTask) task.triggerCheckpoint(message.checkpointId, message.timestampMs, message.unaligned === true, message.alignedTimeoutMs ?? 0);
         }
         return;
       case 'shutdown':
@@ -161,12 +161,11 @@ export class TaskManager extends EventEmitter {
     const restore = task.deployment.restore;
     if (restore) {
       const snapshot = await this.storageFor(task.deployment.jobId).readSubtaskState(restore.handle);
-      if (snapshot.inputChannels.length > 0 || snapshot.outputSubpartitions.length > 0) {
-        throw new TaskRestoreError(task.name, restore.checkpointId, 'the checkpoint holds channel state (unaligned), which cannot be replayed yet');
-      }
       if (task.state !== 'DEPLOYING') return; // canceled while reading
       task.restore(restore.checkpointId, snapshot.operator);
-      this.logger.info('task restored', { task: task.name, checkpointId: restore.checkpointId });
+      task.restoreChannelState(restore.checkpointId, snapshot.inputChannels, snapshot.outputSubpartitions);
+      const channelStateBytes = [...snapshot.inputChannels, ...snapshot.outputSubpartitions].reduce((n, c) => n + c.chunks.reduce((m, x) => m + x.byteLength, 0), 0);
+      this.logger.info('task restored', { task: task.name, checkpointId: restore.checkpointId, channelStateBytes });
     }
     await task.start();
   }

@@ -22,6 +22,11 @@ export interface InputChannel {
   hasPriorityHead(): boolean;
   /** Data buffers with a lower sequence number than `sequenceNumber` still queued for the task (not taken). */
   queuedDataBefore(sequenceNumber: number): NetworkBuffer[];
+  /**
+   * If the aligned barrier of `checkpointId` is queued here (received, not taken): removes it and returns the data
+   * buffers queued before it (still queued for the task). Otherwise undefined.
+   */
+  takeQueuedBarrier(checkpointId: number): NetworkBuffer[] | undefined;
   resumeConsumption(): void;
   release(): void;
 }

@@ -87,6 +87,11 @@ export class LocalInputChannel implements SubpartitionAvailabilityListener {
     return [];
   }
 
+  /** A local channel queues nothing itself: the barrier is still in the producer's subpartition. */
+  takeQueuedBarrier(_checkpointId: number): NetworkBuffer[] | undefined {
+    return undefined;
+  }
+
   resumeConsumption(): void {
     this.subpartition?.resumeConsumption();
   }

@@ -166,6 +166,15 @@ export class RemoteInputChannel implements InputChannel, BufferRecycler, BufferL
     return this.receivedBuffers.filter((b) => b.dataType === DataType.DATA_BUFFER && b.sequenceNumber < sequenceNumber);
   }
 
+  takeQueuedBarrier(checkpointId: number): NetworkBuffer[] | undefined {
+    const i = this.receivedBuffers.findIndex((b) => (b.dataType === DataType.ALIGNED_CHECKPOINT_BARRIER || b.dataType === DataType.TIMEOUTABLE_ALIGNED_CHECKPOINT_BARRIER) && barrierIdOf(b) === checkpointId);
+    if (i < 0) return undefined;
+    const before = this.receivedBuffers.slice(0, i).filter((b) => b.dataType === DataType.DATA_BUFFER);
+    const [barrier] = this.receivedBuffers.splice(i, 1);
+    barrier!.release();
+    return before;
+  }
+
   /** Next received buffer for the task, or undefined. */
   poll(): NetworkBuffer | undefined {
     const buffer = this.receivedBuffers.shift();
@@ -268,4 +277,10 @@ function unpooledEventBuffer(size: number, dataType: number): NetworkBuffer {
   const buffer = unpooledBuffer(Buffer.allocUnsafe(size), dataType as DataType);
   buffer.size = 0;
   return buffer;
+}
+
+/** The checkpoint id of a barrier event buffer (int32 tag, then int64 id), or -1 if it is too short. */
+function barrierIdOf(buffer: NetworkBuffer): number {
+  if (buffer.size - buffer.readerIndex < 12) return -1;
+  return Number(buffer.segment.readBigInt64BE(buffer.readerIndex + 4));
 }

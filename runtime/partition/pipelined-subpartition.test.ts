@@ -212,3 +212,44 @@ test('release drops queued buffers back to their owners', () => {
   s.add(data(1, true));
   assert.equal(recycled.length, 4, 'an add after release is recycled at once');
 });
+
+test('convertToPriority (aligned-checkpoint timeout, sender side): the queued aligned barrier jumps ahead as a priority event, returning the data it overtook; once sent, nothing converts', () => {
+  const s = new PipelinedSubpartition(0);
+  const counts = listen(s);
+  s.add(data(10, true, 1));
+  s.add(data(20, true, 2));
+  const barrier = event(DataType.TIMEOUTABLE_ALIGNED_CHECKPOINT_BARRIER, 7);
+  let dequeued = 0;
+  barrier.onDequeued = () => dequeued++;
+  s.add(barrier);
+  s.add(data(30, true, 3)); // written after the barrier: not overtaken
+  const overtaken = s.convertToPriority(barrier, event(DataType.PRIORITIZED_EVENT_BUFFER, 8));
+  assert.deepEqual(overtaken?.map((q) => q.buffer.size), [10, 20]);
+  assert.equal(counts.priority, 1);
+  assert.equal(s.hasPriorityHead(), true);
+  const polled = pollAll(s);
+  assert.deepEqual(
+    polled.map((p) => [p.type, p.length]),
+    [
+      [DataType.PRIORITIZED_EVENT_BUFFER, 4],
+      [DataType.DATA_BUFFER, 10],
+      [DataType.DATA_BUFFER, 20],
+      [DataType.DATA_BUFFER, 30],
+    ],
+    'the priority barrier goes first, the overtaken data still goes out, and nothing blocks the subpartition',
+  );
+  assert.equal(s.isBlocked, false);
+  assert.equal(dequeued, 0, 'the converted barrier never left the queue as itself');
+
+  const t = new PipelinedSubpartition(1);
+  listen(t);
+  const sent = event(DataType.TIMEOUTABLE_ALIGNED_CHECKPOINT_BARRIER, 9);
+  let sentCount = 0;
+  sent.onDequeued = () => sentCount++;
+  t.add(sent);
+  const first = t.pollBuffer()!;
+  first.buffer.release();
+  assert.equal(sentCount, 1, 'onDequeued fires when the reader takes the barrier');
+  assert.equal(t.isBlocked, true, 'an aligned barrier that went out blocks until resumed');
+  assert.equal(t.convertToPriority(sent, event(DataType.PRIORITIZED_EVENT_BUFFER, 10)), undefined);
+});

@@ -9,6 +9,8 @@ import { DataType, isBlockingUpstream, type NetworkBuffer } from '../buffer/inde
 export class QueuedBuffer {
   finished: boolean;
   readOffset = 0;
+  /** Called once when the reader takes this (finished) element off the queue. */
+  onDequeued: (() => void) | undefined = undefined;
   /** Write limit (≤ segment size; smaller when debloated). */
   limit: number;
 
@@ -117,6 +119,25 @@ export class PipelinedSubpartition {
     return overtaken;
   }
 
+  /**
+   * Moves a queued event to the head as a priority event `replacement` (aligned-checkpoint timeout on the sender
+   * side: the aligned barrier becomes an unaligned one). Returns the data it overtook (output channel state), or
+   * undefined if `entry` is no longer queued (the reader took it).
+   */
+  convertToPriority(entry: QueuedBuffer, replacement: QueuedBuffer): QueuedBuffer[] | undefined {
+    const i = this.queue.indexOf(entry);
+    if (i < this.numPriorityElements || this.released) return undefined;
+    const overtaken = this.queue.slice(this.numPriorityElements, i).filter((q) => q.isData);
+    this.queue.splice(i, 1);
+    entry.onDequeued = undefined;
+    entry.buffer.release();
+    this.queue.splice(this.numPriorityElements, 0, replacement);
+    this.numPriorityElements++;
+    // an aligned barrier taken off the queue no longer blocks; the priority event is sent first, without credit
+    this.listener?.notifyPriorityEvent();
+    return overtaken;
+  }
+
   /** Closes the open buffer at the tail (it became full, or an event follows). */
   finishBuffer(entry: QueuedBuffer): void {
     const before = this.isDataAvailable();
@@ -175,6 +196,11 @@ export class PipelinedSubpartition {
         if (this.numPriorityElements > 0) this.numPriorityElements--;
         if (head.isData) this.buffersInBacklog--;
         buffer = head.buffer; // the queue's reference passes to the caller
+        if (head.onDequeued) {
+          const notify = head.onDequeued;
+          head.onDequeued = undefined;
+          notify();
+        }
       } else {
         if (length === 0) {
           this.flushRequested = false;

@@ -182,6 +182,36 @@ export class ResultPartition implements BufferListener {
     return overtaken;
   }
 
+  /**
+   * Adds an aligned barrier that may later overtake the data queued before it ({@link convertToPriority}): the
+   * aligned-checkpoint timeout on the sender side (Flink 1.16+). Returns the queued event per subpartition.
+   */
+  broadcastTimeoutableEvent(bytes: Buffer, dataType: DataType): QueuedBuffer[] {
+    if (this.released) throw new IllegalStateError(`partition ${this.id.partitionIndex} is released`);
+    if (this.pendingTargets.length > 0) throw new IllegalStateError('cannot add an event while a record is half-written');
+    const entries: QueuedBuffer[] = [];
+    for (let i = 0; i < this.subpartitions.length; i++) {
+      const subpartition = this.subpartitions[i]!;
+      this.finishOpenBuffer(i);
+      const entry = new QueuedBuffer(unpooledBuffer(bytes, dataType), false, true);
+      subpartition.add(entry);
+      subpartition.flush();
+      entries.push(entry);
+    }
+    return entries;
+  }
+
+  /**
+   * Turns the still-queued event `entry` of subpartition `target` into the priority event `bytes` at the head.
+   * Returns copies of the unsent data it overtook, or undefined if the event was sent already.
+   */
+  convertToPriority(target: number, entry: QueuedBuffer, bytes: Buffer, dataType: DataType): Buffer[] | undefined {
+    if (this.released) return undefined;
+    const replacement = new QueuedBuffer(unpooledBuffer(bytes, dataType), false, true);
+    const overtaken = this.subpartitions[target]!.convertToPriority(entry, replacement);
+    return overtaken?.map((q) => Buffer.from(q.buffer.segment.subarray(q.readOffset, q.buffer.size)));
+  }
+
   /** Flushes one subpartition. */
   flush(target: number): void {
     this.subpartitions[target]!.flush();

@@ -68,6 +68,20 @@ export class CheckpointBarrierHandler {
     this.maybeComplete();
   }
 
+  /**
+   * Hands the pending checkpoint over (the aligned-checkpoint timeout switches it to unaligned): returns its barrier,
+   * the channels blocked so far (the caller resumes them) and the alignment figures, and forgets it without an abort.
+   */
+  takePending(): { barrier: CheckpointBarrier; blockedChannels: number[]; alignmentDurationMs: number; startDelayMs: number } | undefined {
+    const barrier = this.pendingBarrier;
+    if (!barrier) return undefined;
+    const blockedChannels = [...this.aligned];
+    this.pendingBarrier = undefined;
+    this.lastClosedId = barrier.checkpointId;
+    this.aligned.clear();
+    return { barrier, blockedChannels, alignmentDurationMs: this.clock.nowMs() - this.alignmentStartMs, startDelayMs: this.startDelayMs };
+  }
+
   /** A channel delivered EndOfPartition: it will send no barrier. */
   onEndOfPartition(channel: number): void {
     this.finished.add(channel);

@@ -3,20 +3,32 @@
  * records (spanning buffers), hands each to its processor, and stops reading while the output is unavailable.
  * The task finishes when every input channel has delivered EndOfPartition.
  */
-import { DataType, type NetworkBuffer } from '../buffer/index.js';
+import { DataType, unpooledBuffer, type NetworkBuffer } from '../buffer/index.js';
 import { AlignmentType, decodeEvent, type CheckpointBarrier } from '../event/index.js';
 import type { TaskCheckpoint } from './stream-task.js';
+import type { TimerHandle } from '../../core/index.js';
 import { DeserializationResult, RecordView, SpanningRecordDeserializer } from '../record/index.js';
 import type { RecordProcessor } from './record-processor.js';
 import { CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
 import type { StateReader, StateWriter } from './operator-state.js';
 import { VerifyingSink } from './verifying-sink.js';
 import type { TaskMetricsReport } from '../cluster/control-protocol.js';
-import { StreamTask, TASK_SLICE_MS, type TaskContext } from './stream-task.js';
+import { StreamTask, type TaskContext } from './stream-task.js';
+import { SliceBudget } from './slice-budget.js';
+
+/** An unaligned checkpoint whose in-flight input is still being captured, per channel until its barrier arrives. */
+interface UnalignedCapture {
+  checkpoint: TaskCheckpoint;
+  /** The channel's barrier arrived (or the channel ended): nothing more of it belongs to this checkpoint. */
+  done: boolean[];
+  /** Raw in-flight bytes per channel, in order. */
+  chunks: Buffer[][];
+}
 
 export class OneInputTask extends StreamTask {
   private deserializers: SpanningRecordDeserializer[] = [];
   private readonly view = new RecordView();
+  private readonly budget: SliceBudget;
   private current: NetworkBuffer | null = null;
   private currentChannel = -1;
   private finishedChannels: Uint8Array = new Uint8Array(0);
@@ -25,14 +37,22 @@ export class OneInputTask extends StreamTask {
   private waitingForInput = false;
   private barriers: CheckpointBarrierHandler | undefined;
   /** An unaligned checkpoint whose in-flight input is still being captured. */
-  private unaligned: { checkpoint: TaskCheckpoint; barrierSeq: Array<number | undefined>; done: boolean[]; chunks: Buffer[][] } | undefined;
+  private unaligned: UnalignedCapture | undefined;
   private lastUnalignedId = 0;
+  /** Receiver-side aligned-checkpoint timeout of the pending aligned checkpoint. */
+  private alignmentTimer: { checkpointId: number; timer: TimerHandle } | undefined;
+  /** Restored input channel state (spec §5.6), processed before anything the gate delivers. */
+  private recovered: Array<{ buffer: NetworkBuffer; channel: number }> = [];
+  private recoveredNext = 0;
+  /** The current buffer is restored input state (no barrier may be handled in the middle of it). */
+  private currentRecovered = false;
 
   constructor(
     ctx: TaskContext,
     readonly processor: RecordProcessor,
   ) {
     super(ctx);
+    this.budget = new SliceBudget(ctx.clock);
   }
 
   protected run(): void {
@@ -66,14 +86,28 @@ export class OneInputTask extends StreamTask {
     const gate = this.gate!;
     const writer = this.writer;
     const view = this.view;
-    const sliceEnd = this.clock.nowMs() + TASK_SLICE_MS;
+    const budget = this.budget;
+    budget.begin();
     try {
-      for (let n = 1; ; n++) {
+      for (;;) {
         if (writer && !writer.isAvailable()) {
           this.waitForOutput(() => this.schedule());
           return;
         }
+        if (this.current === null && this.recoveredNext < this.recovered.length) {
+          const { buffer, channel } = this.recovered[this.recoveredNext]!;
+          this.recovered[this.recoveredNext++] = undefined as never;
+          if (this.recoveredNext === this.recovered.length) {
+            this.recovered = [];
+            this.recoveredNext = 0;
+          }
+          this.current = buffer;
+          this.currentChannel = channel;
+          this.currentRecovered = true;
+          this.deserializers[channel]!.setNextBuffer(buffer);
+        }
         if (this.current === null) {
+          this.currentRecovered = false;
           const buffer = gate.pollNext();
           if (!buffer) {
             this.waitingForInput = true;
@@ -90,7 +124,7 @@ export class OneInputTask extends StreamTask {
           this.currentChannel = gate.lastChannel;
           this.deserializers[this.currentChannel]!.setNextBuffer(buffer);
         }
-        if (gate.priorityPending && this.current !== null) {
+        if (gate.priorityPending && this.current !== null && !this.currentRecovered) {
           // an unaligned barrier is handled between two records, not only between buffers (Flink's mailbox)
           const priority = gate.pollPriorityEvent();
           if (priority) {
@@ -107,7 +141,7 @@ export class OneInputTask extends StreamTask {
         this.metrics.numRecordsIn++;
         this.processor.process(view, writer);
         if (result === DeserializationResult.LAST_RECORD_FROM_BUFFER) this.releaseCurrent();
-        if ((n & 63) === 0 && this.clock.nowMs() > sliceEnd) {
+        if (budget.spent()) {
           this.schedule();
           return;
         }
@@ -127,9 +161,19 @@ export class OneInputTask extends StreamTask {
     const sequenceNumber = buffer.sequenceNumber;
     buffer.release();
     if (event.kind === 'barrier' && event.alignment === AlignmentType.UNALIGNED) {
+      // an unaligned barrier (possibly converted by its sender's timeout) forces a pending aligned one to switch
+      if (this.barriers!.pendingCheckpointId === event.checkpointId) this.switchToUnaligned();
       this.onUnalignedBarrier(event, channel, sequenceNumber);
+    } else if (event.kind === 'barrier' && this.unaligned?.checkpoint.checkpointId === event.checkpointId) {
+      // the checkpoint switched to unaligned: this channel's aligned barrier arrived in order, after its in-flight
+      // data was captured; its sender blocked itself behind it
+      this.onUnalignedBarrier(event, channel, sequenceNumber);
+      this.gate!.resumeConsumption(channel);
+    } else if (event.kind === 'barrier' && event.checkpointId <= this.lastUnalignedId) {
+      this.gate!.resumeConsumption(channel); // obsolete: that checkpoint completed unaligned here
     } else if (event.kind === 'barrier') {
       this.barriers!.onBarrier(event, channel);
+      if (event.alignedTimeoutMs > 0 && this.barriers!.pendingCheckpointId === event.checkpointId) this.watchAlignment(event);
     } else if (event.kind === 'cancel-checkpoint') {
       if (this.unaligned?.checkpoint.checkpointId === event.checkpointId) {
         this.unaligned = undefined;
@@ -166,30 +210,93 @@ export class OneInputTask extends StreamTask {
       this.unaligned = undefined;
       this.declineCheckpoint(old, `checkpoint ${old} subsumed by ${id}`);
     }
-    if (!this.unaligned) {
+    let uc = this.unaligned;
+    if (!uc) {
       const startDelayMs = Math.max(0, this.clock.epochUs() / 1000 - barrier.timestampMs);
-      const checkpoint = this.takeSnapshot({ barrier, alignmentDurationMs: 0, startDelayMs }, true);
-      const channels = this.deserializers.length;
-      this.unaligned = {
-        checkpoint,
-        barrierSeq: new Array<number | undefined>(channels).fill(undefined),
-        done: Array.from({ length: channels }, (_, i) => this.finishedChannels[i] === 1),
-        chunks: this.deserializers.map((d) => {
-          const held = d.unconsumedBytes();
-          return held.length > 0 ? [Buffer.from(held)] : [];
-        }),
-      };
+      uc = this.beginCapture(this.takeSnapshot({ barrier, alignmentDurationMs: 0, startDelayMs }, true));
     }
-    const uc = this.unaligned;
     if (!uc.done[channel]) {
       // this channel's in-flight data is whatever it sent before its barrier and the task has not taken yet
       for (const b of this.gate!.channels[channel]!.queuedDataBefore(sequenceNumber)) {
         uc.chunks[channel]!.push(Buffer.from(b.segment.subarray(b.readerIndex, b.size)));
       }
-      uc.barrierSeq[channel] = sequenceNumber;
       uc.done[channel] = true;
     }
     this.maybeCompleteUnaligned();
+  }
+
+  /**
+   * Aligned barrier with a timeout, receiver side (spec §5.4, alternating handler): switch to unaligned once
+   * `alignedTimeoutMs` has passed since the checkpoint was triggered, at once if it already has.
+   */
+  private watchAlignment(barrier: CheckpointBarrier): void {
+    const remainingMs = barrier.alignedTimeoutMs - (this.clock.epochUs() / 1000 - barrier.timestampMs);
+    if (remainingMs <= 0) {
+      this.switchToUnaligned();
+      return;
+    }
+    if (this.alignmentTimer?.checkpointId === barrier.checkpointId) return;
+    this.alignmentTimer?.timer.cancel();
+    const checkpointId = barrier.checkpointId;
+    this.alignmentTimer = {
+      checkpointId,
+      timer: this.clock.setTimeout(() => {
+        this.alignmentTimer = undefined;
+        if (this.state === 'RUNNING' && this.barriers!.pendingCheckpointId === checkpointId) {
+          try {
+            this.switchToUnaligned();
+          } catch (error) {
+            this.fail(error instanceof Error ? error : new Error(String(error)));
+          }
+        }
+      }, remainingMs),
+    };
+  }
+
+  /**
+   * The pending aligned checkpoint becomes unaligned: snapshot now and forward an unaligned barrier. Channels that
+   * delivered the barrier are done (their data after it belongs to the next checkpoint) and resume at once. A
+   * channel whose barrier is already queued here has the data before it captured and the barrier taken out; the
+   * others are captured as their data arrives, until their barrier (converted by the sender, or in order) does.
+   */
+  private switchToUnaligned(): void {
+    const pending = this.barriers!.takePending();
+    if (!pending) return;
+    this.alignmentTimer?.timer.cancel();
+    this.alignmentTimer = undefined;
+    const { barrier } = pending;
+    const uc = this.beginCapture(this.takeSnapshot({ barrier, alignmentDurationMs: pending.alignmentDurationMs, startDelayMs: pending.startDelayMs }, true));
+    const gate = this.gate!;
+    const channels = this.deserializers.length;
+    for (const c of pending.blockedChannels) {
+      uc.done[c] = true;
+      gate.resumeConsumption(c);
+    }
+    for (let c = 0; c < channels; c++) {
+      if (uc.done[c]) continue;
+      const before = gate.channels[c]!.takeQueuedBarrier(barrier.checkpointId);
+      if (!before) continue;
+      for (const b of before) uc.chunks[c]!.push(Buffer.from(b.segment.subarray(b.readerIndex, b.size)));
+      uc.done[c] = true;
+      gate.resumeConsumption(c);
+    }
+    this.maybeCompleteUnaligned();
+  }
+
+  /**
+   * Starts capturing in-flight input for an unaligned checkpoint just snapshotted: first whatever the deserializers
+   * hold (records not yet processed, possibly the start of one spanning buffers). Ended channels are done.
+   */
+  private beginCapture(checkpoint: TaskCheckpoint): UnalignedCapture {
+    this.unaligned = {
+      checkpoint,
+      done: Array.from({ length: this.deserializers.length }, (_, i) => this.finishedChannels[i] === 1),
+      chunks: this.deserializers.map((d) => {
+        const held = d.unconsumedBytes();
+        return held.length > 0 ? [Buffer.from(held)] : [];
+      }),
+    };
+    return this.unaligned;
   }
 
   private captureInFlight(buffer: NetworkBuffer, channel: number): void {
@@ -206,6 +313,25 @@ export class OneInputTask extends StreamTask {
     this.lastUnalignedId = uc.checkpoint.checkpointId;
     uc.checkpoint.inputChannels = uc.chunks.flatMap((chunks, channel) => (chunks.length > 0 ? [{ gate: 0, channel, chunks }] : []));
     this.reportCheckpoint(uc.checkpoint);
+  }
+
+  /**
+   * Restored input state: per channel, the bytes that were in flight before its barrier (they may end in the middle
+   * of a record, which the channel's first live buffers complete). Replayed in channel order before any live data;
+   * no barrier is handled until it is all processed.
+   */
+  protected override recoverInput(_checkpointId: number, input: TaskCheckpoint['inputChannels']): void {
+    for (const c of input) {
+      for (const chunk of c.chunks) {
+        if (chunk.byteLength === 0) continue;
+        this.recovered.push({ buffer: unpooledBuffer(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength), DataType.DATA_BUFFER), channel: c.channel });
+      }
+    }
+  }
+
+  /** Restored input state not yet processed, in buffers. */
+  get recoveredBuffersLeft(): number {
+    return this.recovered.length - this.recoveredNext;
   }
 
   protected snapshotState(out: StateWriter): void {
@@ -226,6 +352,8 @@ export class OneInputTask extends StreamTask {
   }
 
   override releaseResources(): void {
+    this.alignmentTimer?.timer.cancel();
+    this.alignmentTimer = undefined;
     this.releaseCurrent();
     super.releaseResources();
   }

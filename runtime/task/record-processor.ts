@@ -1,5 +1,6 @@
 /** What a one-input task does with each record it reads. */
-import type { RecordView } from '../record/index.js';
+import { RecordFormatError, type RecordView } from '../record/index.js';
+import { MAX_KEYS, MAX_PARALLELISM } from '../cluster/job-graph.js';
 import type { RecordWriter } from '../writer/index.js';
 import { StateFormatError, type StateReader, type StateWriter } from './operator-state.js';
 
@@ -10,6 +11,18 @@ export interface RecordProcessor {
   snapshot(out: StateWriter): void;
   /** Reads back what {@link snapshot} wrote, before the first record (a restored task). */
   restore(input: StateReader): void;
+}
+
+/**
+ * Checks the fields a stateful processor indexes tables by: a key outside every source's key space or a source
+ * subtask outside any parallelism means corrupt bytes that happened to parse, and must fail the task (with the
+ * field named) rather than grow a table to gigabytes.
+ */
+export function checkIndexedFields(r: RecordView): void {
+  const key = r.key;
+  if (!(key >= 0 && key < MAX_KEYS)) throw new RecordFormatError('key', key, `an integer in [0, ${MAX_KEYS})`);
+  const source = r.sourceSubtask;
+  if (!(source >= 0 && source < MAX_PARALLELISM)) throw new RecordFormatError('sourceSubtask', source, `an integer in [0, ${MAX_PARALLELISM})`);
 }
 
 /** Map: burns `costUs` of CPU per record, then forwards it. */
@@ -44,6 +57,7 @@ export class AggregateProcessor implements RecordProcessor {
   distinctKeys = 0;
 
   process(r: RecordView, out: RecordWriter | undefined): boolean {
+    checkIndexedFields(r);
     const key = r.key;
     if (key >= this.counts.length) {
       const grown = new Float64Array(Math.max(key + 1, this.counts.length * 2));

@@ -44,16 +44,16 @@ export class SourceTask extends StreamTask {
    * barrier. While a record is half-written (hard backpressure) the barrier waits for that record only, not for the
    * output to become available.
    */
-  triggerCheckpoint(checkpointId: number, timestampMs: number, unaligned = false): void {
+  triggerCheckpoint(checkpointId: number, timestampMs: number, unaligned = false, alignedTimeoutMs = 0): void {
     if (this.state !== 'RUNNING') {
       this.declineCheckpoint(checkpointId, `${this.name} is ${this.state}`);
       return;
     }
     if (this.partition?.isHardBackPressured) {
-      this.partition.onRecordComplete(() => this.triggerCheckpoint(checkpointId, timestampMs, unaligned));
+      this.partition.onRecordComplete(() => this.triggerCheckpoint(checkpointId, timestampMs, unaligned, alignedTimeoutMs));
       return;
     }
-    const barrier: CheckpointBarrier = { kind: 'barrier', checkpointId, timestampMs, checkpointType: 0, alignment: AlignmentType.ALIGNED, alignedTimeoutMs: 0 };
+    const barrier: CheckpointBarrier = { kind: 'barrier', checkpointId, timestampMs, checkpointType: 0, alignment: AlignmentType.ALIGNED, alignedTimeoutMs: unaligned ? 0 : Math.max(0, alignedTimeoutMs) };
     const result = { barrier, alignmentDurationMs: 0, startDelayMs: Math.max(0, this.clock.epochUs() / 1000 - timestampMs) };
     this.reportCheckpoint(this.takeSnapshot(result, unaligned));
   }
@@ -97,6 +97,15 @@ export class SourceTask extends StreamTask {
 
   private readonly pump = (): void => {
     if (this.state !== 'RUNNING') return;
+    try {
+      this.emitSlice();
+    } catch (error) {
+      // a bug or a released output fails this task, never the TaskManager process
+      this.fail(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
+
+  private emitSlice(): void {
     const writer = this.writer!;
     const { min, max } = this.params.recordSize;
     const subtask = this.deployment.subtaskIndex;
@@ -131,5 +140,5 @@ export class SourceTask extends StreamTask {
         return;
       }
     }
-  };
+  }
 }

@@ -13,11 +13,12 @@ import { DataType } from '../buffer/index.js';
 import { StateReader, StateWriter } from './operator-state.js';
 import type { AlignmentResult } from './checkpoint-barrier-handler.js';
 import { RecordWriter } from '../writer/index.js';
+import type { QueuedBuffer } from '../partition/index.js';
+import type { TimerHandle } from '../../core/index.js';
 import type { SingleInputGate } from '../consumer/index.js';
 import type { TaskDeployment, TaskMetricsReport, TaskState } from '../cluster/control-protocol.js';
 
-/** Longest stretch of work before yielding to the event loop. */
-export const TASK_SLICE_MS = 2;
+export { TASK_SLICE_MS } from './slice-budget.js';
 
 export interface TaskContext {
   deployment: TaskDeployment;
@@ -74,6 +75,14 @@ export abstract class StreamTask {
   /** Records in and out before the restored checkpoint: a restored task's counters continue from there. */
   private recordsInBefore = 0;
   private recordsOutBefore = 0;
+  /** Output channel state of the restored checkpoint, written into the subpartitions before the task runs. */
+  private recoveredOutput: TaskCheckpoint['outputSubpartitions'] = [];
+  /**
+   * An aligned checkpoint whose barriers may still be converted to unaligned at this task's output when the
+   * aligned-checkpoint timeout fires (spec §5.3 step 3); reported once every barrier left or was converted.
+   */
+  private readonly timeoutableBarriers = new WeakMap<TaskCheckpoint, { barrier: CheckpointBarrier; entries: QueuedBuffer[] }>();
+  private outputTimeout: { checkpoint: TaskCheckpoint; barrier: CheckpointBarrier; entries: Array<QueuedBuffer | undefined>; left: number; timer: TimerHandle | undefined } | undefined;
 
   constructor(protected readonly ctx: TaskContext) {
     this.deployment = ctx.deployment;
@@ -110,6 +119,8 @@ export abstract class StreamTask {
       this.gate.setFailureListener((error) => this.fail(error));
       await this.gate.setup();
     }
+    // spec §5.6: the restored output state goes out before anything new; checkpoints wait (the task is not RUNNING)
+    if (this.recoveredOutput.length > 0) await this.replayOutputState();
     if (this.state !== 'DEPLOYING') return;
     this.setState('RUNNING');
     this.run();
@@ -162,11 +173,106 @@ export abstract class StreamTask {
   }
 
   /**
+   * Takes the channel state of a completed unaligned checkpoint (after {@link restore}, before `start()`): the output
+   * state is re-emitted into its subpartitions before the task runs, the input state is processed, per channel,
+   * before any data the channel receives. Throws {@link TaskRestoreError} if the state names a channel or
+   * subpartition this task does not have.
+   */
+  restoreChannelState(checkpointId: number, input: TaskCheckpoint['inputChannels'], output: TaskCheckpoint['outputSubpartitions']): void {
+    if (this.state !== 'DEPLOYING') throw new TaskRestoreError(this.name, checkpointId, `the task is ${this.state}, not DEPLOYING`);
+    const numChannels = this.deployment.input?.channels.length ?? 0;
+    for (const c of input) {
+      if (c.gate !== 0 || c.channel < 0 || c.channel >= numChannels) {
+        throw new TaskRestoreError(this.name, checkpointId, `the checkpoint holds input state of gate ${c.gate} channel ${c.channel}, this task has ${numChannels} input channels on gate 0`);
+      }
+    }
+    const numSubpartitions = this.partition?.numSubpartitions ?? 0;
+    for (const s of output) {
+      if (s.partition !== 0 || s.subpartition < 0 || s.subpartition >= numSubpartitions) {
+        throw new TaskRestoreError(this.name, checkpointId, `the checkpoint holds output state of partition ${s.partition} subpartition ${s.subpartition}, this task has ${numSubpartitions} subpartitions in partition 0`);
+      }
+    }
+    this.recoveredOutput = output.filter((s) => s.chunks.length > 0);
+    this.recoverInput(checkpointId, input.filter((c) => c.chunks.length > 0));
+  }
+
+  /** Input channel state to process before live data (tasks with an input override this). */
+  protected recoverInput(checkpointId: number, input: TaskCheckpoint['inputChannels']): void {
+    if (input.length > 0) throw new TaskRestoreError(this.name, checkpointId, 'the checkpoint holds input channel state, but this task has no input');
+  }
+
+  /** Writes the restored output state into the subpartitions, waiting for buffers as the consumers read it. */
+  private async replayOutputState(): Promise<void> {
+    const partition = this.partition!;
+    const output = this.recoveredOutput;
+    this.recoveredOutput = [];
+    for (const s of output) {
+      for (const chunk of s.chunks) {
+        const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        const available = partition.emitRecord(bytes, bytes.length, s.subpartition);
+        if (!available) await new Promise<void>((resolve) => partition.onAvailable(resolve));
+        if (this.state !== 'DEPLOYING' || partition.isReleased) return;
+      }
+      partition.flush(s.subpartition);
+    }
+  }
+
+  /**
    * Takes this task's part of an aligned checkpoint: snapshot the operator state, forward the barrier on every
    * output (it blocks each subpartition until the consumer resumes it), report the snapshot.
    */
   protected performCheckpoint(result: AlignmentResult): void {
     this.reportCheckpoint(this.takeSnapshot(result, false));
+  }
+
+  /**
+   * Aligned barrier with a timeout, sender side (spec §5.3 step 3): after `max(timeout − (now − trigger), 0)` every
+   * subpartition still holding the barrier turns it into an unaligned priority barrier, and the data it overtakes
+   * joins this task's checkpoint as output channel state. The checkpoint is reported when no barrier is left queued.
+   */
+  private watchOutputBarriers(checkpoint: TaskCheckpoint, barrier: CheckpointBarrier, entries: QueuedBuffer[]): void {
+    this.flushOutputTimeout(); // a newer checkpoint: the older one's barriers convert now (always consistent)
+    const watch = { checkpoint, barrier, entries: [...entries] as Array<QueuedBuffer | undefined>, left: entries.length, timer: undefined as TimerHandle | undefined };
+    this.outputTimeout = watch;
+    entries.forEach((entry, i) => {
+      entry.onDequeued = () => {
+        watch.entries[i] = undefined;
+        if (--watch.left === 0) this.completeOutputTimeout(watch);
+      };
+    });
+    if (watch.left === 0) {
+      this.completeOutputTimeout(watch);
+      return;
+    }
+    const elapsedMs = this.clock.epochUs() / 1000 - barrier.timestampMs;
+    watch.timer = this.clock.setTimeout(() => this.flushOutputTimeout(), Math.max(0, barrier.alignedTimeoutMs - elapsedMs));
+  }
+
+  /** Converts every still-queued barrier of the watched checkpoint to unaligned and reports it. */
+  private flushOutputTimeout(): void {
+    const watch = this.outputTimeout;
+    if (!watch) return;
+    const partition = this.partition;
+    if (partition && !partition.isReleased && watch.left > 0) {
+      const bytes = encodeEvent({ ...watch.barrier, alignment: AlignmentType.UNALIGNED });
+      watch.entries.forEach((entry, subpartition) => {
+        if (!entry) return;
+        const overtaken = partition.convertToPriority(subpartition, entry, bytes, DataType.PRIORITIZED_EVENT_BUFFER);
+        if (!overtaken) return;
+        watch.checkpoint.unaligned = true;
+        const chunks = overtaken.filter((c) => c.length > 0);
+        if (chunks.length > 0) watch.checkpoint.outputSubpartitions.push({ partition: 0, subpartition, chunks });
+      });
+    }
+    this.completeOutputTimeout(watch);
+  }
+
+  private completeOutputTimeout(watch: NonNullable<StreamTask['outputTimeout']>): void {
+    if (this.outputTimeout !== watch) return;
+    this.outputTimeout = undefined;
+    watch.timer?.cancel();
+    for (const entry of watch.entries) if (entry) entry.onDequeued = undefined;
+    if (this.state === 'RUNNING') this.ctx.onCheckpoint?.(this, watch.checkpoint);
   }
 
   /**
@@ -179,6 +285,7 @@ export abstract class StreamTask {
     const started = this.clock.nowMs();
     const operator = this.snapshotOperatorState();
     const outputSubpartitions: TaskCheckpoint['outputSubpartitions'] = [];
+    let timeoutable: QueuedBuffer[] | undefined;
     if (unaligned) {
       const forwarded: CheckpointBarrier = { ...barrier, alignment: AlignmentType.UNALIGNED };
       const overtaken = this.partition?.broadcastEvent(encodeEvent(forwarded), DataType.PRIORITIZED_EVENT_BUFFER, true) ?? [];
@@ -186,11 +293,15 @@ export abstract class StreamTask {
         const nonEmpty = chunks.filter((c) => c.length > 0);
         if (nonEmpty.length > 0) outputSubpartitions.push({ partition: 0, subpartition, chunks: nonEmpty });
       });
+    } else if (barrier.alignedTimeoutMs > 0 && this.partition && this.ctx.env.config['flowlab.checkpointing.aligned-checkpoint-timeout.sender-side']) {
+      const forwarded: CheckpointBarrier = { ...barrier, alignment: AlignmentType.ALIGNED };
+      timeoutable = this.partition.broadcastTimeoutableEvent(encodeEvent(forwarded), DataType.TIMEOUTABLE_ALIGNED_CHECKPOINT_BARRIER);
     } else {
       const forwarded: CheckpointBarrier = { ...barrier, alignment: AlignmentType.ALIGNED };
-      this.partition?.broadcastEvent(encodeEvent(forwarded), DataType.ALIGNED_CHECKPOINT_BARRIER);
+      const type = barrier.alignedTimeoutMs > 0 ? DataType.TIMEOUTABLE_ALIGNED_CHECKPOINT_BARRIER : DataType.ALIGNED_CHECKPOINT_BARRIER;
+      this.partition?.broadcastEvent(encodeEvent(forwarded), type);
     }
-    return {
+    const checkpoint: TaskCheckpoint = {
       checkpointId: barrier.checkpointId,
       timestampMs: barrier.timestampMs,
       operator,
@@ -201,9 +312,21 @@ export abstract class StreamTask {
       inputChannels: [],
       outputSubpartitions,
     };
+    if (timeoutable) this.timeoutableBarriers.set(checkpoint, { barrier, entries: timeoutable });
+    return checkpoint;
   }
 
+  /**
+   * Hands this task's part of a checkpoint to the TaskManager (persist, acknowledge). An aligned checkpoint whose
+   * barriers are still watched at the output (aligned-checkpoint timeout) is reported when they are all gone.
+   */
   protected reportCheckpoint(checkpoint: TaskCheckpoint): void {
+    const timeoutable = this.timeoutableBarriers.get(checkpoint);
+    if (timeoutable) {
+      this.timeoutableBarriers.delete(checkpoint);
+      this.watchOutputBarriers(checkpoint, timeoutable.barrier, timeoutable.entries);
+      return;
+    }
     this.ctx.onCheckpoint?.(this, checkpoint);
   }
 
@@ -228,18 +351,23 @@ export abstract class StreamTask {
   fail(error: Error): void {
     if (this.state === 'FAILED' || this.state === 'CANCELED' || this.state === 'FINISHED') return;
     this.failure = error;
+    // the state changes first: releasing buffers wakes writers waiting for them, and they must see a dead task
+    this.state = 'FAILED';
     this.releaseResources();
     this.setState('FAILED', error);
   }
 
   cancel(): void {
     if (this.state === 'FAILED' || this.state === 'CANCELED') return;
+    this.state = 'CANCELED';
     this.releaseResources();
     this.setState('CANCELED');
   }
 
   /** Releases gate and partition (after a finished task's consumers have read everything, or on cancel). */
   releaseResources(): void {
+    this.outputTimeout?.timer?.cancel();
+    this.outputTimeout = undefined;
     this.gate?.release();
     if (this.partition) {
       this.ctx.env.partitions.unregister(this.partition);
@@ -289,7 +417,12 @@ export abstract class StreamTask {
     gauge.markStart();
     this.writer!.onAvailable(() => {
       gauge.markEnd();
-      if (this.state === 'RUNNING') resume();
+      if (this.state !== 'RUNNING') return;
+      try {
+        resume();
+      } catch (error) {
+        this.fail(error instanceof Error ? error : new Error(String(error)));
+      }
     });
   }
 

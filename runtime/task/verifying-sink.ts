@@ -12,7 +12,7 @@
 import * as hdr from 'hdr-histogram-js';
 import type { RecordView } from '../record/index.js';
 import type { RecordWriter } from '../writer/index.js';
-import type { RecordProcessor } from './record-processor.js';
+import { checkIndexedFields, type RecordProcessor } from './record-processor.js';
 import { StateFormatError, type StateReader, type StateWriter } from './operator-state.js';
 
 const HIGHEST_LATENCY_US = 3_600_000_000;
@@ -35,6 +35,7 @@ export class VerifyingSink implements RecordProcessor {
   }
 
   process(r: RecordView, _out: RecordWriter | undefined): boolean {
+    checkIndexedFields(r);
     this.records++;
     const last = this.lastSeenOf(r.sourceSubtask, r.key);
     const seq = r.sequence;
