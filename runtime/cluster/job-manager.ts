@@ -257,6 +257,7 @@ export class JobManager implements RestBackend {
       aggregate: aggregateJobMetrics(
         stored.map((s) => s.report),
         this.logger,
+        job.metrics.retiredLatencyHistograms,
       ),
     };
   }
@@ -484,7 +485,7 @@ export class JobManager implements RestBackend {
     const delayMs = this.restartStrategy.kind === 'fixed-delay' ? this.restartStrategy.delayMs : 0;
     this.logger.warn('job restarting', { jobId: job.jobId, restart: job.restarts, delayMs, reason });
     this.coordinators.get(job.jobId)?.suspend(`job ${job.jobId} is restarting`);
-    job.metrics.clear();
+    job.metrics.retireAttempt();
     this.sendCancel(job);
     this.restartTimers.get(job.jobId)?.cancel();
     this.restartTimers.set(

@@ -47,9 +47,27 @@ export class JobMetricsStore {
     this.latest.set(`${report.vertexId}#${report.subtaskIndex}`, { tmId, receivedAtMs, report });
   }
 
+  private readonly retired: string[] = [];
+
   /** Forgets every report (a restarted job: the old attempt's figures must not mix with the new one's). */
   clear(): void {
     this.latest.clear();
+  }
+
+  /**
+   * The attempt is being replaced (restart): its counters go (the next attempt's restored counters continue from the
+   * checkpoint), but its sinks' latency histograms, as last reported, are kept for the job's latency.
+   */
+  retireAttempt(): void {
+    for (const { report } of this.latest.values()) {
+      if (report.operator === 'sink' && report.sink?.latencyHistogram) this.retired.push(report.sink.latencyHistogram);
+    }
+    this.latest.clear();
+  }
+
+  /** Sink latency histograms (HDR V2 compressed base64) of replaced attempts, as they last reported them. */
+  get retiredLatencyHistograms(): readonly string[] {
+    return this.retired;
   }
 
   /** Reports sorted by vertex id, then subtask index. */
@@ -60,8 +78,12 @@ export class JobMetricsStore {
   }
 }
 
-/** Sums source and sink counters and merges every sink's latency histogram. */
-export function aggregateJobMetrics(reports: readonly TaskMetricsReport[], logger?: Logger): JobMetricsAggregate {
+/**
+ * Sums source and sink counters and merges every sink's latency histogram, plus `earlierLatency` (histograms of
+ * replaced attempts): latency covers every record any attempt's sinks received, so records replayed after a restore
+ * count once per delivery, while the counters are the current attempt's (restored from the checkpoint).
+ */
+export function aggregateJobMetrics(reports: readonly TaskMetricsReport[], logger?: Logger, earlierLatency: readonly string[] = []): JobMetricsAggregate {
   let sourceRecordsOut = 0;
   let sinkRecordsIn = 0;
   let sinkRecords = 0;
@@ -86,6 +108,17 @@ export function aggregateJobMetrics(reports: readonly TaskMetricsReport[], logge
       } catch (error) {
         undecodableHistograms++;
         logger?.warn('cannot decode a sink latency histogram', { vertex: r.vertexId, subtask: r.subtaskIndex, error: String(error) });
+      } finally {
+        decoded?.destroy();
+      }
+    }
+    for (const encoded of earlierLatency) {
+      let decoded: hdr.Histogram | undefined;
+      try {
+        decoded = hdr.decodeFromCompressedBase64(encoded);
+        merged.add(decoded);
+      } catch {
+        undecodableHistograms++;
       } finally {
         decoded?.destroy();
       }
