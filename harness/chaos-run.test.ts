@@ -119,3 +119,18 @@ test('a hard partition (proxies disabled) breaks the connection and fails the jo
   assert.ok(fault?.appliedAtMs !== null);
   assert.equal(fault?.measured.tookEffect, true);
 });
+
+test('with checkpointing, a broken data connection restarts the job from its latest checkpoint and it still ends exactly-once', async () => {
+  const faults = parseFaultTimeline(['at=2500ms,duration=1s,link=data-tm-0-tm-1,partition-hard']);
+  const config = {
+    ...base.config,
+    'execution.checkpointing.interval': '300 ms',
+    'restart-strategy.fixed-delay.delay': '500 ms',
+  };
+  const result = await new JobRun({ ...base, durationMs: 6000, config, faults }).execute();
+  assert.equal(result.state, 'completed', result.error);
+  assert.equal(result.faults[0]?.measured.tookEffect, true);
+  assert.equal(result.sink.lost, 0, 'restored from a checkpoint, nothing is lost');
+  assert.equal(result.sink.duplicated, 0, 'and nothing is delivered twice');
+  assert.equal(result.sink.records, 2 * 5000 * 7, 'every record the sources emit (6 s run + 1 s warm-up) arrives once');
+});

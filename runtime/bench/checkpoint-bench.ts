@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { resolveConfig } from '../../core/index.js';
 import { LocalCluster } from '../cluster/local-cluster.js';
 import { presetJobGraph } from '../cluster/job-graph.js';
-import type { CheckpointView } from '../cluster/rest-client.js';
+import type { CheckpointView, JobManagerClient } from '../cluster/rest-client.js';
 import { benchEnvironment, median, type BenchEnvironment } from './bench-common.js';
 
 export interface CheckpointBenchOptions {
@@ -61,6 +61,15 @@ export interface CheckpointBenchResult {
   timeoutOverUnaligned: Array<{ mode: CheckpointBenchMode; costUs: number; ratio: number }>;
 }
 
+const MIN_RATE_WINDOW_MS = 2000;
+
+/** Records the sinks have received, and the oldest time (JobManager clock) among the sink reports that say so. */
+async function sinkSample(client: JobManagerClient, jobId: string): Promise<{ records: number; atMs: number }> {
+  const m = await client.metrics(jobId);
+  const sinks = m.tasks.filter((t) => t.operator === 'sink');
+  return { records: m.aggregate.sinkRecordsIn, atMs: Math.min(...sinks.map((t) => t.receivedAtMs ?? Date.now())) };
+}
+
 async function measure(mode: CheckpointBenchMode, costUs: number, o: CheckpointBenchOptions): Promise<CheckpointBenchRow> {
   const dir = await mkdtemp(join(tmpdir(), 'flowlab-cpbench-'));
   const row: CheckpointBenchRow = { mode, costUs, durationsMs: [], medianDurationMs: NaN, maxAlignmentMs: 0, unalignedCount: 0, persistedBytes: 0, stateBytes: 0, recordsPerSec: 0 };
@@ -80,8 +89,7 @@ async function measure(mode: CheckpointBenchMode, costUs: number, o: CheckpointB
     const graph = presetJobGraph('source-map-sink', 2, { ratePerSec: 0, durationMs: 600_000, keys: 256 }, { costUs });
     const { jobId } = await cluster.client.submitJob(graph);
     await new Promise((r) => setTimeout(r, o.settleMs));
-    const before = await cluster.client.metrics(jobId);
-    const t0 = Date.now();
+    const before = await sinkSample(cluster.client, jobId);
     for (let i = 0; i < o.checkpoints; i++) {
       const { checkpointId } = await cluster.client.triggerCheckpoint(jobId);
       let done: CheckpointView | undefined;
@@ -96,8 +104,13 @@ async function measure(mode: CheckpointBenchMode, costUs: number, o: CheckpointB
       row.persistedBytes = Math.max(row.persistedBytes, done.persistedChannelStateBytes);
       row.stateBytes = Math.max(row.stateBytes, done.stateBytes);
     }
-    const after = await cluster.client.metrics(jobId);
-    row.recordsPerSec = ((after.aggregate.sinkRecordsIn - before.aggregate.sinkRecordsIn) * 1000) / (Date.now() - t0);
+    // sinks report every second: measure over at least two reports, timed by when the JobManager received them
+    let after = await sinkSample(cluster.client, jobId);
+    while (after.atMs - before.atMs < MIN_RATE_WINDOW_MS) {
+      await new Promise((r) => setTimeout(r, 250));
+      after = await sinkSample(cluster.client, jobId);
+    }
+    row.recordsPerSec = ((after.records - before.records) * 1000) / (after.atMs - before.atMs);
     row.medianDurationMs = median(row.durationsMs);
     await cluster.client.cancel(jobId).catch(() => undefined);
   } catch (error) {
