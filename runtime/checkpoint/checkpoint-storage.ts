@@ -20,6 +20,7 @@ import {
   type SubtaskMetadataEntry,
 } from './checkpoint-metadata.js';
 import { CheckpointStorageError, fileSystemError } from './checkpoint-storage-error.js';
+import type { StateFileWriter } from './state-file-writer.js';
 import type { SubtaskStateHandle } from './subtask-state-handle.js';
 import { decodeSubtaskState, encodeSubtaskState, type SubtaskStateSnapshot } from './subtask-state-snapshot.js';
 
@@ -32,6 +33,11 @@ export interface CheckpointStorageOptions {
   numRetained: number;
   /** Where skipped checkpoints and failed deletions are reported. @default createLogger('checkpoint-storage') */
   logger?: Logger;
+  /**
+   * Writes subtask state files on a worker thread (TaskManagers: their tasks keep the main thread busy). Without it
+   * they are written with asynchronous file-system calls on the calling thread.
+   */
+  stateFileWriter?: StateFileWriter;
 }
 
 export const METADATA_FILE_NAME = '_metadata';
@@ -81,6 +87,7 @@ export class CheckpointStorage {
   /** `<root>/<jobId>`. */
   readonly jobDir: string;
   private readonly log: Logger;
+  private readonly stateFileWriter: StateFileWriter | undefined;
 
   constructor(options: CheckpointStorageOptions) {
     if (typeof options.root !== 'string' || options.root === '') {
@@ -97,6 +104,7 @@ export class CheckpointStorage {
       throw new CheckpointStorageError(this.jobDir, 'invalid-argument', `job id ${JSON.stringify(options.jobId)} is not a safe directory name`);
     }
     this.log = options.logger ?? createLogger('checkpoint-storage');
+    this.stateFileWriter = options.stateFileWriter;
   }
 
   /** `<root>/<jobId>/chk-<id>`. */
@@ -134,8 +142,12 @@ export class CheckpointStorage {
   async writeSubtaskState(checkpointId: number, vertexId: string, subtask: number, state: SubtaskStateSnapshot): Promise<SubtaskStateHandle> {
     const file = this.subtaskStateFile(checkpointId, vertexId, subtask);
     const encoded = encodeSubtaskState(state, file);
-    await this.createCheckpointDir(checkpointId);
-    await writeFileDurably(file, encoded.bytes);
+    if (this.stateFileWriter) {
+      await this.stateFileWriter.write(this.checkpointDir(checkpointId), file, encoded.bytes);
+    } else {
+      await this.createCheckpointDir(checkpointId);
+      await writeFileDurably(file, encoded.bytes);
+    }
     return { file, bytes: encoded.bytes.length, stateBytes: encoded.stateBytes, channelStateBytes: encoded.channelStateBytes };
   }
 

@@ -25,3 +25,4 @@ export {
 } from './subtask-state-snapshot.js';
 export { defaultCheckpointRoot } from './checkpoint-root.js';
 export { crc32 } from './crc32.js';
+export { StateFileWriter } from './state-file-writer.js';

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { FlowlabError, createLogger, systemClock, type Clock, type Logger, type ResolvedConfig, type TimerHandle } from '../../core/index.js';
 import { NetworkEnvironment } from '../shuffle/index.js';
 import { AggregateProcessor, MapProcessor, OneInputTask, SourceTask, StreamTask, VerifyingSink, type TaskCheckpoint, type TaskContext } from '../task/index.js';
-import { CheckpointStorage, defaultCheckpointRoot } from '../checkpoint/index.js';
+import { CheckpointStorage, StateFileWriter, defaultCheckpointRoot } from '../checkpoint/index.js';
 import { PrometheusExporter, type TaskMetricsSample } from '../metrics/index.js';
 import type { Address, JmToTm, TaskDeployment, TaskState, TmToJm } from './control-protocol.js';
 import { readJsonLines, writeJsonLine } from './json-lines.js';
@@ -30,6 +30,8 @@ export interface TaskManagerOptions {
 export class TaskManager extends EventEmitter {
   private readonly jobs = new Map<string, StreamTask[]>();
   private readonly storages = new Map<string, CheckpointStorage>();
+  /** Subtask state files are made durable on a worker thread while the tasks keep running. */
+  private readonly stateFileWriter = new StateFileWriter();
   /** The Prometheus endpoint (`/metrics`). */
   metrics: PrometheusExporter | undefined;
   private config: ResolvedConfig | undefined;
@@ -202,6 +204,7 @@ export class TaskManager extends EventEmitter {
         jobId,
         numRetained: config['state.checkpoints.num-retained'],
         logger: this.logger.child('checkpoints'),
+        stateFileWriter: this.stateFileWriter,
       });
       this.storages.set(jobId, storage);
     }
@@ -319,6 +322,7 @@ export class TaskManager extends EventEmitter {
     this.socket.end();
     await this.metrics?.stop();
     await this.env.stop();
+    await this.stateFileWriter.close();
     this.emit('stopped', reason);
   }
 
