@@ -3,6 +3,15 @@ import type { ResultDocument } from '../harness/index.js';
 
 const n = (v: number, digits = 0): string => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ms = (us: number): string => `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)} ms`;
+const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
+function bytes(v: number): string {
+  let unit = 0;
+  while (v >= 1000 && unit < UNITS.length - 1) {
+    v /= 1000;
+    unit++;
+  }
+  return `${n(v, unit === 0 ? 0 : 1)} ${UNITS[unit]!}`;
+}
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
@@ -44,6 +53,7 @@ export function renderSummary(r: ResultDocument): string {
     r.calibration.loopbackBytesPerSec > 0
       ? `calibration: raw loopback ${n(r.calibration.loopbackBytesPerSec / 1e6)} MB/s, RTT ${n(r.calibration.loopbackRttUs)} µs   (time ms/s as Flink reports it; percentages of 1 s)`
       : 'calibration: not measured (--no-calibrate)',
+    ...checkpointLines(r.checkpoints),
   );
   if (r.faults.length > 0) {
     out.push(
@@ -70,4 +80,17 @@ export function renderSummary(r: ResultDocument): string {
     for (const f of r.faults) if (f.error) out.push(`fault #${f.index}: ${f.error}`);
   }
   return out.join('\n');
+}
+
+/** Two lines when any checkpoint was triggered (or the figures are missing), none otherwise. */
+function checkpointLines(c: ResultDocument['checkpoints']): string[] {
+  if (c.error) return [`checkpoints: ${c.error}`];
+  if (c.completed + c.failed === 0) return [];
+  const d = c.durationMs;
+  const timing = d.count > 0 ? `, duration p50 ${n(d.p50)} ms, p99 ${n(d.p99)} ms, max ${n(d.max)} ms` : '';
+  const lines = [`checkpoints: ${n(c.completed)} completed, ${n(c.failed)} failed${timing}`];
+  if (d.count > 0) {
+    lines.push(`checkpoint alignment max ${n(c.alignmentMs.max)} ms, start delay max ${n(c.startDelayMs.max)} ms, persisted in-flight data p50 ${bytes(c.persistedBytes.p50)} (max ${bytes(c.persistedBytes.max)}), state p50 ${bytes(c.stateBytes.p50)}`);
+  }
+  return lines;
 }

@@ -19,10 +19,11 @@ import {
   rawPipe,
   validateJobGraph,
   type JobGraphSpec,
+  type JobManagerClient,
   type JobMetrics,
   type TopologyPreset,
 } from '../runtime/index.js';
-import { RESULT_SCHEMA_VERSION, taskRows, type ResultDocument } from './result-document.js';
+import { RESULT_SCHEMA_VERSION, checkpointsSection, emptyCheckpoints, taskRows, type CheckpointsSection, type ResultDocument } from './result-document.js';
 import { ChaosPlacement } from './chaos-placement.js';
 import { isTaskManagerFault, type FaultSpec } from './fault-timeline.js';
 import { FaultRunner } from './fault-runner.js';
@@ -31,6 +32,8 @@ import { RunSamples, perLinkFromMetrics, summarizeHistogram, type WindowFigures 
 
 const SAMPLE_INTERVAL_MS = 1000;
 const CALIBRATION = { durationMs: 400, warmupMs: 150 };
+/** How long the end of a run waits for the JobManager's checkpoint figures before recording that they are missing. */
+const CHECKPOINTS_FETCH_TIMEOUT_MS = 5_000;
 
 export interface RunOptions {
   taskManagers: number;
@@ -171,7 +174,7 @@ export class JobRun extends EventEmitter {
       calibration: { loopbackBytesPerSec: 0, loopbackRttUs: 0 },
       throughput: { recordsPerSec: 0, bytesPerSec: 0 },
       latencyUs: summarizeHistogram(undefined),
-      checkpoints: { completed: 0, failed: 0 },
+      checkpoints: emptyCheckpoints(),
       tasks: [],
       sink: { records: 0, lost: null, duplicated: 0, outOfOrder: 0 },
       phases: [],
@@ -182,6 +185,7 @@ export class JobRun extends EventEmitter {
     let faults: FaultRunner | undefined;
     const samples = new RunSamples();
     let runEndMs = 0;
+    let jobId: string | undefined;
     try {
       if (this.options.calibrate) {
         this.emit('phase', 'calibrating loopback');
@@ -209,7 +213,7 @@ export class JobRun extends EventEmitter {
       faults = new FaultRunner({ faults: this.options.faults ?? [], cluster: this.cluster, placement: this.placement, echo: echo?.address, log: (line) => this.emit('log', line) });
       await faults.prepare();
       if (this.placement) doc.chaos = { toxiproxyUrl: this.placement.url, embedded: this.placement.embedded, proxies: this.placement.describe() };
-      const { jobId } = await this.cluster.client.submitJob(graph);
+      ({ jobId } = await this.cluster.client.submitJob(graph));
       const t0 = Date.now();
       faults.start(systemClock.nowMs());
       this.emit('phase', `running ${graph.name} (job ${jobId})`);
@@ -226,6 +230,8 @@ export class JobRun extends EventEmitter {
         doc.faults = faults.records;
         doc.phases.push(...faultPhases(faults, samples, runEndMs));
       }
+      // after the job ended (or failed to), while the JobManager still answers
+      if (this.cluster && jobId !== undefined && !this.aborted) doc.checkpoints = await fetchCheckpoints(this.cluster.client, jobId);
       await this.cluster?.stop();
       await echo?.stop();
       await this.placement?.close();
@@ -313,6 +319,21 @@ export class JobRun extends EventEmitter {
       { name: 'warmup', startMs: 0, endMs: windowStart, throughput: { recordsPerSec: ((warmup?.records ?? 0) * 1000) / Math.max(1, windowStart) } },
       { name: 'measured', startMs: windowStart, endMs, throughput: { recordsPerSec: doc.throughput.recordsPerSec }, latencyUs: doc.latencyUs },
     ];
+  }
+}
+
+/** The run's checkpoint figures; a failed or unanswered request is recorded in the section, not thrown. */
+export async function fetchCheckpoints(client: JobManagerClient, jobId: string, timeoutMs = CHECKPOINTS_FETCH_TIMEOUT_MS): Promise<CheckpointsSection> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  try {
+    return checkpointsSection(await Promise.race([client.checkpoints(jobId), timeout]));
+  } catch (error) {
+    return { ...emptyCheckpoints(), error: `checkpoint figures could not be fetched from the JobManager: ${toError(error).message}` };
+  } finally {
+    clearTimeout(timer);
   }
 }
 

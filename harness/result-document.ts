@@ -1,11 +1,45 @@
 /** The result document of one run (DESIGN.md §6): one JSON object, `schemaVersion` first. */
-import type { LatencySummary, TaskMetricsReport } from '../runtime/index.js';
+import type { CheckpointsView, LatencySummary, TaskMetricsReport } from '../runtime/index.js';
 import type { PlacedProxy } from './chaos-placement.js';
 import type { FaultRecord } from './fault-runner.js';
 
 export const RESULT_SCHEMA_VERSION = 1;
 
 export type RunState = 'completed' | 'errored' | 'aborted';
+
+/** p50, p99, max and count over completed checkpoints; `histogram` (HDR V2 compressed base64) is absent when none completed. */
+export type CheckpointSummary = CheckpointsView['summary']['durationMs'];
+
+/**
+ * The run's checkpoints (DESIGN.md §6), as the JobManager reports them at the end of the run. With checkpointing off
+ * (`execution.checkpointing.interval` unset) the counts are 0 and the summaries empty.
+ */
+export interface CheckpointsSection {
+  completed: number;
+  /** Declined, expired or not finished when the job ended. */
+  failed: number;
+  durationMs: CheckpointSummary;
+  /** The slowest subtask's alignment per checkpoint. */
+  alignmentMs: CheckpointSummary;
+  /** The longest subtask start delay per checkpoint. */
+  startDelayMs: CheckpointSummary;
+  /** In-flight data persisted per checkpoint (0 for aligned ones). */
+  persistedBytes: CheckpointSummary;
+  stateBytes: CheckpointSummary;
+  /** The last completed or failed checkpoints (the JobManager keeps 10), newest first. */
+  history: Array<{
+    id: number;
+    status: 'COMPLETED' | 'FAILED';
+    /** null for a failed checkpoint. */
+    durationMs: number | null;
+    unaligned: boolean;
+    persistedChannelStateBytes: number;
+    stateBytes: number;
+    failureReason?: string;
+  }>;
+  /** Set when the figures could not be fetched from the JobManager (the section then holds zeros). */
+  error?: string;
+}
 
 export interface ResultDocument {
   schemaVersion: number;
@@ -31,7 +65,7 @@ export interface ResultDocument {
   calibration: { loopbackBytesPerSec: number; loopbackRttUs: number };
   throughput: { recordsPerSec: number; bytesPerSec: number };
   latencyUs: LatencySummary;
-  checkpoints: { completed: number; failed: number };
+  checkpoints: CheckpointsSection;
   tasks: Array<{
     vertex: string;
     subtask: number;
@@ -73,4 +107,29 @@ export function taskRows(reports: readonly TaskMetricsReport[]): ResultDocument[
       numRecordsOut: r.numRecordsOut,
       };
     });
+}
+
+/** The checkpoints section of a run that took none (or whose figures could not be fetched). */
+export function emptyCheckpoints(): CheckpointsSection {
+  const none: CheckpointSummary = { p50: 0, p99: 0, max: 0, count: 0 };
+  return { completed: 0, failed: 0, durationMs: none, alignmentMs: none, startDelayMs: none, persistedBytes: none, stateBytes: none, history: [] };
+}
+
+/** The checkpoints section from the JobManager's `GET /jobs/:id/checkpoints`. */
+export function checkpointsSection(view: CheckpointsView): CheckpointsSection {
+  const { durationMs, alignmentMs, startDelayMs, persistedBytes, stateBytes } = view.summary;
+  const history: CheckpointsSection['history'] = [];
+  for (const h of view.history) {
+    if (h.status === 'IN_PROGRESS') continue;
+    history.push({
+      id: h.id,
+      status: h.status,
+      durationMs: h.durationMs,
+      unaligned: h.unaligned,
+      persistedChannelStateBytes: h.persistedChannelStateBytes,
+      stateBytes: h.stateBytes,
+      ...(h.failureReason !== undefined ? { failureReason: h.failureReason } : {}),
+    });
+  }
+  return { completed: view.counts.completed, failed: view.counts.failed, durationMs, alignmentMs, startDelayMs, persistedBytes, stateBytes, history };
 }

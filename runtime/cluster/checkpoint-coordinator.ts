@@ -4,7 +4,8 @@
  * max-concurrent-checkpoints), acknowledgements from every subtask, completion (metadata written last by the
  * storage), abort on decline or expiry, tolerable failures, and statistics for REST and results. One coordinator
  * serves a job across restarts: `suspend()` while the job restarts (pending checkpoints are aborted without
- * counting as failures), `resume(tasks)` with the new attempt's tasks; checkpoint ids keep increasing.
+ * counting as failures), `resume(tasks)` with the new attempt's tasks; checkpoint ids keep increasing. The last
+ * {@link HISTORY} checkpoints keep their per-subtask figures (spec §6.3) for `GET /jobs/:id/checkpoints/:checkpointId`.
  */
 import * as hdr from 'hdr-histogram-js';
 import { SeededRandom, systemClock, type Clock, type Logger, type ResolvedConfig, type TimerHandle } from '../../core/index.js';
@@ -51,6 +52,49 @@ export interface CheckpointStats {
   path?: string;
 }
 
+/** One subtask's acknowledgement of a checkpoint (spec §6.3, per subtask). */
+export interface CheckpointSubtaskStats extends CheckpointAckMetrics {
+  vertexId: string;
+  subtaskIndex: number;
+  /** The TaskManager the subtask ran on. */
+  taskManager: string;
+  /** When the acknowledgement reached the JobManager, ms after the trigger. */
+  acknowledgedAfterMs: number;
+}
+
+/** `GET /jobs/:id/checkpoints/:checkpointId`: one checkpoint with a row per acknowledging subtask. */
+export interface CheckpointDetails extends CheckpointStats {
+  /** Sorted by vertex, then subtask; all subtasks once COMPLETED, those that acknowledged before it failed otherwise. */
+  subtasks: CheckpointSubtaskStats[];
+}
+
+/** Percentiles of one figure over completed checkpoints; `histogram` (HDR V2 compressed base64) is absent when empty. */
+export interface CheckpointSummary {
+  p50: number;
+  p99: number;
+  max: number;
+  count: number;
+  histogram?: string;
+}
+
+/** `GET /jobs/:id/checkpoints` body. */
+export interface CheckpointsSnapshot {
+  counts: { completed: number; failed: number; inProgress: number };
+  latest: CheckpointStats | null;
+  /** The last {@link HISTORY} checkpoints, newest first (without per-subtask figures). */
+  history: CheckpointStats[];
+  /** Over completed checkpoints: one value each (alignment and start delay: the slowest subtask's). */
+  summary: {
+    durationMs: CheckpointSummary;
+    alignmentMs: CheckpointSummary;
+    startDelayMs: CheckpointSummary;
+    persistedBytes: CheckpointSummary;
+    stateBytes: CheckpointSummary;
+    /** @deprecated same as `durationMs.histogram` (an empty histogram when none completed); kept for older clients. */
+    histogram: string;
+  };
+}
+
 interface Pending {
   id: number;
   triggerTimestampMs: number;
@@ -60,10 +104,36 @@ interface Pending {
   stats: CheckpointStats;
 }
 
+/** Checkpoints kept in the history (with their per-subtask figures). */
 const HISTORY = 10;
+/** Largest size the bytes histograms track exactly (1 TiB); larger values are recorded as this. */
+const MAX_TRACKED_BYTES = 2 ** 40;
 
-function histogram(): hdr.Histogram {
+function durationHistogram(): hdr.Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 24 * 3_600_000, numberOfSignificantValueDigits: 3 });
+}
+
+function bytesHistogram(): hdr.Histogram {
+  return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: MAX_TRACKED_BYTES, numberOfSignificantValueDigits: 3 });
+}
+
+function summarize(h: hdr.Histogram): CheckpointSummary {
+  if (h.totalCount === 0) return { p50: 0, p99: 0, max: 0, count: 0 };
+  // percentiles are their bucket's highest equivalent value, which can exceed the exact max
+  const at = (percentile: number): number => Math.min(h.getValueAtPercentile(percentile), h.maxValue);
+  return { p50: at(50), p99: at(99), max: h.maxValue, count: h.totalCount, histogram: hdr.encodeIntoCompressedBase64(h) };
+}
+
+/** The body for a job without a coordinator: zero counts, empty summaries. */
+export function emptyCheckpointsSnapshot(): CheckpointsSnapshot {
+  const empty = durationHistogram();
+  const none = summarize(empty);
+  return {
+    counts: { completed: 0, failed: 0, inProgress: 0 },
+    latest: null,
+    history: [],
+    summary: { durationMs: none, alignmentMs: none, startDelayMs: none, persistedBytes: none, stateBytes: none, histogram: hdr.encodeIntoCompressedBase64(empty) },
+  };
 }
 
 export class CheckpointCoordinator {
@@ -80,8 +150,18 @@ export class CheckpointCoordinator {
   completed = 0;
   failed = 0;
   readonly history: CheckpointStats[] = [];
-  readonly durationMs = histogram();
-  readonly alignmentMs = histogram();
+  /** Per-subtask figures of each checkpoint in {@link history}, by id. */
+  private readonly subtasks = new Map<number, CheckpointSubtaskStats[]>();
+  /** Durations of completed checkpoints, ms (at least 1). */
+  readonly durationMs = durationHistogram();
+  /** The slowest subtask's alignment per completed checkpoint, ms (at least 1). */
+  readonly alignmentMs = durationHistogram();
+  /** The longest subtask start delay per completed checkpoint, ms (at least 1). */
+  readonly startDelayMs = durationHistogram();
+  /** In-flight data persisted per completed checkpoint, bytes (0 for aligned ones). */
+  readonly persistedBytes = bytesHistogram();
+  /** State size per completed checkpoint, bytes. */
+  readonly stateBytes = bytesHistogram();
   latestCompleted: CheckpointStats | undefined;
 
   constructor(private readonly o: CheckpointCoordinatorOptions) {
@@ -171,6 +251,21 @@ export class CheckpointCoordinator {
     const ref = this.tasks.find((t) => t.vertexId === message.vertexId && t.subtaskIndex === message.subtaskIndex);
     if (!ref || p.acks.has(key)) return;
     p.acks.set(key, { handle: message.handle, metrics: message.metrics, ref });
+    const m = message.metrics;
+    this.subtasks.get(p.id)?.push({
+      vertexId: ref.vertexId,
+      subtaskIndex: ref.subtaskIndex,
+      taskManager: ref.tmId,
+      acknowledgedAfterMs: Math.max(0, this.clock.nowMs() - p.triggeredAtMs),
+      // picked one by one: the message is JSON from another process, the REST rows keep a fixed shape
+      alignmentDurationMs: m.alignmentDurationMs,
+      startDelayMs: m.startDelayMs,
+      syncDurationMs: m.syncDurationMs,
+      asyncDurationMs: m.asyncDurationMs,
+      unaligned: m.unaligned,
+      stateBytes: m.stateBytes,
+      persistedChannelStateBytes: m.persistedChannelStateBytes,
+    });
     const s = p.stats;
     s.acknowledged = p.acks.size;
     s.stateBytes += message.metrics.stateBytes;
@@ -209,6 +304,10 @@ export class CheckpointCoordinator {
     this.latestCompleted = p.stats;
     this.durationMs.recordValue(Math.max(1, Math.round(duration)));
     this.alignmentMs.recordValue(Math.max(1, Math.round(p.stats.maxAlignmentDurationMs)));
+    this.startDelayMs.recordValue(Math.max(1, Math.round(p.stats.maxStartDelayMs)));
+    // bytes may be 0 (HDR records 0 exactly): an aligned checkpoint persists no in-flight data
+    this.persistedBytes.recordValue(Math.min(MAX_TRACKED_BYTES, p.stats.persistedChannelStateBytes));
+    this.stateBytes.recordValue(Math.min(MAX_TRACKED_BYTES, p.stats.stateBytes));
     // older pending checkpoints are subsumed
     for (const older of [...this.pending.values()].filter((q) => q.id < p.id)) this.abort(older.id, `subsumed by checkpoint ${p.id}`, false);
     const tms = new Set(this.tasks.map((t) => t.tmId));
@@ -241,7 +340,8 @@ export class CheckpointCoordinator {
 
   private remember(stats: CheckpointStats): void {
     this.history.unshift(stats);
-    if (this.history.length > HISTORY) this.history.length = HISTORY;
+    this.subtasks.set(stats.id, []);
+    for (const dropped of this.history.splice(HISTORY)) this.subtasks.delete(dropped.id);
   }
 
   /** The job is restarting: stop triggering and abort pending checkpoints (not counted as failures). */
@@ -270,19 +370,28 @@ export class CheckpointCoordinator {
   }
 
   /** `GET /jobs/:id/checkpoints` body. */
-  snapshot(): {
-    counts: { completed: number; failed: number; inProgress: number };
-    latest: CheckpointStats | null;
-    history: CheckpointStats[];
-    summary: { durationMs: Record<string, number>; alignmentMs: Record<string, number>; histogram: string };
-  } {
-    const pct = (h: hdr.Histogram): Record<string, number> =>
-      h.totalCount === 0 ? { p50: 0, p99: 0, max: 0, count: 0 } : { p50: h.getValueAtPercentile(50), p99: h.getValueAtPercentile(99), max: h.maxValue, count: h.totalCount };
+  snapshot(): CheckpointsSnapshot {
     return {
       counts: { completed: this.completed, failed: this.failed, inProgress: this.pending.size },
       latest: this.latestCompleted ?? null,
       history: this.history,
-      summary: { durationMs: pct(this.durationMs), alignmentMs: pct(this.alignmentMs), histogram: hdr.encodeIntoCompressedBase64(this.durationMs) },
+      summary: {
+        durationMs: summarize(this.durationMs),
+        alignmentMs: summarize(this.alignmentMs),
+        startDelayMs: summarize(this.startDelayMs),
+        persistedBytes: summarize(this.persistedBytes),
+        stateBytes: summarize(this.stateBytes),
+        histogram: hdr.encodeIntoCompressedBase64(this.durationMs),
+      },
     };
+  }
+
+  /** One checkpoint of the history with its per-subtask figures; undefined when the id is not (or no longer) there. */
+  details(checkpointId: number): CheckpointDetails | undefined {
+    const stats = this.history.find((s) => s.id === checkpointId);
+    const subtasks = this.subtasks.get(checkpointId);
+    if (!stats || !subtasks) return undefined;
+    const sorted = [...subtasks].sort((a, b) => a.vertexId.localeCompare(b.vertexId) || a.subtaskIndex - b.subtaskIndex);
+    return { ...stats, subtasks: sorted };
   }
 }

@@ -2,12 +2,18 @@
  * The JobManager's REST API: JSON over HTTP on loopback. Routing, body limits and error mapping live here; the
  * {@link RestBackend} (the JobManager) answers. Errors are `{ "error": message, "code": CODE }` with a 4xx/5xx
  * status: unknown path 404, wrong method 405 (with `Allow`), body over the limit 413, malformed JSON 400.
+ *
+ * Routes: `GET /overview`, `GET /taskmanagers`, `GET|POST /jobs`, `GET /jobs/:id`, `POST /jobs/:id/cancel`,
+ * `GET /jobs/:id/metrics`, `GET|POST /jobs/:id/checkpoints` (counts, history, summaries; POST triggers one),
+ * `GET /jobs/:id/checkpoints/:checkpointId` (one checkpoint of the history with per-subtask figures; Flink's path is
+ * `/jobs/:jobid/checkpoints/details/:checkpointid`), `GET|PUT /links`, `POST /shutdown`.
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FlowlabError, toError, type Logger } from '../../core/index.js';
+import type { CheckpointDetails, CheckpointsSnapshot } from './checkpoint-coordinator.js';
 import type { Address, JobState, TaskMetricsReport } from './control-protocol.js';
 import type { JobMetricsAggregate } from './job-metrics.js';
 
@@ -70,13 +76,11 @@ export interface JobMetricsResponse {
   aggregate: JobMetricsAggregate;
 }
 
-/** `GET /jobs/:id/checkpoints` (filled by the checkpoint coordinator later). */
-export interface JobCheckpointsResponse {
-  counts: { completed: number; failed: number; inProgress: number };
-  history: unknown[];
-  latest?: unknown;
-  summary?: unknown;
-}
+/** `GET /jobs/:id/checkpoints`: the checkpoint coordinator's counts, history and summaries. */
+export type JobCheckpointsResponse = CheckpointsSnapshot;
+
+/** `GET /jobs/:id/checkpoints/:checkpointId`: one checkpoint of the history with its per-subtask figures. */
+export type JobCheckpointDetailsResponse = CheckpointDetails;
 
 /** What the REST API asks of the JobManager. Methods throw coded errors; results are JSON-serializable. */
 export interface RestBackend {
@@ -89,6 +93,8 @@ export interface RestBackend {
   cancelJob(jobId: string): unknown;
   jobMetrics(jobId: string): unknown;
   jobCheckpoints(jobId: string): unknown;
+  /** Throws a 404 for an unknown job or a checkpoint id not in the history. */
+  checkpointDetails(jobId: string, checkpointId: number): unknown;
   triggerCheckpoint(jobId: string): unknown;
   /** `GET /links` */
   links(): unknown;
@@ -124,6 +130,7 @@ function routes(backend: RestBackend): Route[] {
     { method: 'GET', pattern: /^\/jobs\/([^/]+)\/metrics$/, handle: (m) => backend.jobMetrics(m.params[0]!) },
     { method: 'GET', pattern: /^\/jobs\/([^/]+)\/checkpoints$/, handle: (m) => backend.jobCheckpoints(m.params[0]!) },
     { method: 'POST', pattern: /^\/jobs\/([^/]+)\/checkpoints$/, status: 202, handle: (m) => backend.triggerCheckpoint(m.params[0]!) },
+    { method: 'GET', pattern: /^\/jobs\/([^/]+)\/checkpoints\/([^/]+)$/, handle: (m) => backend.checkpointDetails(m.params[0]!, checkpointIdParam(m.params[1]!)) },
     { method: 'GET', pattern: /^\/links$/, handle: () => backend.links() },
     { method: 'PUT', pattern: /^\/links$/, hasBody: true, handle: (m) => backend.setLinkOverrides(m.body) },
     { method: 'POST', pattern: /^\/shutdown$/, status: 202, handle: () => ({ shuttingDown: true }), after: () => backend.shutdown() },
@@ -211,6 +218,11 @@ function decodePathParam(raw: string): string {
   } catch {
     throw new HttpError(400, 'ERR_BAD_REQUEST', `Malformed path parameter ${JSON.stringify(raw)}`);
   }
+}
+
+function checkpointIdParam(raw: string): number {
+  if (!/^\d{1,15}$/.test(raw)) throw new HttpError(400, 'ERR_BAD_REQUEST', `Checkpoint id must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  return Number(raw);
 }
 
 function readJsonBody(req: IncomingMessage): Promise<unknown> {

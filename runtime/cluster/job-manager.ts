@@ -25,13 +25,14 @@ import {
   type JobTransition,
   type RestartStrategy,
 } from './job-execution.js';
-import { CheckpointCoordinator, type CheckpointTaskRef } from './checkpoint-coordinator.js';
+import { CheckpointCoordinator, emptyCheckpointsSnapshot, type CheckpointTaskRef } from './checkpoint-coordinator.js';
 import { CheckpointStorage, defaultCheckpointRoot, findSubtaskHandle, type CompletedCheckpoint } from '../checkpoint/index.js';
 import { validateJobGraph, type JobGraphSpec } from './job-graph.js';
 import {
   HttpError,
   JobManagerRestServer,
   flowlabVersion,
+  type JobCheckpointDetailsResponse,
   type JobCheckpointsResponse,
   type JobManagerOverview,
   type JobMetricsResponse,
@@ -265,7 +266,20 @@ export class JobManager implements RestBackend {
   jobCheckpoints(jobId: string): JobCheckpointsResponse {
     this.job(jobId);
     const coordinator = this.coordinators.get(jobId);
-    return coordinator ? coordinator.snapshot() : { counts: { completed: 0, failed: 0, inProgress: 0 }, history: [] };
+    return coordinator ? coordinator.snapshot() : emptyCheckpointsSnapshot();
+  }
+
+  /** `GET /jobs/:id/checkpoints/:checkpointId`: one checkpoint of the history with its per-subtask figures. */
+  checkpointDetails(jobId: string, checkpointId: number): JobCheckpointDetailsResponse {
+    this.job(jobId);
+    const coordinator = this.coordinators.get(jobId);
+    const details = coordinator?.details(checkpointId);
+    if (!details) {
+      const kept = coordinator?.history.map((h) => h.id) ?? [];
+      const range = kept.length === 0 ? 'none yet' : `ids ${Math.min(...kept)}-${Math.max(...kept)}`;
+      throw new HttpError(404, 'ERR_CHECKPOINT_NOT_FOUND', `Checkpoint ${checkpointId} of job ${jobId} is not in the checkpoint history (${range})`);
+    }
+    return details;
   }
 
   /** `POST /jobs/:id/checkpoints`: triggers a checkpoint now. */

@@ -2,7 +2,7 @@
 import { FlowlabError } from '../../core/index.js';
 import type { Address, JobState, TaskMetricsReport, TaskState } from './control-protocol.js';
 import type { JobGraphSpec } from './job-graph.js';
-import type { CheckpointStats } from './checkpoint-coordinator.js';
+import type { CheckpointDetails, CheckpointStats, CheckpointSubtaskStats, CheckpointSummary, CheckpointsSnapshot } from './checkpoint-coordinator.js';
 import type { JobMetricsAggregate, LatencySummaryUs } from './job-metrics.js';
 
 export class RestError extends FlowlabError {
@@ -44,12 +44,17 @@ export interface JobMetrics {
 /** One checkpoint as `GET /jobs/:id/checkpoints` reports it (the coordinator's own stats). */
 export type CheckpointView = CheckpointStats;
 
-export interface CheckpointsView {
-  counts: { completed: number; failed: number; inProgress: number };
-  latest?: CheckpointView | null;
-  history: CheckpointView[];
-  summary?: { durationMs: Record<string, number>; alignmentMs: Record<string, number>; histogram: string };
-}
+/** `GET /jobs/:id/checkpoints`: counts, latest completed, history (newest first) and summaries over completed ones. */
+export type CheckpointsView = CheckpointsSnapshot;
+
+/** Percentiles of one checkpoint figure, with its HDR histogram (absent when no checkpoint completed). */
+export type CheckpointSummaryView = CheckpointSummary;
+
+/** One subtask's acknowledgement in {@link CheckpointDetailsView}. */
+export type CheckpointSubtaskView = CheckpointSubtaskStats;
+
+/** `GET /jobs/:id/checkpoints/:checkpointId`: one checkpoint of the history with a row per acknowledging subtask. */
+export type CheckpointDetailsView = CheckpointDetails;
 
 export class JobManagerClient {
   readonly baseUrl: string;
@@ -94,9 +99,14 @@ export class JobManagerClient {
     return this.request('POST', `/jobs/${jobId}/cancel`);
   }
 
-  /** Checkpoint counts, latest completed, history and duration summary. */
+  /** Checkpoint counts, latest completed, history and summaries (duration, alignment, start delay, sizes). */
   checkpoints(jobId: string): Promise<CheckpointsView> {
     return this.request('GET', `/jobs/${jobId}/checkpoints`);
+  }
+
+  /** One checkpoint of the history with its per-subtask figures; a {@link RestError} 404 when it is not kept. */
+  checkpointDetails(jobId: string, checkpointId: number): Promise<CheckpointDetailsView> {
+    return this.request('GET', `/jobs/${jobId}/checkpoints/${checkpointId}`);
   }
 
   /** Triggers a checkpoint now (409 if the job cannot take one). */
