@@ -1,6 +1,6 @@
 /**
  * Entry for `npm run bench:checkpoint [-- --smoke] [--costs 200,1000] [--checkpoints 3] [--settle s]
- * [--modes aligned,unaligned,timeout-sender,timeout-receiver] [--aligned-timeout ms] [--out file]`.
+ * [--modes aligned,unaligned,timeout-sender,timeout-receiver] [--aligned-timeout ms] [--cost-at sink|map] [--out file]`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,6 +15,11 @@ function arg(name: string): string | undefined {
 
 const smoke = process.argv.includes('--smoke');
 const modes = (arg('--modes') ?? (process.argv.includes('--aligned-only') ? 'aligned' : MODES.join(','))).split(',') as CheckpointBenchMode[];
+const costAt = arg('--cost-at') ?? 'sink';
+if (costAt !== 'sink' && costAt !== 'map') {
+  console.error(`--cost-at: ${costAt} is neither sink nor map`);
+  process.exit(2);
+}
 const unknown = modes.filter((m) => !MODES.includes(m));
 if (unknown.length > 0) {
   console.error(`--modes: unknown mode ${unknown.join(', ')}; choose from ${MODES.join(', ')}`);
@@ -29,6 +34,7 @@ const result = await runCheckpointBench(
     settleMs: Number(arg('--settle') ?? (smoke ? 0.8 : 3)) * 1000,
     modes,
     alignedTimeoutMs: Number(arg('--aligned-timeout') ?? DEFAULT_ALIGNED_TIMEOUT_MS),
+    costAt: costAt === 'map' ? 'map' : 'sink',
   },
   (line) => process.stderr.write(`${line}\n`),
 );

@@ -1,6 +1,7 @@
 /**
- * `npm run bench:checkpoint` (published shape S9): `source →rebalance→ map (busy-wait per record) →rebalance→ sink`
- * at parallelism 2 on two TaskManagers, unbounded sources so the map back-pressures its inputs, checkpoints
+ * `npm run bench:checkpoint` (published shape S9): `source →rebalance→ map →rebalance→ slow sink` (busy-wait per
+ * record; or the cost at the map) at parallelism 2 on two TaskManagers, unbounded sources so every exchange before
+ * the slow operator is back-pressured, checkpoints
  * triggered over REST once backpressure has built up; checkpoint duration, alignment and persisted bytes per
  * per-record cost, aligned and unaligned side by side.
  */
@@ -23,6 +24,8 @@ export interface CheckpointBenchOptions {
   modes: CheckpointBenchMode[];
   /** `execution.checkpointing.aligned-checkpoint-timeout` of the timeout modes (ms). */
   alignedTimeoutMs?: number;
+  /** Where the per-record cost is burnt: the sink (S9's setup: both exchanges back-pressured) or the map. @default 'sink' */
+  costAt?: 'sink' | 'map';
 }
 
 /**
@@ -63,11 +66,19 @@ export interface CheckpointBenchResult {
 
 const MIN_RATE_WINDOW_MS = 2000;
 
-/** Records the sinks have received, and the oldest time (JobManager clock) among the sink reports that say so. */
-async function sinkSample(client: JobManagerClient, jobId: string): Promise<{ records: number; atMs: number }> {
-  const m = await client.metrics(jobId);
-  const sinks = m.tasks.filter((t) => t.operator === 'sink');
-  return { records: m.aggregate.sinkRecordsIn, atMs: Math.min(...sinks.map((t) => t.receivedAtMs ?? Date.now())) };
+/**
+ * Records the sinks have received, and the oldest time (JobManager clock) among the sink reports that say so; waits
+ * (up to 10 s) for every sink to have reported once.
+ */
+async function sinkSample(client: JobManagerClient, jobId: string, sinks: number): Promise<{ records: number; atMs: number }> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const m = await client.metrics(jobId);
+    const times = m.tasks.filter((t) => t.operator === 'sink' && t.receivedAtMs !== undefined).map((t) => t.receivedAtMs!);
+    if (times.length >= sinks) return { records: m.aggregate.sinkRecordsIn, atMs: Math.min(...times) };
+    if (Date.now() > deadline) throw new Error(`only ${times.length} of ${sinks} sinks reported metrics within 10 s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 async function measure(mode: CheckpointBenchMode, costUs: number, o: CheckpointBenchOptions): Promise<CheckpointBenchRow> {
@@ -86,10 +97,13 @@ async function measure(mode: CheckpointBenchMode, costUs: number, o: CheckpointB
     });
     await using cluster = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore' });
     while ((await cluster.client.taskManagers()).length < 2) await new Promise((r) => setTimeout(r, 50));
-    const graph = presetJobGraph('source-map-sink', 2, { ratePerSec: 0, durationMs: 600_000, keys: 256 }, { costUs });
+    const cost = { costUs };
+    const atMap = o.costAt === 'map';
+    const graph = presetJobGraph('source-map-sink', 2, { ratePerSec: 0, durationMs: 600_000, keys: 256 }, atMap ? cost : {}, atMap ? {} : cost);
     const { jobId } = await cluster.client.submitJob(graph);
     await new Promise((r) => setTimeout(r, o.settleMs));
-    const before = await sinkSample(cluster.client, jobId);
+    const sinks = graph.vertices.find((v) => v.operator === 'sink')!.parallelism;
+    const before = await sinkSample(cluster.client, jobId, sinks);
     for (let i = 0; i < o.checkpoints; i++) {
       const { checkpointId } = await cluster.client.triggerCheckpoint(jobId);
       let done: CheckpointView | undefined;
@@ -105,10 +119,10 @@ async function measure(mode: CheckpointBenchMode, costUs: number, o: CheckpointB
       row.stateBytes = Math.max(row.stateBytes, done.stateBytes);
     }
     // sinks report every second: measure over at least two reports, timed by when the JobManager received them
-    let after = await sinkSample(cluster.client, jobId);
-    while (after.atMs - before.atMs < MIN_RATE_WINDOW_MS) {
+    let after = await sinkSample(cluster.client, jobId, sinks);
+    for (let tries = 0; after.atMs - before.atMs < MIN_RATE_WINDOW_MS && tries < 40; tries++) {
       await new Promise((r) => setTimeout(r, 250));
-      after = await sinkSample(cluster.client, jobId);
+      after = await sinkSample(cluster.client, jobId, sinks);
     }
     row.recordsPerSec = ((after.records - before.records) * 1000) / (after.atMs - before.atMs);
     row.medianDurationMs = median(row.durationsMs);
@@ -125,7 +139,7 @@ export async function runCheckpointBench(o: CheckpointBenchOptions, log: (line: 
   const rows: CheckpointBenchRow[] = [];
   for (const costUs of o.costsUs) {
     for (const mode of o.modes) {
-      log(`${mode}, map cost ${costUs} µs/record …`);
+      log(`${mode}, ${o.costAt ?? 'sink'} cost ${costUs} µs/record …`);
       rows.push(await measure(mode, costUs, o));
     }
   }
@@ -155,7 +169,9 @@ export async function runCheckpointBench(o: CheckpointBenchOptions, log: (line: 
 
 export function renderCheckpointBench(r: CheckpointBenchResult): string {
   return [
-    '| mode | map cost µs/record | checkpoint duration p50 (ms) | all (ms) | completed unaligned | max alignment (ms) | persisted channel state | records/s |',
+    `per-record cost at the ${r.options.costAt ?? 'sink'}`,
+    '',
+    '| mode | cost µs/record | checkpoint duration p50 (ms) | all (ms) | completed unaligned | max alignment (ms) | persisted channel state | records/s |',
     '|---|---|---|---|---|---|---|---|',
     ...r.rows.map((x) =>
       x.error

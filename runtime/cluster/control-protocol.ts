@@ -4,7 +4,7 @@
  */
 import type { SerializedConfig } from '../../core/index.js';
 import type { ResultPartitionId } from '../partition/index.js';
-import type { MapParams, OperatorKind, PartitionerKind, SourceParams } from './job-graph.js';
+import type { MapParams, OperatorKind, PartitionerKind, SinkParams, SourceParams } from './job-graph.js';
 
 export interface Address {
   host: string;
@@ -42,6 +42,7 @@ export interface TaskDeployment {
   attemptId: string;
   source?: SourceParams;
   map?: MapParams;
+  sink?: SinkParams;
   outputs: OutputDeployment[];
   input?: { from: string; channels: InputChannelDeployment[] };
   /** Restore the operator state of this subtask from a completed checkpoint before the task runs (a restarted job). */

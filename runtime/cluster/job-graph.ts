@@ -27,12 +27,19 @@ export interface MapParams {
   costUs: number;
 }
 
+/** A slow sink (spec S9: the per-record cost at the end back-pressures every exchange before it). */
+export interface SinkParams {
+  /** Busy CPU time per record in microseconds before the sink verifies it. */
+  costUs: number;
+}
+
 export interface VertexSpec {
   id: string;
   operator: OperatorKind;
   parallelism: number;
   source?: Partial<SourceParams>;
   map?: Partial<MapParams>;
+  sink?: Partial<SinkParams>;
 }
 
 export interface EdgeSpec {
@@ -95,11 +102,8 @@ export function validateJobGraph(graph: JobGraphSpec): JobGraphSpec {
     }
     const out: VertexSpec = { id: v.id, operator: v.operator, parallelism: v.parallelism };
     if (v.operator === 'source') out.source = validateSource(where, v.source ?? {});
-    if (v.operator === 'map') {
-      const costUs = v.map?.costUs ?? 0;
-      if (typeof costUs !== 'number' || !(costUs >= 0) || costUs > 1_000_000) throw new InvalidJobGraphError(where, `map.costUs ${String(costUs)} must be in [0, 1000000]`);
-      out.map = { costUs };
-    }
+    if (v.operator === 'map') out.map = { costUs: validateCost(where, 'map', v.map?.costUs) };
+    if (v.operator === 'sink' && v.sink) out.sink = { costUs: validateCost(where, 'sink', v.sink.costUs) };
     return out;
   });
   const byId = new Map(vertices.map((v) => [v.id, v]));
@@ -174,8 +178,29 @@ function detectCycle(vertices: readonly VertexSpec[], edges: readonly EdgeSpec[]
 export type TopologyPreset = 'source-sink' | 'source-map-sink' | 'keyby-aggregate' | 'fan-in';
 export const TOPOLOGY_PRESETS: readonly TopologyPreset[] = ['source-sink', 'source-map-sink', 'keyby-aggregate', 'fan-in'];
 
-/** A preset job graph with `parallelism` per vertex (fan-in: `parallelism` sources into one sink). */
-export function presetJobGraph(preset: TopologyPreset, parallelism: number, source: Partial<SourceParams> = {}, map: Partial<MapParams> = {}): JobGraphSpec {
+function validateCost(where: string, operator: 'map' | 'sink', value: unknown): number {
+  const costUs = value ?? 0;
+  if (typeof costUs !== 'number' || !(costUs >= 0) || costUs > 1_000_000) throw new InvalidJobGraphError(where, `${operator}.costUs ${JSON.stringify(costUs)} must be in [0, 1000000]`);
+  return costUs;
+}
+
+/**
+ * A preset job graph with `parallelism` per vertex (fan-in: `parallelism` sources into one sink). `sink` parameters
+ * apply to the sink vertex of every preset.
+ */
+export function presetJobGraph(
+  preset: TopologyPreset,
+  parallelism: number,
+  source: Partial<SourceParams> = {},
+  map: Partial<MapParams> = {},
+  sinkParams: Partial<SinkParams> = {},
+): JobGraphSpec {
+  const graph = presetShape(preset, parallelism, source, map);
+  if (sinkParams.costUs !== undefined) for (const v of graph.vertices) if (v.operator === 'sink') v.sink = { ...sinkParams };
+  return graph;
+}
+
+function presetShape(preset: TopologyPreset, parallelism: number, source: Partial<SourceParams>, map: Partial<MapParams>): JobGraphSpec {
   const src = (p: number): VertexSpec => ({ id: 'source', operator: 'source', parallelism: p, source });
   switch (preset) {
     case 'source-sink':

@@ -191,7 +191,7 @@ export class TaskManager extends EventEmitter {
       case 'aggregate':
         return new OneInputTask(ctx, new AggregateProcessor());
       case 'sink':
-        return new OneInputTask(ctx, new VerifyingSink(() => this.clock.epochUs()));
+        return new OneInputTask(ctx, new VerifyingSink(() => this.clock.epochUs(), deployment.sink?.costUs ?? 0));
     }
   }
 
@@ -235,7 +235,8 @@ export class TaskManager extends EventEmitter {
           asyncDurationMs: this.clock.nowMs() - started,
           unaligned: checkpoint.unaligned,
           stateBytes: handle.stateBytes,
-          persistedChannelStateBytes: handle.channelStateBytes,
+          // the in-flight data itself (Flink's bytesPersistedOfThisCheckpoint), not the file section's framing
+          persistedChannelStateBytes: channelDataBytes(checkpoint),
         },
       });
     } catch (error) {
@@ -329,4 +330,12 @@ export class TaskManager extends EventEmitter {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
+}
+
+/** Bytes of in-flight data (input and output channel state) a task's checkpoint persists. */
+function channelDataBytes(checkpoint: TaskCheckpoint): number {
+  let bytes = 0;
+  for (const c of checkpoint.inputChannels) for (const chunk of c.chunks) bytes += chunk.byteLength;
+  for (const s of checkpoint.outputSubpartitions) for (const chunk of s.chunks) bytes += chunk.byteLength;
+  return bytes;
 }

@@ -35,6 +35,7 @@ export class OneInputTask extends StreamTask {
   private numFinished = 0;
   private scheduled = false;
   private waitingForInput = false;
+  private waitingForOutput = false;
   private barriers: CheckpointBarrierHandler | undefined;
   /** An unaligned checkpoint whose in-flight input is still being captured. */
   private unaligned: UnalignedCapture | undefined;
@@ -90,8 +91,18 @@ export class OneInputTask extends StreamTask {
     budget.begin();
     try {
       for (;;) {
+        // an unaligned barrier is handled between two records, also while the output has no buffer for the next
+        // one (Flink's mailbox); only a half-written record or restored input still to replay holds it back
+        if (gate.priorityPending && !this.currentRecovered && this.recoveredNext >= this.recovered.length && !this.partition?.isHardBackPressured) {
+          const priority = gate.pollPriorityEvent();
+          if (priority) {
+            this.onEvent(priority, gate.lastChannel);
+            if (this.state !== 'RUNNING') return;
+            continue;
+          }
+        }
         if (writer && !writer.isAvailable()) {
-          this.waitForOutput(() => this.schedule());
+          this.awaitOutput();
           return;
         }
         if (this.current === null && this.recoveredNext < this.recovered.length) {
@@ -124,15 +135,6 @@ export class OneInputTask extends StreamTask {
           this.currentChannel = gate.lastChannel;
           this.deserializers[this.currentChannel]!.setNextBuffer(buffer);
         }
-        if (gate.priorityPending && this.current !== null && !this.currentRecovered) {
-          // an unaligned barrier is handled between two records, not only between buffers (Flink's mailbox)
-          const priority = gate.pollPriorityEvent();
-          if (priority) {
-            this.onEvent(priority, gate.lastChannel);
-            if (this.state !== 'RUNNING') return;
-            continue;
-          }
-        }
         const result = this.deserializers[this.currentChannel]!.getNextRecord(view);
         if (result === DeserializationResult.PARTIAL_RECORD) {
           this.releaseCurrent();
@@ -150,6 +152,25 @@ export class OneInputTask extends StreamTask {
       this.fail(error instanceof Error ? error : new Error(String(error)));
     }
   };
+
+  /**
+   * Waits for the output once (however often the pump runs meanwhile). While a record is half-written, a priority
+   * barrier that arrives waits only for that record, not for the output to take the next one.
+   */
+  private awaitOutput(): void {
+    if (this.waitingForOutput) return;
+    this.waitingForOutput = true;
+    this.waitForOutput(() => {
+      this.waitingForOutput = false;
+      this.schedule();
+    });
+    const partition = this.partition!;
+    if (partition.isHardBackPressured) {
+      partition.onRecordComplete(() => {
+        if (this.gate?.priorityPending) this.schedule();
+      });
+    }
+  }
 
   private releaseCurrent(): void {
     this.current?.release();

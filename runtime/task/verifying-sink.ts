@@ -30,12 +30,22 @@ export class VerifyingSink implements RecordProcessor {
   private readonly bySource: Array<{ records: number; latencyUs: hdr.Histogram } | undefined> = [];
   private lastSeen: Float64Array[] = [];
 
-  constructor(private readonly epochUs: () => number) {
+  /** `costUs`: busy CPU time per record before verifying it (a slow sink, spec S9). */
+  constructor(
+    private readonly epochUs: () => number,
+    private readonly costUs = 0,
+  ) {
     this.latencyUs = buildHistogram();
   }
 
   process(r: RecordView, _out: RecordWriter | undefined): boolean {
     checkIndexedFields(r);
+    if (this.costUs > 0) {
+      const until = this.epochUs() + this.costUs;
+      while (this.epochUs() < until) {
+        // busy: simulated per-record work
+      }
+    }
     this.records++;
     const last = this.lastSeenOf(r.sourceSubtask, r.key);
     const seq = r.sequence;
