@@ -140,6 +140,7 @@ export class CheckpointCoordinator {
   private readonly clock: Clock;
   private readonly random: SeededRandom;
   private lastId = 0;
+  private retention: Promise<void> = Promise.resolve();
   private readonly pending = new Map<number, Pending>();
   private lastCompletionMs = -Infinity;
   private consecutiveFailures = 0;
@@ -281,7 +282,7 @@ export class CheckpointCoordinator {
     this.pending.delete(p.id);
     const completedTimestampMs = Math.round(this.clock.epochUs() / 1000);
     try {
-      const finalized = await this.o.storage.finalize(p.id, {
+      const finalized = await this.o.storage.writeMetadata(p.id, {
         schemaVersion: 1,
         jobId: this.o.jobId,
         checkpointId: p.id,
@@ -296,6 +297,13 @@ export class CheckpointCoordinator {
       return;
     }
     const duration = Math.max(0, this.clock.nowMs() - p.triggeredAtMs);
+    // complete once `_metadata` is durable; deleting what retention drops is housekeeping and runs after, in order
+    this.retention = this.retention.then(() =>
+      this.o.storage.applyRetention().then(
+        () => undefined,
+        (error: unknown) => this.o.logger.warn('checkpoint retention failed', { error: String(error) }),
+      ),
+    );
     p.stats.status = 'COMPLETED';
     p.stats.durationMs = duration;
     this.completed++;

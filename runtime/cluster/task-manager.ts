@@ -144,6 +144,7 @@ export class TaskManager extends EventEmitter {
   private deploy(jobId: string, deployments: TaskDeployment[]): void {
     // a redeployed job (restart): whatever is left of the previous attempt here goes first
     this.cancelJob(jobId);
+    this.stateFileWriter.prepare();
     const tasks: StreamTask[] = [];
     try {
       for (const d of deployments) tasks.push(this.createTask(d));

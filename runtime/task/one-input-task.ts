@@ -259,17 +259,24 @@ export class OneInputTask extends StreamTask {
     if (this.alignmentTimer?.checkpointId === barrier.checkpointId) return;
     this.alignmentTimer?.timer.cancel();
     const checkpointId = barrier.checkpointId;
+    const fire = (): void => {
+      if (this.state !== 'RUNNING' || this.barriers!.pendingCheckpointId !== checkpointId) return;
+      // the snapshot forwards a barrier: not in the middle of a half-written record
+      if (this.partition?.isHardBackPressured) {
+        this.partition.onRecordComplete(fire);
+        return;
+      }
+      try {
+        this.switchToUnaligned();
+      } catch (error) {
+        this.fail(error instanceof Error ? error : new Error(String(error)));
+      }
+    };
     this.alignmentTimer = {
       checkpointId,
       timer: this.clock.setTimeout(() => {
         this.alignmentTimer = undefined;
-        if (this.state === 'RUNNING' && this.barriers!.pendingCheckpointId === checkpointId) {
-          try {
-            this.switchToUnaligned();
-          } catch (error) {
-            this.fail(error instanceof Error ? error : new Error(String(error)));
-          }
-        }
+        fire();
       }, remainingMs),
     };
   }
