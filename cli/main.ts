@@ -56,6 +56,7 @@ interface RunArgs {
   keys: number;
   'key-distribution': string;
   'map-cost-us': number;
+  'sink-cost-us': number;
   duration: string;
   warmup: string;
   seed: number;
@@ -93,6 +94,7 @@ function runOptions(args: RunArgs): RunOptions {
     keys: args.keys,
     keyDistribution: args['key-distribution'],
     mapCostUs: args['map-cost-us'],
+    sinkCostUs: args['sink-cost-us'],
     durationMs: durationOption('duration', args.duration),
     warmupMs: durationOption('warmup', args.warmup),
     seed: args.seed,
@@ -196,6 +198,7 @@ export async function main(argv: string[]): Promise<void> {
           .option('keys', { type: 'number', default: 1024, describe: 'key space' })
           .option('key-distribution', { type: 'string', default: 'uniform', describe: 'uniform | zipf' })
           .option('map-cost-us', { type: 'number', default: 0, describe: 'CPU µs per record in map (source-map-sink)' })
+          .option('sink-cost-us', { type: 'number', default: 0, describe: 'CPU µs per record in the sink (a slow sink, spec S9)' })
           .option('duration', { type: 'string', default: '18s', describe: 'measured time after the warm-up' })
           .option('warmup', { type: 'string', default: '2s', describe: 'warm-up excluded from the figures' })
           .option('seed', { type: 'number', default: 42, describe: 'seed for keys, sizes and partitioners' })

@@ -19,7 +19,7 @@ function result(checkpoints: Checkpoints): ResultDocument {
     startedAt: '2024-01-01T00:00:00.000Z',
     durationMs: 1000,
     config: {},
-    workload: { ratePerSec: 1000, recordSizeBytes: 100, keys: 1, keyDistribution: 'uniform', durationMs: 1000, warmupMs: 0, mapCostUs: 0 },
+    workload: { ratePerSec: 1000, recordSizeBytes: 100, keys: 1, keyDistribution: 'uniform', durationMs: 1000, warmupMs: 0, mapCostUs: 0, sinkCostUs: 0 },
     topology: { preset: 'keyby-aggregate', parallelism: 1, taskManagers: 1, slotsPerTaskManager: 1, vertices: [] },
     calibration: { loopbackBytesPerSec: 0, loopbackRttUs: 0 },
     throughput: { recordsPerSec: 1000, bytesPerSec: 100_000 },

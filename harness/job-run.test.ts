@@ -48,6 +48,16 @@ test('bad input fails before anything starts, naming the key or vertex', () => {
     (e: unknown) => e instanceof InsufficientBuffersError && /taskmanager\.memory\.network\.max/.test(e.message),
   );
   assert.throws(() => prepareRun({ ...base, config: { 'taskmanager.numberOfTaskSlots': 1 }, parallelism: 4 }), (e: unknown) => e instanceof InvalidConfigError && e.key === 'taskmanager.numberOfTaskSlots');
+  assert.throws(() => prepareRun({ ...base, sinkCostUs: -1 }), (e: unknown) => e instanceof InvalidJobGraphError && /sink\.costUs/.test(e.message));
+  // checkpoint configuration is checked before anything starts too
+  const checkpointing = { 'execution.checkpointing.interval': '1 s' };
+  assert.throws(
+    () => prepareRun({ ...base, config: { ...checkpointing, 'execution.checkpointing.unaligned': true, 'execution.checkpointing.max-concurrent-checkpoints': 2 } }),
+    (e: unknown) => e instanceof InvalidConfigError && e.key === 'execution.checkpointing.max-concurrent-checkpoints',
+  );
+  assert.throws(() => prepareRun({ ...base, config: { ...checkpointing, 'execution.checkpointing.aligned-checkpoint-timeout': '-5 ms' } }), (e: unknown) => e instanceof InvalidConfigError && e.key === 'execution.checkpointing.aligned-checkpoint-timeout');
+  assert.throws(() => prepareRun({ ...base, config: { ...checkpointing, 'restart-strategy': 'sometimes' } }), (e: unknown) => e instanceof InvalidConfigError && e.key === 'restart-strategy');
+  assert.throws(() => prepareRun({ ...base, config: { 'execution.checkpointing.interval': '0 ms' } }), (e: unknown) => e instanceof InvalidConfigError && e.key === 'execution.checkpointing.interval');
 });
 
 test('the CLI rejects an unknown -D key with exit code 2 before starting processes', () => {

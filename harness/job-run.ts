@@ -45,6 +45,8 @@ export interface RunOptions {
   keys: number;
   keyDistribution: 'uniform' | 'zipf';
   mapCostUs: number;
+  /** CPU µs per record in the sink (a slow sink back-pressures every exchange, spec S9). @default 0 */
+  sinkCostUs?: number;
   durationMs: number;
   warmupMs: number;
   seed: number;
@@ -88,6 +90,7 @@ export function prepareRun(options: RunOptions): { config: ResolvedConfig; graph
         seed: options.seed,
       },
       { costUs: options.mapCostUs },
+      { costUs: options.sinkCostUs ?? 0 },
     ),
   );
   checkNetworkBuffers(graph, config, options.taskManagers);
@@ -163,6 +166,7 @@ export class JobRun extends EventEmitter {
         durationMs: this.options.durationMs,
         warmupMs: this.options.warmupMs,
         mapCostUs: this.options.mapCostUs,
+        sinkCostUs: this.options.sinkCostUs ?? 0,
       },
       topology: {
         preset: this.options.topology,

@@ -60,6 +60,7 @@ export interface ResultDocument {
     durationMs: number;
     warmupMs: number;
     mapCostUs: number;
+    sinkCostUs: number;
   };
   topology: { preset: string; parallelism: number; taskManagers: number; slotsPerTaskManager: number; vertices: Array<{ id: string; operator: string; parallelism: number }> };
   calibration: { loopbackBytesPerSec: number; loopbackRttUs: number };
