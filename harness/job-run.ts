@@ -23,7 +23,7 @@ import {
   type JobMetrics,
   type TopologyPreset,
 } from '../runtime/index.js';
-import { RESULT_SCHEMA_VERSION, checkpointsSection, emptyCheckpoints, taskRows, type CheckpointsSection, type ResultDocument } from './result-document.js';
+import { PoolUsageSampler, RESULT_SCHEMA_VERSION, checkpointsSection, emptyCheckpoints, taskRows, type CheckpointsSection, type ResultDocument } from './result-document.js';
 import { ChaosPlacement } from './chaos-placement.js';
 import { isTaskManagerFault, type FaultSpec } from './fault-timeline.js';
 import { FaultRunner } from './fault-runner.js';
@@ -256,6 +256,7 @@ export class JobRun extends EventEmitter {
     const warmupEndMs = this.options.warmupMs;
     let warmup: { records: number; bytes: number; latency: hdr.Histogram | undefined; tMs: number } | undefined;
     let previous = { tMs: 0, records: 0 };
+    const pools = new PoolUsageSampler();
     let last: JobMetrics | undefined;
     for (;;) {
       await new Promise((r) => setTimeout(r, SAMPLE_INTERVAL_MS));
@@ -272,6 +273,7 @@ export class JobRun extends EventEmitter {
           busiest = { task: `${t.vertexId}#${t.subtaskIndex}`, backPressuredTimeMsPerSecond: t.backPressuredTimeMsPerSecond };
         }
       }
+      if (tMs >= warmupEndMs) pools.add(metrics.tasks);
       const links = perLinkFromMetrics(metrics, t0, tMs);
       const sinkAsOf = metrics.tasks.filter((t) => t.operator === 'sink').map((t) => (t.receivedAtMs !== undefined ? t.receivedAtMs - t0 : tMs));
       const linkRates: Record<string, number> = {};
@@ -301,7 +303,7 @@ export class JobRun extends EventEmitter {
       if (job.state === 'FINISHED') break;
     }
     const final = last;
-    doc.tasks = taskRows(final.tasks);
+    doc.tasks = taskRows(final.tasks, pools.means());
     const agg = final.aggregate;
     doc.sink = {
       records: agg.sinkRecordsIn,

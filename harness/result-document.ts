@@ -88,8 +88,36 @@ export interface ResultDocument {
   timeseries: Array<{ tMs: number; recordsPerSec: number; latencyP99Us: number; maxBackPressuredTimeMsPerSecond: number; links?: Record<string, number> }>;
 }
 
-/** Task rows for the result, from the final per-subtask reports; time shares are averages over each task's life. */
-export function taskRows(reports: readonly TaskMetricsReport[]): ResultDocument['tasks'] {
+/** Mean buffer-pool usage of one subtask over the run's 1 s samples (key `vertex#subtask`). */
+export type PoolUsageMeans = ReadonlyMap<string, { inPoolUsage: number; outPoolUsage: number }>;
+
+/** Accumulates each RUNNING subtask's pool usage per sample, for {@link taskRows}. */
+export class PoolUsageSampler {
+  private readonly sums = new Map<string, { inPool: number; outPool: number; n: number }>();
+
+  add(reports: readonly TaskMetricsReport[]): void {
+    for (const r of reports) {
+      if (r.state !== 'RUNNING') continue;
+      const key = `${r.vertexId}#${r.subtaskIndex}`;
+      const sum = this.sums.get(key) ?? { inPool: 0, outPool: 0, n: 0 };
+      sum.inPool += r.inPoolUsage;
+      sum.outPool += r.outPoolUsage;
+      sum.n++;
+      this.sums.set(key, sum);
+    }
+  }
+
+  means(): PoolUsageMeans {
+    return new Map([...this.sums].map(([key, s]) => [key, { inPoolUsage: s.inPool / s.n, outPoolUsage: s.outPool / s.n }]));
+  }
+}
+
+/**
+ * Task rows for the result, from the final per-subtask reports; time shares are averages over each task's life, pool
+ * usages the mean of the 1 s samples taken while the task ran (a final report shows drained pools), or the final
+ * value for a task never sampled running.
+ */
+export function taskRows(reports: readonly TaskMetricsReport[], poolMeans: PoolUsageMeans = new Map()): ResultDocument['tasks'] {
   return [...reports]
     .sort((a, b) => a.vertexId.localeCompare(b.vertexId) || a.subtaskIndex - b.subtaskIndex)
     .map((r) => {
@@ -102,8 +130,8 @@ export function taskRows(reports: readonly TaskMetricsReport[]): ResultDocument[
       backPressuredTimeMsPerSecond: perSecond(r.accumulateBackPressuredTimeMs, r.backPressuredTimeMsPerSecond),
       idleTimeMsPerSecond: perSecond(r.accumulateIdleTimeMs, r.idleTimeMsPerSecond),
       busyTimeMsPerSecond: perSecond(r.accumulateBusyTimeMs, r.busyTimeMsPerSecond),
-      inPoolUsage: r.inPoolUsage,
-      outPoolUsage: r.outPoolUsage,
+      inPoolUsage: poolMeans.get(`${r.vertexId}#${r.subtaskIndex}`)?.inPoolUsage ?? r.inPoolUsage,
+      outPoolUsage: poolMeans.get(`${r.vertexId}#${r.subtaskIndex}`)?.outPoolUsage ?? r.outPoolUsage,
       numRecordsIn: r.numRecordsIn,
       numRecordsOut: r.numRecordsOut,
       };

@@ -10,7 +10,8 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
 import { ManualClock, createLogger, resolveConfig, serializeConfig, type ConfigInput } from '../../core/index.js';
-import type { Address, JmToTm, TaskDeployment, TaskMetricsReport, TaskState, TmToJm } from './control-protocol.js';
+import type { Address, JmToTm, TaskDeployment, TaskState, TmToJm } from './control-protocol.js';
+import { taskReport } from '../test-support/task-report.js';
 import { presetJobGraph, type JobGraphSpec } from './job-graph.js';
 import { CANCEL_GRACE_MS, JobManager, type JobManagerOptions } from './job-manager.js';
 import { readJsonLines, writeJsonLine } from './json-lines.js';
@@ -490,32 +491,7 @@ describe('JobManager submission errors', () => {
 });
 
 describe('JobManager metrics', () => {
-  function report(vertexId: string, subtaskIndex: number, operator: TaskMetricsReport['operator'], extra: Partial<TaskMetricsReport> = {}): TaskMetricsReport {
-    return {
-      vertexId,
-      subtaskIndex,
-      operator,
-      state: 'RUNNING',
-      numRecordsIn: 0,
-      numRecordsOut: 0,
-      numBytesIn: 0,
-      numBytesOut: 0,
-      numBuffersIn: 0,
-      numBuffersOut: 0,
-      backPressuredTimeMsPerSecond: 0,
-      idleTimeMsPerSecond: 0,
-      busyTimeMsPerSecond: 0,
-      accumulateBackPressuredTimeMs: 0,
-      accumulateIdleTimeMs: 0,
-      accumulateBusyTimeMs: 0,
-      isBackPressured: false,
-      inPoolUsage: 0,
-      outPoolUsage: 0,
-      inputExclusiveBuffersUsage: 0,
-      inputFloatingBuffersUsage: 0,
-      ...extra,
-    };
-  }
+  const report = taskReport;
 
   function encoded(values: readonly number[]): string {
     const h = hdr.build({ numberOfSignificantValueDigits: 3 });

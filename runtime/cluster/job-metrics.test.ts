@@ -3,36 +3,17 @@ import assert from 'node:assert/strict';
 import * as hdr from 'hdr-histogram-js';
 import { JobMetricsStore, aggregateJobMetrics } from './job-metrics.js';
 import type { TaskMetricsReport } from './control-protocol.js';
+import { taskReport } from '../test-support/task-report.js';
 
 function sinkReport(subtask: number, records: number, latenciesUs: number[]): TaskMetricsReport {
   const h = hdr.build({ numberOfSignificantValueDigits: 3 });
   for (const v of latenciesUs) h.recordValue(v);
   const latencyHistogram = hdr.encodeIntoCompressedBase64(h);
   h.destroy();
-  return {
-    vertexId: 'sink',
-    subtaskIndex: subtask,
-    operator: 'sink',
-    state: 'RUNNING',
+  return taskReport('sink', subtask, 'sink', {
     numRecordsIn: records,
-    numRecordsOut: 0,
-    numBytesIn: 0,
-    numBytesOut: 0,
-    numBuffersIn: 0,
-    numBuffersOut: 0,
-    backPressuredTimeMsPerSecond: 0,
-    idleTimeMsPerSecond: 0,
-    busyTimeMsPerSecond: 0,
-    accumulateBackPressuredTimeMs: 0,
-    accumulateIdleTimeMs: 0,
-    accumulateBusyTimeMs: 0,
-    isBackPressured: false,
-    inPoolUsage: 0,
-    outPoolUsage: 0,
-    inputExclusiveBuffersUsage: 0,
-    inputFloatingBuffersUsage: 0,
     sink: { records, duplicated: 0, outOfOrder: 0, latencyHistogram, bySource: [] },
-  };
+  });
 }
 
 test('a restart retires the attempt: counters restart from the new attempt, latency keeps every attempt’s samples', () => {
