@@ -23,6 +23,9 @@ before(async () => {
   const config = testClusterConfig(dir, {
     'execution.checkpointing.interval': '300 ms',
     'state.checkpoints.num-retained': 3,
+    // a frozen TaskManager is declared lost after 2 s without a heartbeat
+    'heartbeat.interval': '200 ms',
+    'heartbeat.timeout': '2 s',
     // restart-strategy unset: fixed-delay because checkpointing is enabled
     'restart-strategy.fixed-delay.delay': '1 s',
   });
@@ -92,4 +95,21 @@ test('a checkpoint whose _metadata is truncated is never restored from: the job 
   assert.equal(job.restarts, 1);
   assert.equal(job.restoredFromCheckpoint, previous.checkpointId, `not the truncated checkpoint ${newest.checkpointId}`);
   await assertExactlyOnce(jobId);
+});
+
+test('a TaskManager that stops heartbeating (frozen with SIGSTOP) is lost; the job restarts from the latest checkpoint and stays exactly-once', async () => {
+  await cluster.restartTaskManager('tm-1');
+  await registered(2);
+  const jobId = await submitAndAwaitCheckpoints(1);
+  cluster.killTaskManager('tm-1', 'SIGSTOP');
+  try {
+    const job = await awaitEnd(jobId);
+    assert.equal(job.state, 'FINISHED', job.failureReason ?? '');
+    assert.equal(job.restarts, 1);
+    assert.match(job.failureHistory?.[0]?.reason ?? '', /tm-1 lost: no heartbeat/);
+    assert.ok((job.restoredFromCheckpoint ?? 0) >= 1);
+    await assertExactlyOnce(jobId);
+  } finally {
+    cluster.killTaskManager('tm-1', 'SIGKILL');
+  }
 });
