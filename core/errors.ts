@@ -75,5 +75,11 @@ export class IllegalStateError extends FlowlabError {
 
 /** Turns anything caught into an Error (we never throw non-Errors, but dependencies might). */
 export function toError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
+  if (!(value instanceof Error)) return new Error(String(value));
+  if (value.message !== '') return value;
+  // e.g. Node's AggregateError for a connection refused on every address: the message is empty, the parts are not
+  const parts = value instanceof AggregateError ? value.errors.map((e: unknown) => (e instanceof Error ? e.message : String(e))).filter((m) => m !== '') : [];
+  const code = (value as NodeJS.ErrnoException).code;
+  const message = parts.length > 0 ? parts.join('; ') : (code ?? value.name);
+  return new Error(message, { cause: value });
 }
