@@ -1,12 +1,12 @@
 /**
  * Entry for `npm run bench:checkpoint [-- --smoke] [--costs 200,1000] [--checkpoints 3] [--settle s]
- * [--modes aligned,unaligned,timeout-sender,timeout-receiver] [--aligned-timeout ms] [--cost-at sink|map] [--out file]`.
+ * [--modes aligned,unaligned,timeout-sender,timeout-receiver,aligned-idle] [--aligned-timeout ms] [--cost-at sink|map] [--out file]`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DEFAULT_ALIGNED_TIMEOUT_MS, renderCheckpointBench, runCheckpointBench, type CheckpointBenchMode } from './checkpoint-bench.js';
 
-const MODES: readonly CheckpointBenchMode[] = ['aligned', 'unaligned', 'timeout-sender', 'timeout-receiver'];
+const MODES: readonly CheckpointBenchMode[] = ['aligned', 'unaligned', 'timeout-sender', 'timeout-receiver', 'aligned-idle'];
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
