@@ -12,6 +12,7 @@ import * as hdr from 'hdr-histogram-js';
 import { ManualClock, createLogger, resolveConfig, serializeConfig, type ConfigInput } from '../../core/index.js';
 import type { Address, JmToTm, TaskDeployment, TaskState, TmToJm } from './control-protocol.js';
 import { taskReport } from '../test-support/task-report.js';
+import { within } from '../test-support/environment.js';
 import { presetJobGraph, type JobGraphSpec } from './job-graph.js';
 import { CANCEL_GRACE_MS, JobManager, type JobManagerOptions } from './job-manager.js';
 import { readJsonLines, writeJsonLine } from './json-lines.js';
@@ -24,21 +25,6 @@ const quiet = createLogger('jobmanager-test', 'error');
 
 async function startJm(config: ConfigInput = {}, options: Partial<JobManagerOptions> = {}): Promise<JobManager> {
   return JobManager.start({ config: resolveConfig({ ...RELAXED, ...config }), restPort: 0, logger: quiet, ...options });
-}
-
-/** Rejects if `promise` does not settle within `timeoutMs`. */
-async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 type Deploy = Extract<JmToTm, { type: 'deploy' }>;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { systemClock } from '../../core/index.js';
 import { newId16, type ResultPartitionId } from '../partition/index.js';
-import { startPair } from '../test-support/network-fixture.js';
+import { sinkDeployment, startPair } from '../test-support/network-fixture.js';
 import { DEFAULT_SOURCE_PARAMS } from '../cluster/job-graph.js';
 import type { TaskDeployment, TaskState } from '../cluster/control-protocol.js';
 import { OneInputTask } from './one-input-task.js';
@@ -47,20 +47,7 @@ test('aligned checkpoint: the sink snapshots only after barriers from every chan
   );
   const sinkProcessor = new VerifyingSink(() => systemClock.epochUs());
   const sink = new OneInputTask(
-    context(
-      {
-        jobId: 'j',
-        vertexId: 'sink',
-        operator: 'sink',
-        subtaskIndex: 0,
-        parallelism: 1,
-        attemptId: newId16(),
-        outputs: [],
-        input: { from: 'source', channels: partitionIds.map((id) => ({ partitionId: id, subpartitionIndex: 0, producerTm: 'tm-a', address: pair.producer.dataAddress })) },
-      },
-      pair.consumer,
-      'tm-b',
-    ),
+    context(sinkDeployment(pair, partitionIds), pair.consumer, 'tm-b'),
     sinkProcessor,
   );
   for (const s of sources) s.createOutputs();

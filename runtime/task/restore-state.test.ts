@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { systemClock } from '../../core/index.js';
 import { newId16, type ResultPartitionId } from '../partition/index.js';
-import { startPair, type Pair } from '../test-support/network-fixture.js';
+import { sinkDeployment, startPair, type Pair } from '../test-support/network-fixture.js';
 import { DEFAULT_SOURCE_PARAMS, type SourceParams } from '../cluster/job-graph.js';
 import type { TaskDeployment } from '../cluster/control-protocol.js';
 import { RECORD_HEADER_BYTES, RECORD_INTENDED_EMIT_TIME_OFFSET, RECORD_SOURCE_SUBTASK_OFFSET, RecordView } from '../record/index.js';
@@ -83,20 +83,7 @@ async function startPipeline(
     ),
   );
   const sink = new OneInputTask(
-    context(
-      {
-        jobId: 'j',
-        vertexId: 'sink',
-        operator: 'sink',
-        subtaskIndex: 0,
-        parallelism: 1,
-        attemptId: newId16(),
-        outputs: [],
-        input: { from: 'source', channels: [{ partitionId, subpartitionIndex: 0, producerTm: 'tm-a', address: pair.producer.dataAddress }] },
-      },
-      pair.consumer,
-      'tm-b',
-    ),
+    context(sinkDeployment(pair, [partitionId]), pair.consumer, 'tm-b'),
     recorder,
   );
   source.createOutputs();

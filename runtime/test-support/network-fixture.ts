@@ -5,7 +5,8 @@
 import { resolveConfig, type ConfigInput } from '../../core/index.js';
 import { DataType, type NetworkBuffer } from '../buffer/index.js';
 import type { SingleInputGate } from '../consumer/index.js';
-import type { ResultPartition } from '../partition/index.js';
+import { newId16, type ResultPartition, type ResultPartitionId } from '../partition/index.js';
+import type { TaskDeployment } from '../cluster/control-protocol.js';
 import { NetworkEnvironment } from '../shuffle/index.js';
 
 export interface Pair {
@@ -97,4 +98,18 @@ export function lengthPrefixed(bodyLength: number, fill: number): Buffer {
   const b = Buffer.alloc(4 + bodyLength, fill);
   b.writeInt32BE(bodyLength, 0);
   return b;
+}
+
+/** A single sink subtask on the consumer of `pair`, reading subpartition 0 of each of `partitionIds` on the producer. */
+export function sinkDeployment(pair: Pair, partitionIds: readonly ResultPartitionId[]): TaskDeployment {
+  return {
+    jobId: 'j',
+    vertexId: 'sink',
+    operator: 'sink',
+    subtaskIndex: 0,
+    parallelism: 1,
+    attemptId: newId16(),
+    outputs: [],
+    input: { from: 'source', channels: partitionIds.map((id) => ({ partitionId: id, subpartitionIndex: 0, producerTm: 'tm-a', address: pair.producer.dataAddress })) },
+  };
 }

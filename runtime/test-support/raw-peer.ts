@@ -11,6 +11,7 @@ import {
   decodePartitionRequest,
   encodeIntAndReceiver,
   writeBufferResponseHeader,
+  type BufferResponseHeader,
   type PartitionRequest,
 } from '../network/index.js';
 
@@ -22,16 +23,7 @@ export interface RawFrame {
 }
 
 /** A decoded BufferResponse body (1.20 layout). */
-export interface RawBufferResponse {
-  receiverId: string;
-  subpartitionId: number;
-  sequenceNumber: number;
-  backlog: number;
-  dataType: number;
-  isCompressed: boolean;
-  size: number;
-  payload: Buffer;
-}
+export type RawBufferResponse = BufferResponseHeader & { payload: Buffer };
 
 /** Splits a byte stream into `[len][magic][id][body]` frames. */
 export class FrameCollector {
