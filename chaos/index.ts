@@ -11,7 +11,15 @@ export {
   type ProxyOptions,
   type ToxicInfo,
 } from './toxiproxy-client.js';
-export { connectToxiproxy, TOXIPROXY_URL_ENV, type ConnectToxiproxyOptions, type ToxiproxyConnection } from './toxiproxy-connect.js';
+export {
+  connectToxiproxy,
+  TOXIPROXY_URL_ENV,
+  type ConnectToxiproxyOptions,
+  type ToxiproxyConnection,
+  type EmbeddedToxiproxy,
+  type EmbeddedToxiproxyMode,
+} from './toxiproxy-connect.js';
+export { startToxiproxyProcess, type ToxiproxyProcessOptions, type StartedToxiproxyProcess } from './toxiproxy-process.js';
 export { toxics, type ToxicSpec, type ToxicOptions, type ToxicAttributesByType } from './toxic-builders.js';
 export { ToxiproxyError, type ToxiproxyErrorDetails } from './toxiproxy-error.js';
 export { TOXIC_TYPES, type ToxicType, type ToxicDirection } from './toxic-types.js';

@@ -7,11 +7,25 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { CONFIG_KEYS, FlowlabError, parseDurationMs, parseKeyValuePairs, resolveConfig } from '../core/index.js';
-import { LocalCluster, TOPOLOGY_PRESETS, renderBenchTable, runNetworkBench, type TopologyPreset } from '../runtime/index.js';
+import { CONFIG_KEYS, FlowlabError, parseKeyValuePairs, resolveConfig } from '../core/index.js';
+import { LocalCluster, renderBenchTable, runNetworkBench } from '../runtime/index.js';
 import { startToxiproxyServer } from '../chaos/index.js';
-import { JobRun, parseFaultTimeline, prepareRun, type ProgressEvent, type RunOptions } from '../harness/index.js';
-import { renderSummary } from './summary.js';
+import {
+  FileValidationError,
+  JobRun,
+  SourceFile,
+  SuiteRunner,
+  loadScenario,
+  loadScenarioFile,
+  planSuite,
+  writeRunFiles,
+  type LoadedScenario,
+  type ProgressEvent,
+  type SuiteProgress,
+  type SuiteRunRecord,
+} from '../harness/index.js';
+import { runFlagOptions, runOverrides } from './run-flags.js';
+import { renderSuiteSummary, renderSummary } from './summary.js';
 
 async function benchNetwork(args: { smoke: boolean; duration?: number; warmup?: number; rounds?: number; only?: string; out: string; json: boolean }): Promise<void> {
   const result = await runNetworkBench(
@@ -40,81 +54,28 @@ function listConfig(): void {
   }
 }
 
-function durationOption(name: string, value: string): number {
-  const ms = parseDurationMs(value);
-  if (ms === undefined || ms < 0) throw new FlowlabError('ERR_USAGE', `--${name} takes a duration such as 20s or 500ms, got ${JSON.stringify(value)}`);
-  return ms;
-}
-
-interface RunArgs {
-  'task-managers': number;
-  slots?: number;
-  parallelism: number;
-  topology: string;
-  rate: string;
-  'record-size': number;
-  keys: number;
-  'key-distribution': string;
-  'map-cost-us': number;
-  'sink-cost-us': number;
-  duration: string;
-  warmup: string;
-  seed: number;
-  D: string[];
-  json: boolean;
-  out?: string;
-  calibrate: boolean;
-  deploy: string;
-  chaos: boolean;
-  fault: string[];
-}
-
-function runOptions(args: RunArgs): RunOptions {
-  if (args.deploy !== 'local') throw new FlowlabError('ERR_USAGE', `--deploy ${args.deploy} is not available yet: only local runs in this version`);
-  const faults = parseFaultTimeline(args.fault); // a bad entry fails here, naming the field
-  if (!(TOPOLOGY_PRESETS as readonly string[]).includes(args.topology)) {
-    throw new FlowlabError('ERR_USAGE', `--topology must be one of ${TOPOLOGY_PRESETS.join(', ')}, got ${JSON.stringify(args.topology)}`);
-  }
-  const rate = args.rate === 'unbounded' ? 0 : Number(args.rate);
-  if (!Number.isFinite(rate) || rate < 0) throw new FlowlabError('ERR_USAGE', `--rate takes records/s per source subtask or "unbounded", got ${JSON.stringify(args.rate)}`);
-  if (args['key-distribution'] !== 'uniform' && args['key-distribution'] !== 'zipf') {
-    throw new FlowlabError('ERR_USAGE', `--key-distribution must be uniform or zipf, got ${JSON.stringify(args['key-distribution'])}`);
-  }
-  const config: Record<string, string | number> = parseKeyValuePairs(args.D);
-  if (args.slots !== undefined) config['taskmanager.numberOfTaskSlots'] = args.slots;
-  else if (config['taskmanager.numberOfTaskSlots'] === undefined) {
-    config['taskmanager.numberOfTaskSlots'] = Math.max(1, Math.ceil(args.parallelism / args['task-managers']));
-  }
-  return {
-    taskManagers: args['task-managers'],
-    parallelism: args.parallelism,
-    topology: args.topology as TopologyPreset,
-    ratePerSec: rate,
-    recordSizeBytes: args['record-size'],
-    keys: args.keys,
-    keyDistribution: args['key-distribution'],
-    mapCostUs: args['map-cost-us'],
-    sinkCostUs: args['sink-cost-us'],
-    durationMs: durationOption('duration', args.duration),
-    warmupMs: durationOption('warmup', args.warmup),
-    seed: args.seed,
-    config: config,
-    calibrate: args.calibrate,
-    chaos: args.chaos || faults.length > 0,
-    faults,
-  };
-}
-
 function liveLine(p: ProgressEvent): string {
   const rate = p.recordsPerSec >= 1000 ? `${(p.recordsPerSec / 1000).toFixed(1)}k` : p.recordsPerSec.toFixed(0);
   const bp = p.busiest ? `${p.busiest.task} ${(p.busiest.backPressuredTimeMsPerSecond / 10).toFixed(0)}% backpressured` : 'no tasks yet';
   return `[${(p.elapsedMs / 1000).toFixed(0).padStart(3)}s] ${p.state.padEnd(8)} ${rate.padStart(7)} records/s | busiest: ${bp} | p99 ${(p.latencyP99Us / 1000).toFixed(1)} ms`;
 }
 
-async function run(args: RunArgs): Promise<void> {
-  const options = runOptions(args);
-  prepareRun(options); // a bad key or graph fails here, before any process starts
-  const jobRun = new JobRun(options);
+/** A shell-quoted command line, for the result's `command` (how to rerun it). */
+function commandLine(args: readonly string[]): string {
+  return ['flowlab', ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** Loads the scenario file (or the flags alone) with every override; a bad field fails here, before anything starts. */
+function scenarioFromArgs(args: Record<string, unknown>): LoadedScenario {
+  const overrides = runOverrides(args);
+  const file = args['scenario'] as string | undefined;
+  if (file !== undefined) return loadScenarioFile(file, overrides);
+  return loadScenario(SourceFile.fromObject('(flags)', { name: 'run', description: 'flowlab run from command-line flags' }), overrides);
+}
+
+async function run(args: Record<string, unknown>): Promise<void> {
+  const loaded = scenarioFromArgs(args);
+  const jobRun = new JobRun({ ...loaded.options, gates: loaded.gates, command: commandLine(hideBin(process.argv)) });
   const tty = process.stderr.isTTY;
   jobRun.on('phase', (phase: string) => process.stderr.write(`flowlab: ${phase}\n`));
   jobRun.on('log', (line: string) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}flowlab: ${line}\n`));
@@ -132,13 +93,63 @@ async function run(args: RunArgs): Promise<void> {
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   if (tty) process.stderr.write('\n');
-  if (args.out) {
-    mkdirSync(args.out, { recursive: true });
-    writeFileSync(join(args.out, 'result.json'), `${JSON.stringify(result, null, 2)}\n`);
+  const out = args['out'] as string | undefined;
+  if (out) {
+    writeRunFiles(out, result, jobRun.intervals);
+    process.stderr.write(`flowlab: result, .hgrm per phase, .hlog and timeseries.csv written to ${out}\n`);
   }
-  if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  if (args['json']) process.stdout.write(`${JSON.stringify(result)}\n`);
   else console.log(renderSummary(result));
   if (result.state !== 'completed') process.exitCode = interrupted ? 130 : 1;
+}
+
+function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+async function suite(args: Record<string, unknown>): Promise<void> {
+  const repetitions = args['repetitions'] as number | undefined;
+  if (repetitions !== undefined && (!Number.isInteger(repetitions) || repetitions < 1)) throw new FlowlabError('ERR_USAGE', `--repetitions takes an integer ≥ 1, got ${String(repetitions)}`);
+  const overrides = runOverrides({ set: args['set'] });
+  const plan = planSuite(args['suite'] as string, { filter: args['filter'] as string | undefined, repetitions, overrides });
+  const runner = new SuiteRunner(plan, {
+    out: args['out'] as string,
+    bail: args['bail'] as boolean,
+    filter: args['filter'] as string | undefined,
+    repetitions,
+    commandFor: (r) => commandLine(['suite', args['suite'] as string, '--filter', `${r.scenario}/${r.variant}`, '--repetitions', '1']),
+  });
+  const tty = process.stderr.isTTY;
+  let head = '';
+  runner.on('run-start', (p: SuiteProgress) => {
+    head = `[${p.index + 1}/${p.total}] ${p.run.scenario} ${p.run.variant} · rep ${p.run.repetition}/${p.run.repetitions} · elapsed ${formatDuration(p.elapsedMs)} · ETA ${formatDuration(p.etaMs)}`;
+    process.stderr.write(`${tty ? '\r\x1b[K' : ''}flowlab: ${head}\n`);
+  });
+  runner.on('progress', (p: ProgressEvent) => {
+    if (tty) process.stderr.write(`\r  ${liveLine(p)}\x1b[K`);
+  });
+  runner.on('run-end', (p: SuiteProgress & { record: SuiteRunRecord }) => {
+    const r = p.record;
+    const what = r.summary ? `${Math.round(r.summary.recordsPerSec).toLocaleString('en-US')} records/s, p99 ${r.summary.p99Us === null ? 'n/a' : `${(r.summary.p99Us / 1000).toFixed(1)} ms`}, lost ${r.summary.lost ?? 'n/a'}` : '';
+    process.stderr.write(`${tty ? '\r\x1b[K' : ''}flowlab:   ${r.state}${r.error ? `: ${r.error}` : ''}${what ? ` · ${what}` : ''}\n`);
+  });
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stderr.write('\nflowlab: interrupted: stopping the current run, keeping every finished result …\n');
+    void runner.interrupt();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const index = await runner.execute();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  if (args['json']) process.stdout.write(`${JSON.stringify(index)}\n`);
+  else console.log(renderSuiteSummary(index, runner.dir));
+  if (interrupted) process.exitCode = 130;
+  else if (index.state === 'bailed') process.exitCode = 1;
 }
 
 async function clusterStart(args: { 'task-managers': number; D: string[]; 'rest-port'?: number }): Promise<void> {
@@ -185,38 +196,38 @@ export async function main(argv: string[]): Promise<void> {
       (args) => benchNetwork(args),
     )
     .command(
-      'run',
-      'start a local cluster, run one job, print a summary (default: keyby-aggregate on 2 TaskManagers for ~20 s)',
+      'run [scenario]',
+      'start a local cluster, run one job or scenario file, print a summary (default: keyby-aggregate on 2 TaskManagers for ~20 s)',
       (y) =>
         y
-          .option('task-managers', { type: 'number', default: 2, describe: 'TaskManager processes' })
-          .option('slots', { type: 'number', describe: 'slots per TaskManager (default: enough for the parallelism)' })
-          .option('parallelism', { type: 'number', default: 2, describe: 'parallelism of every vertex (fan-in: of the sources)' })
-          .option('topology', { type: 'string', default: 'keyby-aggregate', describe: TOPOLOGY_PRESETS.join(' | ') })
-          .option('rate', { type: 'string', default: 'unbounded', describe: 'records/s per source subtask, or unbounded' })
-          .option('record-size', { type: 'number', default: 100, describe: 'record bytes (header 28 + payload)' })
-          .option('keys', { type: 'number', default: 1024, describe: 'key space' })
-          .option('key-distribution', { type: 'string', default: 'uniform', describe: 'uniform | zipf' })
-          .option('map-cost-us', { type: 'number', default: 0, describe: 'CPU µs per record in map (source-map-sink)' })
-          .option('sink-cost-us', { type: 'number', default: 0, describe: 'CPU µs per record in the sink (a slow sink, spec S9)' })
-          .option('duration', { type: 'string', default: '18s', describe: 'measured time after the warm-up' })
-          .option('warmup', { type: 'string', default: '2s', describe: 'warm-up excluded from the figures' })
-          .option('seed', { type: 'number', default: 42, describe: 'seed for keys, sizes and partitioners' })
-          .option('D', { type: 'string', array: true, default: [] as string[], describe: 'Flink config key=value (repeatable)' })
-          .option('json', { type: 'boolean', default: false, describe: 'print only the result document (JSON) to stdout' })
-          .option('out', { type: 'string', describe: 'also write result.json into this folder' })
-          .option('calibrate', { type: 'boolean', default: true, describe: 'measure raw loopback throughput and RTT first' })
-          .option('deploy', { type: 'string', default: 'local', describe: 'local (containers, compose: later)' })
-          .option('chaos', { type: 'boolean', default: false, describe: 'route every TaskManager link through Toxiproxy (TOXIPROXY_URL, else embedded)' })
+          .positional('scenario', { type: 'string', describe: 'a scenario file (YAML or JSON); flags override its fields' })
+          .options(runFlagOptions())
+          .option('D', { type: 'string', array: true, describe: 'Flink config key=value (repeatable) [config.<key>]' })
           .option('fault', {
             type: 'string',
             array: true,
-            default: [] as string[],
             describe:
-              "fault timeline entry, repeatable; implies --chaos. e.g. 'at=5s,duration=3s,link=data-tm-1-*,stream=downstream,toxic=latency,latency=50,jitter=5', " +
+              "fault timeline entry, repeatable; implies --chaos [faults]. e.g. 'at=5s,duration=3s,link=data-tm-1-*,stream=downstream,toxic=latency,latency=50,jitter=5', " +
               "'at=4s,duration=2s,link=data-*,partition' (rate 0 both ways), 'partition-hard' (proxies disabled), 'at=6s,kill-taskmanager=tm-1', 'at=8s,restart-taskmanager=tm-1'",
-          }),
-      (args) => run(args as unknown as RunArgs),
+          })
+          .option('set', { type: 'string', array: true, describe: 'override any scenario field: --set workload.rate=5000 (repeatable)' })
+          .option('json', { type: 'boolean', default: false, describe: 'print only the result document (JSON) to stdout' })
+          .option('out', { type: 'string', describe: 'write result.json, latency-<phase>.hgrm, latency.hlog and timeseries.csv into this folder' }),
+      (args) => run(args as Record<string, unknown>),
+    )
+    .command(
+      'suite <suite>',
+      'run the scenarios and sweeps of a suite file, interleaved, into <out>/<suite>/<UTC timestamp>/',
+      (y) =>
+        y
+          .positional('suite', { type: 'string', demandOption: true, describe: 'a suite file (YAML or JSON)' })
+          .option('out', { type: 'string', default: 'results', describe: 'parent folder of the results folder' })
+          .option('filter', { type: 'string', describe: 'only scenarios/variants whose "scenario/variant" contains this text' })
+          .option('repetitions', { type: 'number', describe: 'runs of every scenario and variant (overrides the files)' })
+          .option('bail', { type: 'boolean', default: false, describe: 'stop at the first run that does not complete (exit 1)' })
+          .option('set', { type: 'string', array: true, describe: 'override a field of every scenario: --set workload.duration=5s' })
+          .option('json', { type: 'boolean', default: false, describe: 'print only suite.json to stdout' }),
+      (args) => suite(args as Record<string, unknown>),
     )
     .command(
       'cluster start',
@@ -242,6 +253,10 @@ export async function main(argv: string[]): Promise<void> {
     .demandCommand(1, 'Name a command; see --help.')
     .strict()
     .fail((message, error, y) => {
+      if (error instanceof FileValidationError) {
+        process.stderr.write(`flowlab: ${error.issues.length === 1 ? 'a field is' : `${error.issues.length} fields are`} not valid; nothing was started:\n${error.message}\n`);
+        process.exit(2);
+      }
       if (error instanceof FlowlabError) {
         process.stderr.write(`flowlab: ${error.message}\n`);
         process.exit(2);

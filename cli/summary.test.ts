@@ -11,7 +11,7 @@ const noCheckpoints: Checkpoints = { completed: 0, failed: 0, durationMs: none, 
 function result(checkpoints: Checkpoints): ResultDocument {
   const latencyUs = { p50: 1000, p90: 2000, p99: 3000, p999: 4000, max: 5000, count: 10 };
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     flowlab: { version: '0.0.0', commit: null },
     state: 'completed',
     environment: { cpuModel: 'cpu', cores: 2, memoryBytes: 1, os: 'os', node: 'v20' },

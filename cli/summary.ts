@@ -1,8 +1,9 @@
 /** The human summary of a run's result document (the terminal table `flowlab run` prints). */
-import type { ResultDocument } from '../harness/index.js';
+import { join } from 'node:path';
+import type { ResultDocument, SuiteIndex } from '../harness/index.js';
 
 const n = (v: number, digits = 0): string => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-const ms = (us: number): string => `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)} ms`;
+const ms = (us: number | null): string => (us === null ? 'n/a' : `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)} ms`);
 const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
 function bytes(v: number): string {
   let unit = 0;
@@ -34,6 +35,7 @@ export function renderSummary(r: ResultDocument): string {
       ['end-to-end latency', 'p50', 'p90', 'p99', 'p99.9', 'max', 'samples'],
       ['from intended emit time', ms(r.latencyUs.p50), ms(r.latencyUs.p90), ms(r.latencyUs.p99), ms(r.latencyUs.p999), ms(r.latencyUs.max), n(r.latencyUs.count)],
     ]),
+    ...guardNotes(r.latencyUs.reasons),
     '',
     table([
       ['task', 'backpressured', 'idle', 'busy', 'in pool', 'out pool', 'records in', 'records out'],
@@ -54,12 +56,23 @@ export function renderSummary(r: ResultDocument): string {
       ? `calibration: raw loopback ${n(r.calibration.loopbackBytesPerSec / 1e6)} MB/s, RTT ${n(r.calibration.loopbackRttUs)} µs   (time ms/s as Flink reports it; percentages of 1 s)`
       : 'calibration: not measured (--no-calibrate)',
     ...checkpointLines(r.checkpoints),
+    r.harness ? `harness: ${n(r.harness.cpuMsPerSecond, 1)} ms CPU per second (${n(r.harness.cpuMsPerSecond / 10, 2)} % of one core)` : '',
   );
+  const phases = r.phases.filter((p) => p.name !== 'warmup');
+  if (phases.length > 1) {
+    out.push(
+      '',
+      table([
+        ['phase', 'from', 'to', 'records/s', 'p50', 'p99', 'p99.9', 'samples'],
+        ...phases.map((p) => [p.name, `${(p.startMs / 1000).toFixed(1)} s`, `${(p.endMs / 1000).toFixed(1)} s`, n(p.throughput.recordsPerSec), ms(p.latencyUs?.p50 ?? null), ms(p.latencyUs?.p99 ?? null), ms(p.latencyUs?.p999 ?? null), n(p.latencyUs?.count ?? 0)]),
+      ]),
+    );
+  }
   if (r.faults.length > 0) {
     out.push(
       '',
       table([
-        ['fault', 'links', 'applied', 'removed', 'probe', 'took effect', 'job records/s before → during'],
+        ['fault', 'links', 'applied', 'removed', 'probe', 'took effect', 'job records/s before → during', 'time to recover'],
         ...r.faults.map((f) => {
           const probe = (f.measured.probes ?? [])
             .map((p) => (p.addedLatencyMs !== undefined ? `+${p.addedLatencyMs} ms` : p.achievedBytesPerSec !== undefined ? `${n(p.achievedBytesPerSec / 1000)} kB/s` : (p.error ?? '?')))
@@ -73,12 +86,72 @@ export function renderSummary(r: ResultDocument): string {
             probe || '-',
             f.measured.tookEffect === null ? '?' : f.measured.tookEffect ? 'yes' : 'NO',
             job ? `${n(job.recordsPerSecBefore ?? 0)} → ${n(job.recordsPerSecDuring ?? 0)}` : '-',
+            !f.recovery ? '-' : f.recovery.recovered ? `${n(f.recovery.timeToRecoverMs / 1000, 1)} s` : 'not recovered',
           ];
         }),
       ]),
     );
     for (const f of r.faults) if (f.error) out.push(`fault #${f.index}: ${f.error}`);
+    for (const f of r.faults) if (f.recovery && !f.recovery.recovered) out.push(`fault #${f.index} not recovered: ${f.recovery.reason}`);
   }
+  if (r.gates && r.gates.length > 0) {
+    out.push('', table([['gate', 'value', 'verdict'], ...r.gates.map((g) => [g.gate, g.value === null ? 'n/a' : n(g.value, 1), g.verdict === 'invalid' ? `invalid: ${g.reason ?? ''}` : g.verdict])]));
+  }
+  return out.filter((line, i, all) => line !== '' || all[i - 1] !== '').join('\n');
+}
+
+/** Why percentiles are n/a (too few samples), one line each. */
+function guardNotes(reasons: Record<string, string> | undefined): string[] {
+  return reasons ? Object.values(reasons).map((why) => `  n/a: ${why}`) : [];
+}
+
+/** The end-of-suite summary: one line per scenario variant (medians over repetitions), the A/A noise floor, rate-sweep knees. */
+export function renderSuiteSummary(index: SuiteIndex, dir: string): string {
+  const out: string[] = [`\nsuite ${index.suite}: ${index.state}, ${index.runs.filter((r) => r.state === 'completed').length} of ${index.runs.length} runs completed`];
+  const groups = new Map<string, SuiteIndex['runs']>();
+  for (const r of index.runs) groups.set(`${r.scenario}\u0000${r.variant}`, [...(groups.get(`${r.scenario}\u0000${r.variant}`) ?? []), r]);
+  const med = (values: number[]): number | null => {
+    if (values.length === 0) return null;
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.floor((sorted.length - 1) / 2)]!;
+  };
+  const rows = [...groups.values()].map((runs) => {
+    const done = runs.filter((r) => r.summary !== null && r.state === 'completed');
+    const rate = med(done.map((r) => r.summary!.recordsPerSec));
+    const p99 = med(done.flatMap((r) => (r.summary!.p99Us === null ? [] : [r.summary!.p99Us])));
+    const lost = done.reduce((sum, r) => sum + (r.summary!.lost ?? 0), 0);
+    const dup = done.reduce((sum, r) => sum + r.summary!.duplicated, 0);
+    const gates = done.reduce((sum, r) => sum + r.summary!.gatesFailed, 0);
+    const states = [...new Set(runs.map((r) => r.state))].join('/');
+    return [runs[0]!.scenario, runs[0]!.variant, `${done.length}/${runs.length} ${states}`, rate === null ? '-' : n(rate), ms(p99), n(lost), n(dup), n(gates)];
+  });
+  out.push('', table([['scenario', 'variant', 'runs', 'records/s (median)', 'p99 (median)', 'lost', 'duplicated', 'gates failed'], ...rows]));
+  if (index.control) {
+    const c = index.control;
+    out.push('', `A/A control ${c.scenario} (${c.runsPerVariant} runs each): records/s ${c.recordsPerSec.diffPct === null ? 'n/a' : `${c.recordsPerSec.diffPct} %`} apart, p99 ${c.p99Us.diffPct === null ? 'n/a' : `${c.p99Us.diffPct} %`} apart (the run-to-run noise floor)`);
+  }
+  for (const sweep of index.rateSweeps) {
+    const fixed = Object.entries(sweep.fixed).map(([k, v]) => `${k}=${String(v)}`).join(', ');
+    out.push(
+      '',
+      `rate sweep ${sweep.scenario}${fixed ? ` (${fixed})` : ''}: sustainable up to ${sweep.sustainableRatePerSubtask === null ? 'none of the steps' : `${n(sweep.sustainableRatePerSubtask)} records/s per source subtask`}`,
+      table([
+        ['rate/subtask', 'intended/s', 'achieved/s', 'achieved ÷ intended', 'p99', 'p99 first → last third', 'sustainable'],
+        ...sweep.steps.map((s) => [
+          n(s.ratePerSubtask),
+          n(s.intendedRecordsPerSec),
+          n(s.achievedRecordsPerSec),
+          s.achievedRatio.toFixed(3),
+          ms(s.p99Us),
+          `${ms(s.p99FirstThirdUs)} → ${ms(s.p99LastThirdUs)}`,
+          s.sustainable ? (s.ratePerSubtask === sweep.sustainableRatePerSubtask ? 'yes ← knee' : 'yes') : `no: ${s.why ?? ''}`,
+        ]),
+      ]),
+    );
+  }
+  const cpu = index.runs.flatMap((r) => (r.summary?.harnessCpuMsPerSecond != null ? [r.summary.harnessCpuMsPerSecond] : []));
+  if (cpu.length > 0) out.push('', `harness CPU: median ${n(med(cpu)!, 1)} ms/s, max ${n(Math.max(...cpu), 1)} ms/s (target < 30 ms/s, 3 % of one core)`);
+  out.push('', `results: ${join(dir, 'suite.json')}`);
   return out.join('\n');
 }
 

@@ -4,3 +4,18 @@ export { parseFault, parseFaultTimeline, FaultTimelineError, matchLinks, globToR
 export { ChaosPlacement, controlLinkName, dataLinkName, type PlacedProxy } from './chaos-placement.js';
 export type { FaultRecord, FaultMeasurement, LinkProbeResult } from './fault-runner.js';
 export { RESULT_SCHEMA_VERSION, type ResultDocument, type RunState } from './result-document.js';
+export { renderHgrm, renderHlog, type HgrmOptions, type HlogInterval, type HlogOptions } from './hdr-files.js';
+export { minSamplesFor, guardedPercentile, guardedSummary, type GuardedValue, type GuardedSummary, type GuardedPercentileKey, type PercentileSource } from './percentile-guard.js';
+export { timeToRecover, RECOVERY_THROUGHPUT_TOLERANCE, RECOVERY_P99_RATIO, type RecoverySample, type RecoveryBaseline, type RecoveryResult } from './recovery.js';
+export { metricReader, type LatencyInterval } from './job-run.js';
+export { scenarioSchema, durationSchema, GATE_METRICS, DEPLOY_MODES, type Scenario, type ScenarioInput, type ScenarioFault, type ScenarioGate } from './scenario-schema.js';
+export { loadScenario, loadScenarioFile, toRunOptions, fieldPath, parseOverrideValue, type FieldOverride, type LoadedScenario } from './scenario-loader.js';
+export { SourceFile, FileValidationError, formatIssue, formatPath, parsePath, type FileIssue, type PathSegment } from './source-locations.js';
+export { parseGate, evaluateGate, GateSyntaxError, type AbsoluteGate, type GateOutcome } from './absolute-gates.js';
+export { resultDocumentSchema } from './result-schema.js';
+export { suiteSchema, suiteIndexSchema, SUITE_INDEX_VERSION, type Suite, type SuiteInput, type SuiteIndex, type SuiteRunRecord, type RateSweep } from './suite-schema.js';
+export { planSuite, expandSweep, type SuitePlan, type PlannedRun, type SuiteOptions } from './suite-plan.js';
+export { SuiteRunner, type SuiteRunOptions, type SuiteProgress } from './suite-runner.js';
+export { analyzeControl, analyzeRateSweeps, SUSTAINABLE_ACHIEVED_RATIO, SUSTAINABLE_P99_GROWTH } from './suite-analysis.js';
+export { writeRunFiles, timeseriesCsv, RUN_FILES, type RunFiles } from './results-folder.js';
+export { jsonSchemas } from './json-schemas.js';

@@ -28,13 +28,15 @@ const base: RunOptions = {
 test('a run yields a completed result document with exactly-once figures', async () => {
   const result = await new JobRun(base).execute();
   assert.equal(result.state, 'completed', result.error);
-  assert.equal(result.schemaVersion, 1);
+  assert.equal(result.schemaVersion, 2);
+  assert.deepEqual(result.phases.map((p) => p.name), ['warmup', 'steady']);
+  assert.ok(result.harness && result.harness.cpuMsPerSecond >= 0);
   assert.equal(Object.keys(result)[0], 'schemaVersion');
   assert.equal(result.sink.lost, 0);
   assert.equal(result.sink.duplicated, 0);
   assert.ok(result.sink.records > 5000, `records ${result.sink.records}`);
   assert.ok(result.throughput.recordsPerSec > 0);
-  assert.ok(result.latencyUs.count > 0 && result.latencyUs.p99 >= result.latencyUs.p50);
+  assert.ok(result.latencyUs.count > 1000 && result.latencyUs.p99 !== null && result.latencyUs.p50 !== null && result.latencyUs.p99 >= result.latencyUs.p50);
   assert.equal(result.tasks.length, 6);
   assert.equal(result.config['execution.buffer-timeout'], '10 ms');
 });

@@ -16,21 +16,31 @@ import {
   checkNetworkBuffers,
   presetJobGraph,
   rawPingPong,
+  requiredSlots,
   rawPipe,
   validateJobGraph,
   type JobGraphSpec,
   type JobManagerClient,
   type JobMetrics,
+  type SourceParams,
   type TopologyPreset,
 } from '../runtime/index.js';
 import { PoolUsageSampler, RESULT_SCHEMA_VERSION, checkpointsSection, emptyCheckpoints, taskRows, type CheckpointsSection, type ResultDocument } from './result-document.js';
 import { ChaosPlacement } from './chaos-placement.js';
 import { isTaskManagerFault, type FaultSpec } from './fault-timeline.js';
-import { FaultRunner } from './fault-runner.js';
+import { FaultRunner, type FaultRecord } from './fault-runner.js';
+import { evaluateGate, type MetricReader } from './absolute-gates.js';
+import { guardedSummary } from './percentile-guard.js';
+import { timeToRecover } from './recovery.js';
 import { startEchoServer, type StartedEchoServer } from './link-probe.js';
-import { RunSamples, perLinkFromMetrics, summarizeHistogram, type WindowFigures } from './run-samples.js';
+import type { AbsoluteGate } from './absolute-gates.js';
+import type { Scenario } from './scenario-schema.js';
+import type { GuardedLatencySummary } from './result-schema.js';
+import { RunSamples, perLinkFromMetrics, type WindowFigures } from './run-samples.js';
 
 const SAMPLE_INTERVAL_MS = 1000;
+/** Shortest fault phase (before/during/after). */
+const MIN_PHASE_MS = 1000;
 const CALIBRATION = { durationMs: 400, warmupMs: 150 };
 /** How long the end of a run waits for the JobManager's checkpoint figures before recording that they are missing. */
 const CHECKPOINTS_FETCH_TIMEOUT_MS = 5_000;
@@ -39,7 +49,7 @@ export interface RunOptions {
   taskManagers: number;
   parallelism: number;
   topology: TopologyPreset;
-  /** Records per second per source subtask; 0 = unbounded. */
+  /** Records per second per source subtask; 0 = unbounded (ignored with `source.rateSchedule`). */
   ratePerSec: number;
   recordSizeBytes: number;
   keys: number;
@@ -52,13 +62,30 @@ export interface RunOptions {
   seed: number;
   /** Flink keys (`-D`). */
   config: ConfigInput;
+  /** Slots per TaskManager when `config` does not set `taskmanager.numberOfTaskSlots`. @default enough for the job */
+  slots?: number | undefined;
   calibrate: boolean;
   /** Route every TaskManager link through a Toxiproxy proxy (implied by link faults). @default false */
   chaos?: boolean;
   /** Fault timeline, parsed by `parseFaultTimeline`; times are relative to the job's submission. @default [] */
   faults?: readonly FaultSpec[];
-  /** Toxiproxy API to use. @default process.env.TOXIPROXY_URL, else an embedded server */
+  /** Toxiproxy API to use. @default process.env.TOXIPROXY_URL, else an embedded server in its own process */
   toxiproxyUrl?: string;
+  /** An explicit job graph instead of the preset; the workload's source parameters apply to every source vertex. */
+  graph?: JobGraphSpec;
+  /** Source parameters beyond the plain fields: rate schedule, size range or distribution, Zipf exponent. */
+  source?: Partial<SourceParams>;
+  /** Vertex id → Flink slot sharing group. */
+  slotSharingGroups?: Readonly<Record<string, string>>;
+  /** The resolved scenario this run comes from, recorded in the result. */
+  scenario?: Scenario;
+  /** Absolute gates evaluated on the result. */
+  gates?: readonly AbsoluteGate[];
+  /** Swept fields of a suite variant, and the repetition (1-based), recorded in the result. */
+  variant?: Readonly<Record<string, unknown>>;
+  repetition?: number;
+  /** The command that reruns this scenario, recorded in the result. */
+  command?: string;
 }
 
 /** Whether a run routes links through Toxiproxy: `--chaos`, or any fault on a link. */
@@ -76,37 +103,41 @@ export interface ProgressEvent {
 
 /** Validates options into a resolved config and job graph before anything starts. */
 export function prepareRun(options: RunOptions): { config: ResolvedConfig; graph: JobGraphSpec } {
-  const config = resolveConfig({ 'rest.port': 0, ...options.config });
-  const graph = validateJobGraph(
-    presetJobGraph(
-      options.topology,
-      options.parallelism,
-      {
-        ratePerSec: options.ratePerSec,
-        durationMs: options.warmupMs + options.durationMs,
-        keys: options.keys,
-        keyDistribution: options.keyDistribution,
-        recordSize: { min: options.recordSizeBytes, max: options.recordSizeBytes },
-        seed: options.seed,
-      },
-      { costUs: options.mapCostUs },
-      { costUs: options.sinkCostUs ?? 0 },
-    ),
-  );
-  checkNetworkBuffers(graph, config, options.taskManagers);
-  const slotsNeeded = Math.max(...graph.vertices.map((v) => v.parallelism));
+  const source: Partial<SourceParams> = {
+    ratePerSec: options.ratePerSec,
+    durationMs: options.warmupMs + options.durationMs,
+    keys: options.keys,
+    keyDistribution: options.keyDistribution,
+    recordSize: { min: options.recordSizeBytes, max: options.recordSizeBytes },
+    seed: options.seed,
+    ...options.source,
+  };
+  const shape = options.graph
+    ? { ...options.graph, vertices: options.graph.vertices.map((v) => (v.operator === 'source' ? { ...v, source: { ...source, ...v.source } } : { ...v })) }
+    : presetJobGraph(options.topology, options.parallelism, source, { costUs: options.mapCostUs }, { costUs: options.sinkCostUs ?? 0 });
+  for (const v of shape.vertices) {
+    const group = options.slotSharingGroups?.[v.id];
+    if (group !== undefined) v.slotSharingGroup = group;
+  }
+  const graph = validateJobGraph(shape);
+  if (!Number.isInteger(options.taskManagers) || options.taskManagers < 1) throw new InvalidConfigError('cluster.taskManagers', options.taskManagers, 'an integer ≥ 1');
+  const slotsNeeded = requiredSlots(graph);
+  const input: Record<string, unknown> = { 'rest.port': 0, ...options.config };
+  if (input['taskmanager.numberOfTaskSlots'] === undefined) input['taskmanager.numberOfTaskSlots'] = options.slots ?? Math.max(1, Math.ceil(slotsNeeded / options.taskManagers));
+  const config = resolveConfig(input);
   const slots = options.taskManagers * config['taskmanager.numberOfTaskSlots'];
   if (slotsNeeded > slots) {
     throw new InvalidConfigError(
       'taskmanager.numberOfTaskSlots',
       config['taskmanager.numberOfTaskSlots'],
-      `at least ${Math.ceil(slotsNeeded / options.taskManagers)} (parallelism ${slotsNeeded} on ${options.taskManagers} TaskManagers)`,
+      `at least ${Math.ceil(slotsNeeded / options.taskManagers)} (the job needs ${slotsNeeded} slots on ${options.taskManagers} TaskManagers)`,
     );
   }
+  checkNetworkBuffers(graph, config, options.taskManagers);
   return { config, graph };
 }
 
-function flowlabVersion(): { version: string; commit: string | null } {
+export function flowlabVersion(): { version: string; commit: string | null } {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
   let version = '0.0.0';
   try {
@@ -133,6 +164,8 @@ export class JobRun extends EventEmitter {
   private cluster: LocalCluster | undefined;
   private placement: ChaosPlacement | undefined;
   private aborted = false;
+  /** 1 s intervals of end-to-end latency after `execute()`, tagged by phase (for the `.hlog`). */
+  intervals: LatencyInterval[] = [];
 
   constructor(readonly options: RunOptions) {
     super();
@@ -154,12 +187,17 @@ export class JobRun extends EventEmitter {
       flowlab: flowlabVersion(),
       state: 'completed',
       environment: { cpuModel: cpu[0]?.model ?? 'unknown', cores: cpu.length, memoryBytes: totalmem(), os: `${type()} ${release()}`, node: process.version },
+      ...(this.options.scenario ? { scenario: this.options.scenario } : {}),
+      ...(this.options.variant ? { variant: { ...this.options.variant } } : {}),
+      ...(this.options.repetition !== undefined ? { repetition: this.options.repetition } : {}),
+      ...(this.options.command ? { command: this.options.command } : {}),
       seed: this.options.seed,
       startedAt,
       durationMs: 0,
       config: Object.fromEntries(Object.entries(CONFIG_KEYS).map(([k, spec]) => [k, (spec.format as (v: unknown) => string)(config[k as keyof ResolvedConfig])])),
       workload: {
         ratePerSec: this.options.ratePerSec > 0 ? this.options.ratePerSec : 'unbounded',
+        ...(this.options.source?.rateSchedule ? { rateSchedule: this.options.source.rateSchedule.map((r) => ({ ...r })) } : {}),
         recordSizeBytes: this.options.recordSizeBytes,
         keys: this.options.keys,
         keyDistribution: this.options.keyDistribution,
@@ -173,11 +211,11 @@ export class JobRun extends EventEmitter {
         parallelism: this.options.parallelism,
         taskManagers: this.options.taskManagers,
         slotsPerTaskManager: config['taskmanager.numberOfTaskSlots'],
-        vertices: graph.vertices.map((v) => ({ id: v.id, operator: v.operator, parallelism: v.parallelism })),
+        vertices: graph.vertices.map((v) => ({ id: v.id, operator: v.operator, parallelism: v.parallelism, ...(v.slotSharingGroup ? { slotSharingGroup: v.slotSharingGroup } : {}) })),
       },
       calibration: { loopbackBytesPerSec: 0, loopbackRttUs: 0 },
       throughput: { recordsPerSec: 0, bytesPerSec: 0 },
-      latencyUs: summarizeHistogram(undefined),
+      latencyUs: latencySummary(undefined),
       checkpoints: emptyCheckpoints(),
       tasks: [],
       sink: { records: 0, lost: null, duplicated: 0, outOfOrder: 0 },
@@ -219,27 +257,37 @@ export class JobRun extends EventEmitter {
       if (this.placement) doc.chaos = { toxiproxyUrl: this.placement.url, embedded: this.placement.embedded, proxies: this.placement.describe() };
       ({ jobId } = await this.cluster.client.submitJob(graph));
       const t0 = Date.now();
+      doc.jobSubmittedAt = new Date(t0).toISOString();
+      const cpuAtSubmit = process.cpuUsage();
       faults.start(systemClock.nowMs());
       this.emit('phase', `running ${graph.name} (job ${jobId})`);
       await this.observe(this.cluster, jobId, doc, t0, samples);
       runEndMs = Date.now() - t0;
+      // the harness's own CPU while the job ran (polling, HDR merges), not calibration or cluster start-up
+      const cpu = process.cpuUsage(cpuAtSubmit);
+      doc.harness = { cpuMsPerSecond: round2(((cpu.user + cpu.system) / 1000 / Math.max(1, runEndMs)) * 1000), wallMs: runEndMs };
     } catch (error) {
       doc.state = this.aborted ? 'aborted' : 'errored';
       doc.error = this.placement ? this.placement.nameAddresses(toError(error).message) : toError(error).message;
     } finally {
+      const endOfRun = runEndMs || (samples.samples.at(-1)?.tMs ?? 0);
       if (faults) {
         await faults.finish();
         const window = (from: number, to: number, link?: string): WindowFigures | undefined => samples.window(from, to, link);
-        faults.addJobEffects(window, runEndMs || (samples.samples.at(-1)?.tMs ?? 0), samples.links());
+        faults.addJobEffects(window, endOfRun, samples.links());
         doc.faults = faults.records;
-        doc.phases.push(...faultPhases(faults, samples, runEndMs));
+        doc.phases.push(...faultPhases(faults, samples, endOfRun));
       }
+      addSteadyTrend(doc, samples);
+      this.intervals = latencyIntervals(samples, doc.phases);
+      addRecovery(doc, this.intervals);
       // after the job ended (or failed to), while the JobManager still answers
       if (this.cluster && jobId !== undefined && !this.aborted) doc.checkpoints = await fetchCheckpoints(this.cluster.client, jobId);
       await this.cluster?.stop();
       await echo?.stop();
       await this.placement?.close();
       doc.durationMs = Date.now() - started;
+      if (this.options.gates && this.options.gates.length > 0) doc.gates = this.options.gates.map((g) => evaluateGate(g, metricReader(doc)));
     }
     return doc;
   }
@@ -314,7 +362,8 @@ export class JobRun extends EventEmitter {
     const endMs = Date.now() - t0;
     const total = decode(agg.latencyUs.histogram);
     const measured = total && warmup?.latency ? subtract(total, warmup.latency) : total;
-    doc.latencyUs = summarizeHistogram(measured);
+    doc.latencyUs = latencySummary(measured ? encode(measured) : undefined);
+    const warmupLatency = latencySummary(warmup?.latency ? encode(warmup.latency) : undefined);
     const windowStart = warmup?.tMs ?? 0;
     const windowMs = Math.max(1, endMs - windowStart);
     doc.throughput = {
@@ -322,9 +371,10 @@ export class JobRun extends EventEmitter {
       bytesPerSec: ((sinkBytes(final) - (warmup?.bytes ?? 0)) * 1000) / windowMs,
     };
     doc.phases = [
-      { name: 'warmup', startMs: 0, endMs: windowStart, throughput: { recordsPerSec: ((warmup?.records ?? 0) * 1000) / Math.max(1, windowStart) } },
-      { name: 'measured', startMs: windowStart, endMs, throughput: { recordsPerSec: doc.throughput.recordsPerSec }, latencyUs: doc.latencyUs },
+      { name: 'warmup', startMs: 0, endMs: windowStart, throughput: { recordsPerSec: ((warmup?.records ?? 0) * 1000) / Math.max(1, windowStart), records: warmup?.records ?? 0 }, latencyUs: warmupLatency },
+      { name: 'steady', startMs: windowStart, endMs, throughput: { recordsPerSec: doc.throughput.recordsPerSec, records: agg.sinkRecordsIn - (warmup?.records ?? 0) }, latencyUs: doc.latencyUs },
     ];
+    for (const h of [total, measured, warmup?.latency]) h?.destroy();
   }
 }
 
@@ -343,26 +393,156 @@ export async function fetchCheckpoints(client: JobManagerClient, jobId: string, 
   }
 }
 
-/** Phases `fault-<i>-before|during|after` for every applied fault, each as long as the fault (at least 1 s). */
-function faultPhases(faults: FaultRunner, samples: RunSamples, runEndMs: number): ResultDocument['phases'] {
+/** When a fault stops acting: its removal, or for a process fault (instantaneous) the moment it was applied. */
+function healedAtMs(r: Pick<FaultRecord, 'kind' | 'appliedAtMs' | 'removedAtMs'>, endOfRun: number): number {
+  if (r.kind === 'kill-taskmanager' || r.kind === 'restart-taskmanager') return r.appliedAtMs ?? endOfRun;
+  return r.removedAtMs ?? endOfRun;
+}
+
+/**
+ * Phases `fault-<i>-before|during|after` for every applied fault. `before` and `after` are as long as the fault
+ * (at least 1 s, `after` at most to the end of the run); a process fault's `during` is the second after it.
+ */
+function faultPhases(faults: FaultRunner, samples: RunSamples, endOfRun: number): ResultDocument['phases'] {
   const out: ResultDocument['phases'] = [];
-  const endOfRun = runEndMs || (samples.samples.at(-1)?.tMs ?? 0);
   for (const r of faults.records) {
     if (r.appliedAtMs === null) continue;
-    const removed = r.removedAtMs ?? endOfRun;
-    const length = Math.max(1000, removed - r.appliedAtMs);
+    const instantaneous = r.kind === 'kill-taskmanager' || r.kind === 'restart-taskmanager';
+    const duringEnd = instantaneous ? Math.min(endOfRun, r.appliedAtMs + MIN_PHASE_MS) : healedAtMs(r, endOfRun);
+    const length = Math.max(MIN_PHASE_MS, duringEnd - r.appliedAtMs);
     const windows: Array<[string, number, number]> = [
       ['before', Math.max(0, r.appliedAtMs - length), r.appliedAtMs],
-      ['during', r.appliedAtMs, removed],
-      ['after', removed, Math.min(endOfRun, removed + length)],
+      ['during', r.appliedAtMs, duringEnd],
+      ['after', duringEnd, Math.min(endOfRun, duringEnd + length)],
     ];
     for (const [name, from, to] of windows) {
       const w = samples.window(from, to);
       if (!w) continue;
-      out.push({ name: `fault-${r.index}-${name}`, startMs: w.startMs, endMs: w.endMs, throughput: { recordsPerSec: w.recordsPerSec }, latencyUs: w.latencyUs });
+      out.push({ name: `fault-${r.index}-${name}`, startMs: w.startMs, endMs: w.endMs, throughput: { recordsPerSec: w.recordsPerSec, records: w.records }, latencyUs: latencySummary(w.latencyHistogram) });
     }
   }
   return out;
+}
+
+/** One interval of the `.hlog`: ~1 s of end-to-end latency, tagged with the most specific phase it falls in. */
+export interface LatencyInterval {
+  readonly startMs: number;
+  readonly endMs: number;
+  readonly tag: string;
+  readonly records: number;
+  readonly recordsPerSec: number;
+  /** HDR V2 compressed base64, µs; undefined when no record arrived in the interval. */
+  readonly histogram: string | undefined;
+  readonly p99Us: number | null;
+}
+
+/** Consecutive sample-to-sample windows, tagged `fault-<i>-during` etc. where a fault phase covers them, else warmup/steady. */
+function latencyIntervals(samples: RunSamples, phases: ResultDocument['phases']): LatencyInterval[] {
+  const out: LatencyInterval[] = [];
+  const points = samples.samples.map((s) => s.total.asOfMs);
+  const faultPhasesOnly = phases.filter((p) => p.name.startsWith('fault-'));
+  const steadyStart = phases.find((p) => p.name === 'steady')?.startMs ?? 0;
+  let from = 0;
+  for (const to of points) {
+    if (to <= from) continue;
+    const w = samples.window(from, to);
+    if (w) {
+      const mid = (w.startMs + w.endMs) / 2;
+      const tag = faultPhasesOnly.find((p) => p.startMs <= mid && mid < p.endMs && p.name.endsWith('-during'))?.name
+        ?? faultPhasesOnly.find((p) => p.startMs <= mid && mid < p.endMs)?.name
+        ?? (mid < steadyStart ? 'warmup' : 'steady');
+      const p99 = guardedSummary(w.latencyHistogram).p99;
+      out.push({ startMs: w.startMs, endMs: w.endMs, tag, records: w.records, recordsPerSec: w.recordsPerSec, histogram: w.latencyHistogram, p99Us: p99 });
+    }
+    from = to;
+  }
+  return out;
+}
+
+/** p99 of the first and the last third of the steady phase (from the 1 s samples). */
+function addSteadyTrend(doc: ResultDocument, samples: RunSamples): void {
+  const steady = doc.phases.find((p) => p.name === 'steady');
+  if (!steady) return;
+  const third = (steady.endMs - steady.startMs) / 3;
+  const p99Of = (from: number, to: number): number | null => guardedSummary(samples.window(from, to)?.latencyHistogram).p99;
+  steady.trend = { p99FirstThirdUs: p99Of(steady.startMs, steady.startMs + third), p99LastThirdUs: p99Of(steady.endMs - third, steady.endMs) };
+}
+
+/** Time to recover of every applied fault, from the 1 s intervals and the fault's `before` phase. */
+function addRecovery(doc: ResultDocument, intervals: readonly LatencyInterval[]): void {
+  const endOfRun = intervals.at(-1)?.endMs ?? 0;
+  for (const r of doc.faults) {
+    if (r.appliedAtMs === null) continue;
+    const before = doc.phases.find((p) => p.name === `fault-${r.index}-before`);
+    if (!before) {
+      r.recovery = { recovered: false, reason: 'no before phase to compare with' };
+      continue;
+    }
+    const series = intervals.map((i) => ({ tMs: i.endMs, recordsPerSec: i.recordsPerSec, p99Us: i.p99Us }));
+    r.recovery = timeToRecover(series, healedAtMs(r, endOfRun), { recordsPerSec: before.throughput.recordsPerSec, p99Us: before.latencyUs?.p99 ?? null });
+  }
+}
+
+/** Reads a gate metric from a finished result, in the metric's own unit; percentiles honour the sample-size guard. */
+export function metricReader(doc: ResultDocument): MetricReader {
+  return (metric, phaseName) => {
+    const phase = doc.phases.find((p) => p.name === phaseName);
+    if (metric.startsWith('latencyUs.') || metric === 'throughput.recordsPerSec') {
+      if (!phase) return { value: null, reason: `no phase ${phaseName} in this run (phases: ${doc.phases.map((p) => p.name).join(', ')})` };
+      if (metric === 'throughput.recordsPerSec') return { value: phase.throughput.recordsPerSec };
+      const key = metric.slice('latencyUs.'.length) as 'p50' | 'p90' | 'p99' | 'p999' | 'max';
+      const value = phase.latencyUs?.[key] ?? null;
+      return value === null ? { value, reason: phase.latencyUs?.reasons?.[key] ?? 'no latency samples' } : { value };
+    }
+    switch (metric) {
+      case 'throughput.bytesPerSec':
+        return { value: doc.throughput.bytesPerSec };
+      case 'checkpoints.completed':
+        return { value: doc.checkpoints.completed };
+      case 'checkpoints.failed':
+        return { value: doc.checkpoints.failed };
+      case 'checkpoints.durationMs.p50':
+      case 'checkpoints.durationMs.p99':
+      case 'checkpoints.durationMs.max': {
+        const d = doc.checkpoints.durationMs;
+        return d.count === 0 ? { value: null, reason: 'no completed checkpoint' } : { value: d[metric.slice('checkpoints.durationMs.'.length) as 'p50' | 'p99' | 'max'] };
+      }
+      case 'checkpoints.alignmentMs.p99':
+        return doc.checkpoints.alignmentMs.count === 0 ? { value: null, reason: 'no completed checkpoint' } : { value: doc.checkpoints.alignmentMs.p99 };
+      case 'checkpoints.persistedBytes.p99':
+        return doc.checkpoints.persistedBytes.count === 0 ? { value: null, reason: 'no completed checkpoint' } : { value: doc.checkpoints.persistedBytes.p99 };
+      case 'sink.lost':
+        return doc.sink.lost === null ? { value: null, reason: 'the run did not complete' } : { value: doc.sink.lost };
+      case 'sink.duplicated':
+        return { value: doc.sink.duplicated };
+      case 'sink.outOfOrder':
+        return { value: doc.sink.outOfOrder };
+      case 'harness.cpuMsPerSecond':
+        return doc.harness ? { value: doc.harness.cpuMsPerSecond } : { value: null, reason: 'not measured' };
+      case 'recovery.timeToRecoverMs': {
+        const index = /^fault-(\d+)/.exec(phaseName)?.[1];
+        const fault = doc.faults.find((f) => String(f.index) === (index ?? '0'));
+        if (!fault?.recovery) return { value: null, reason: `no fault ${index ?? '0'} with a recovery in this run` };
+        return fault.recovery.recovered ? { value: fault.recovery.timeToRecoverMs } : { value: null, reason: `not recovered: ${fault.recovery.reason}` };
+      }
+      default:
+        return { value: null, reason: `unknown metric ${metric}` };
+    }
+  };
+}
+
+/** Guarded percentiles plus the histogram itself (HDR V2 compressed base64), as the result document keeps them. */
+function latencySummary(histogram: string | undefined): GuardedLatencySummary {
+  const { reasons, ...figures } = guardedSummary(histogram);
+  return { ...figures, ...(histogram ? { histogram } : {}), ...(reasons ? { reasons: { ...reasons } } : {}) };
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+function encode(h: hdr.Histogram): string | undefined {
+  return h.totalCount > 0 ? hdr.encodeIntoCompressedBase64(h) : undefined;
 }
 
 function sinkBytes(metrics: JobMetrics): number {

@@ -1,11 +1,9 @@
-/** The result document of one run (DESIGN.md §6): one JSON object, `schemaVersion` first. */
-import type { CheckpointsView, LatencySummary, TaskMetricsReport } from '../runtime/index.js';
-import type { PlacedProxy } from './chaos-placement.js';
-import type { FaultRecord } from './fault-runner.js';
+/** Building blocks of the result document (schema in result-schema.ts): task rows, pool usage means, checkpoints. */
+import type { CheckpointsView, TaskMetricsReport } from '../runtime/index.js';
+import type { checkpointsSectionSchema, ResultDocument } from './result-schema.js';
+import type { z } from 'zod';
 
-export const RESULT_SCHEMA_VERSION = 1;
-
-export type RunState = 'completed' | 'errored' | 'aborted';
+export { RESULT_SCHEMA_VERSION, type ResultDocument, type RunState } from './result-schema.js';
 
 /** p50, p99, max and count over completed checkpoints; `histogram` (HDR V2 compressed base64) is absent when none completed. */
 export type CheckpointSummary = CheckpointsView['summary']['durationMs'];
@@ -14,79 +12,7 @@ export type CheckpointSummary = CheckpointsView['summary']['durationMs'];
  * The run's checkpoints (DESIGN.md §6), as the JobManager reports them at the end of the run. With checkpointing off
  * (`execution.checkpointing.interval` unset) the counts are 0 and the summaries empty.
  */
-export interface CheckpointsSection {
-  completed: number;
-  /** Declined, expired or not finished when the job ended. */
-  failed: number;
-  durationMs: CheckpointSummary;
-  /** The slowest subtask's alignment per checkpoint. */
-  alignmentMs: CheckpointSummary;
-  /** The longest subtask start delay per checkpoint. */
-  startDelayMs: CheckpointSummary;
-  /** In-flight data persisted per checkpoint (0 for aligned ones). */
-  persistedBytes: CheckpointSummary;
-  stateBytes: CheckpointSummary;
-  /** The last completed or failed checkpoints (the JobManager keeps 10), newest first. */
-  history: Array<{
-    id: number;
-    status: 'COMPLETED' | 'FAILED';
-    /** null for a failed checkpoint. */
-    durationMs: number | null;
-    unaligned: boolean;
-    persistedChannelStateBytes: number;
-    stateBytes: number;
-    failureReason?: string;
-  }>;
-  /** Set when the figures could not be fetched from the JobManager (the section then holds zeros). */
-  error?: string;
-}
-
-export interface ResultDocument {
-  schemaVersion: number;
-  flowlab: { version: string; commit: string | null };
-  state: RunState;
-  error?: string;
-  environment: { cpuModel: string; cores: number; memoryBytes: number; os: string; node: string };
-  seed: number;
-  startedAt: string;
-  durationMs: number;
-  /** Every resolved Flink key, in Flink notation. */
-  config: Record<string, string>;
-  workload: {
-    ratePerSec: number | 'unbounded';
-    recordSizeBytes: number;
-    keys: number;
-    keyDistribution: 'uniform' | 'zipf';
-    durationMs: number;
-    warmupMs: number;
-    mapCostUs: number;
-    sinkCostUs: number;
-  };
-  topology: { preset: string; parallelism: number; taskManagers: number; slotsPerTaskManager: number; vertices: Array<{ id: string; operator: string; parallelism: number }> };
-  calibration: { loopbackBytesPerSec: number; loopbackRttUs: number };
-  throughput: { recordsPerSec: number; bytesPerSec: number };
-  latencyUs: LatencySummary;
-  checkpoints: CheckpointsSection;
-  tasks: Array<{
-    vertex: string;
-    subtask: number;
-    backPressuredTimeMsPerSecond: number;
-    idleTimeMsPerSecond: number;
-    busyTimeMsPerSecond: number;
-    inPoolUsage: number;
-    outPoolUsage: number;
-    numRecordsIn: number;
-    numRecordsOut: number;
-  }>;
-  sink: { records: number; lost: number | null; duplicated: number; outOfOrder: number };
-  phases: Array<{ name: string; startMs: number; endMs: number; throughput: { recordsPerSec: number }; latencyUs?: LatencySummary }>;
-  /** Each fault of the timeline: planned and actual times, matched links, measured effect. */
-  faults: FaultRecord[];
-  /** With `--chaos`: the Toxiproxy used and every proxy placed (`ctrl-<tm>`, `data-<consumer>-<producer>`, `probe-…`). */
-  chaos?: { toxiproxyUrl: string; embedded: boolean; proxies: PlacedProxy[] };
-  /** `links`: sink records/s per link (`data-<sinkTm>-<sourceTm>`, or `local-<tm>` for same-TaskManager channels). */
-  timeseries: Array<{ tMs: number; recordsPerSec: number; latencyP99Us: number; maxBackPressuredTimeMsPerSecond: number; links?: Record<string, number> }>;
-}
+export type CheckpointsSection = z.infer<typeof checkpointsSectionSchema>;
 
 /** Mean buffer-pool usage of one subtask over the run's 1 s samples (key `vertex#subtask`). */
 export type PoolUsageMeans = ReadonlyMap<string, { inPoolUsage: number; outPoolUsage: number }>;

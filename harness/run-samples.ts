@@ -27,7 +27,10 @@ export interface WindowFigures {
   readonly endMs: number;
   readonly records: number;
   readonly recordsPerSec: number;
+  /** Percentiles without the histogram (unguarded; see percentile-guard.ts for reporting). */
   readonly latencyUs: LatencySummary;
+  /** HDR V2 compressed base64 of the window's latency, µs; undefined when it has no records. */
+  readonly latencyHistogram: string | undefined;
 }
 
 export function linkOfRecord(sinkTm: string, sourceTm: string): string {
@@ -134,8 +137,7 @@ export class RunSamples {
     } finally {
       hb?.destroy();
     }
-    const compact: LatencySummary = { ...latencyUs };
-    delete compact.histogram;
-    return { startMs: a.asOfMs, endMs: b.asOfMs, records, recordsPerSec: (records * 1000) / (b.asOfMs - a.asOfMs), latencyUs: compact };
+    const { histogram, ...compact } = latencyUs;
+    return { startMs: a.asOfMs, endMs: b.asOfMs, records, recordsPerSec: (records * 1000) / (b.asOfMs - a.asOfMs), latencyUs: compact, latencyHistogram: histogram };
   }
 }

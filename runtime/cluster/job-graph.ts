@@ -8,8 +8,14 @@ export type OperatorKind = 'source' | 'map' | 'aggregate' | 'sink';
 export type PartitionerKind = 'forward' | 'rebalance' | 'keyBy' | 'broadcast';
 
 export interface SourceParams {
-  /** Records per second per subtask; 0 = as fast as backpressure allows. */
+  /** Records per second per subtask; 0 = as fast as backpressure allows. Ignored when `rateSchedule` is present. */
   ratePerSec: number;
+  /**
+   * Records/s per subtask over time; replaces ratePerSec when present. Segments are back to back from 0; the rate
+   * changes linearly from fromPerSec to toPerSec within a segment (equal: a step). The last segment's end is the
+   * source's durationMs. A rate of 0 in a segment means no records then (not unbounded).
+   */
+  rateSchedule?: RateSegment[];
   /** How long each source subtask emits (ms); the job finishes when every source has and all data is drained. */
   durationMs: number;
   /** Key space [0, keys). */
@@ -17,9 +23,28 @@ export interface SourceParams {
   keyDistribution: 'uniform' | 'zipf';
   /** Zipf exponent s (> 0) when keyDistribution is zipf. */
   zipfExponent: number;
-  /** Record body size (header + payload) in bytes: fixed, or uniform in [min, max]. */
+  /** Record body size (header + payload) in bytes: fixed, or uniform in [min, max]. Ignored when `recordSizeDistribution` is present. */
   recordSize: { min: number; max: number };
+  /**
+   * Weighted size buckets (body bytes, header included); a record picks a bucket by weight, then a size uniform in
+   * [min, max]. Replaces recordSize when present.
+   */
+  recordSizeDistribution?: RecordSizeBucket[];
   seed: number;
+}
+
+/** One segment of {@link SourceParams.rateSchedule}: `durationMs` long, the rate going linearly from `fromPerSec` to `toPerSec`. */
+export interface RateSegment {
+  durationMs: number;
+  fromPerSec: number;
+  toPerSec: number;
+}
+
+/** One bucket of {@link SourceParams.recordSizeDistribution}: body sizes uniform in [min, max] bytes, chosen with relative `weight`. */
+export interface RecordSizeBucket {
+  min: number;
+  max: number;
+  weight: number;
 }
 
 export interface MapParams {
@@ -37,6 +62,12 @@ export interface VertexSpec {
   id: string;
   operator: OperatorKind;
   parallelism: number;
+  /**
+   * Vertices in the same group share slots (subtask i of each in the group's i-th slot); vertices of different
+   * groups never share a slot. Letters, digits, - and _.
+   * @default "default"
+   */
+  slotSharingGroup?: string;
   source?: Partial<SourceParams>;
   map?: Partial<MapParams>;
   sink?: Partial<SinkParams>;
@@ -83,6 +114,13 @@ export const MAX_PARALLELISM = 32_768;
 /** Largest key space a source may draw from. */
 export const MAX_KEYS = 10_000_000;
 const MIN_RECORD_BODY = 28;
+const MAX_RECORD_BODY = 64 * 1024 * 1024;
+/** The slot sharing group of a vertex that names none (Flink's `"default"`). */
+export const DEFAULT_SLOT_SHARING_GROUP = 'default';
+/** Durations of a rate schedule must add up to the source's durationMs within this much. */
+const SCHEDULE_DURATION_TOLERANCE_MS = 1;
+/** Vertex ids and slot sharing group names: a letter, then letters, digits, - and _. */
+const NAME = /^[a-z][a-z0-9_-]*$/i;
 
 /** Throws {@link InvalidJobGraphError} naming the first bad vertex or edge; returns the graph with defaults filled. */
 export function validateJobGraph(graph: JobGraphSpec): JobGraphSpec {
@@ -93,7 +131,7 @@ export function validateJobGraph(graph: JobGraphSpec): JobGraphSpec {
   const ids = new Set<string>();
   const vertices = graph.vertices.map((v, i) => {
     const where = `vertex ${typeof v?.id === 'string' && v.id ? v.id : `#${i}`}`;
-    if (typeof v?.id !== 'string' || !/^[a-z][a-z0-9_-]*$/i.test(v.id)) throw new InvalidJobGraphError(where, 'id must be a name like "source" (letters, digits, - and _)');
+    if (typeof v?.id !== 'string' || !NAME.test(v.id)) throw new InvalidJobGraphError(where, 'id must be a name like "source" (letters, digits, - and _)');
     if (ids.has(v.id)) throw new InvalidJobGraphError(where, 'id is used twice');
     ids.add(v.id);
     if (!OPERATORS.includes(v.operator)) throw new InvalidJobGraphError(where, `operator "${String(v.operator)}" is not one of ${OPERATORS.join(', ')}`);
@@ -101,6 +139,12 @@ export function validateJobGraph(graph: JobGraphSpec): JobGraphSpec {
       throw new InvalidJobGraphError(where, `parallelism ${String(v.parallelism)} must be an integer in [1, ${MAX_PARALLELISM}]`);
     }
     const out: VertexSpec = { id: v.id, operator: v.operator, parallelism: v.parallelism };
+    if (v.slotSharingGroup !== undefined) {
+      if (typeof v.slotSharingGroup !== 'string' || !NAME.test(v.slotSharingGroup)) {
+        throw new InvalidJobGraphError(where, `slotSharingGroup ${JSON.stringify(v.slotSharingGroup)} must be a name like "default" (letters, digits, - and _)`);
+      }
+      out.slotSharingGroup = v.slotSharingGroup;
+    }
     if (v.operator === 'source') out.source = validateSource(where, v.source ?? {});
     if (v.operator === 'map') out.map = { costUs: validateCost(where, 'map', v.map?.costUs) };
     if (v.operator === 'sink' && v.sink) out.sink = { costUs: validateCost(where, 'sink', v.sink.costUs) };
@@ -147,9 +191,10 @@ export function validateJobGraph(graph: JobGraphSpec): JobGraphSpec {
 }
 
 function validateSource(where: string, p: Partial<SourceParams>): SourceParams {
-  const s: SourceParams = { ...DEFAULT_SOURCE_PARAMS, ...p, recordSize: { ...DEFAULT_SOURCE_PARAMS.recordSize, ...(p.recordSize ?? {}) } };
+  const { rateSchedule, recordSizeDistribution, ...rest } = p;
+  const s: SourceParams = { ...DEFAULT_SOURCE_PARAMS, ...rest, recordSize: { ...DEFAULT_SOURCE_PARAMS.recordSize, ...(p.recordSize ?? {}) } };
   const check = (ok: boolean, field: string, rule: string, value: unknown): void => {
-    if (!ok) throw new InvalidJobGraphError(where, `source.${field} ${JSON.stringify(value)} ${rule}`);
+    if (!ok) throw new InvalidJobGraphError(where, `source.${field} ${typeof value === 'number' ? String(value) : JSON.stringify(value)} ${rule}`);
   };
   check(typeof s.ratePerSec === 'number' && s.ratePerSec >= 0 && Number.isFinite(s.ratePerSec), 'ratePerSec', 'must be ≥ 0 (0: unbounded)', s.ratePerSec);
   check(typeof s.durationMs === 'number' && s.durationMs > 0 && Number.isFinite(s.durationMs), 'durationMs', 'must be > 0', s.durationMs);
@@ -157,9 +202,50 @@ function validateSource(where: string, p: Partial<SourceParams>): SourceParams {
   check(s.keyDistribution === 'uniform' || s.keyDistribution === 'zipf', 'keyDistribution', 'must be uniform or zipf', s.keyDistribution);
   check(typeof s.zipfExponent === 'number' && s.zipfExponent > 0, 'zipfExponent', 'must be > 0', s.zipfExponent);
   check(Number.isInteger(s.recordSize.min) && s.recordSize.min >= MIN_RECORD_BODY, 'recordSize.min', `must be an integer ≥ ${MIN_RECORD_BODY} (the record header)`, s.recordSize.min);
-  check(Number.isInteger(s.recordSize.max) && s.recordSize.max >= s.recordSize.min && s.recordSize.max <= 64 * 1024 * 1024, 'recordSize.max', 'must be ≥ recordSize.min and ≤ 64 MiB', s.recordSize.max);
+  check(Number.isInteger(s.recordSize.max) && s.recordSize.max >= s.recordSize.min && s.recordSize.max <= MAX_RECORD_BODY, 'recordSize.max', 'must be ≥ recordSize.min and ≤ 64 MiB', s.recordSize.max);
   check(Number.isInteger(s.seed), 'seed', 'must be an integer', s.seed);
+  if (rateSchedule !== undefined) s.rateSchedule = validateRateSchedule(rateSchedule, s.durationMs, check);
+  if (recordSizeDistribution !== undefined) s.recordSizeDistribution = validateSizeDistribution(recordSizeDistribution, check);
   return s;
+}
+
+type Check = (ok: boolean, field: string, rule: string, value: unknown) => void;
+
+const isFiniteAtLeast = (value: unknown, min: number): value is number => typeof value === 'number' && Number.isFinite(value) && value >= min;
+
+function validateRateSchedule(schedule: unknown, durationMs: number, check: Check): RateSegment[] {
+  check(Array.isArray(schedule) && schedule.length > 0, 'rateSchedule', 'must be a non-empty array of {durationMs, fromPerSec, toPerSec}', schedule);
+  let totalMs = 0;
+  const segments = (schedule as unknown[]).map((entry, i) => {
+    const field = `rateSchedule[${i}]`;
+    check(typeof entry === 'object' && entry !== null && !Array.isArray(entry), field, 'must be an object {durationMs, fromPerSec, toPerSec}', entry);
+    const e = entry as Partial<RateSegment>;
+    check(isFiniteAtLeast(e.durationMs, 0) && e.durationMs > 0, `${field}.durationMs`, 'must be a finite number > 0', e.durationMs);
+    check(isFiniteAtLeast(e.fromPerSec, 0), `${field}.fromPerSec`, 'must be a finite number ≥ 0 (0: no records)', e.fromPerSec);
+    check(isFiniteAtLeast(e.toPerSec, 0), `${field}.toPerSec`, 'must be a finite number ≥ 0 (0: no records)', e.toPerSec);
+    totalMs += e.durationMs!;
+    return { durationMs: e.durationMs!, fromPerSec: e.fromPerSec!, toPerSec: e.toPerSec! };
+  });
+  check(
+    Math.abs(totalMs - durationMs) <= SCHEDULE_DURATION_TOLERANCE_MS,
+    'rateSchedule',
+    `durations sum to ${totalMs} ms but must equal source.durationMs (${durationMs} ms) within ${SCHEDULE_DURATION_TOLERANCE_MS} ms`,
+    segments.map((seg) => seg.durationMs),
+  );
+  return segments;
+}
+
+function validateSizeDistribution(distribution: unknown, check: Check): RecordSizeBucket[] {
+  check(Array.isArray(distribution) && distribution.length > 0, 'recordSizeDistribution', 'must be a non-empty array of {min, max, weight}', distribution);
+  return (distribution as unknown[]).map((entry, i) => {
+    const field = `recordSizeDistribution[${i}]`;
+    check(typeof entry === 'object' && entry !== null && !Array.isArray(entry), field, 'must be an object {min, max, weight}', entry);
+    const b = entry as Partial<RecordSizeBucket>;
+    check(Number.isInteger(b.min) && b.min! >= MIN_RECORD_BODY && b.min! <= MAX_RECORD_BODY, `${field}.min`, `must be an integer in [${MIN_RECORD_BODY} (the record header), 64 MiB]`, b.min);
+    check(Number.isInteger(b.max) && b.max! >= b.min! && b.max! <= MAX_RECORD_BODY, `${field}.max`, `must be an integer ≥ ${field}.min and ≤ 64 MiB`, b.max);
+    check(isFiniteAtLeast(b.weight, 0) && b.weight > 0, `${field}.weight`, 'must be a finite number > 0', b.weight);
+    return { min: b.min!, max: b.max!, weight: b.weight! };
+  });
 }
 
 function detectCycle(vertices: readonly VertexSpec[], edges: readonly EdgeSpec[]): void {

@@ -1,14 +1,16 @@
 /**
- * Scheduling a validated job graph onto TaskManager slots with Flink's slot sharing: a job needs as many slots as
- * its largest vertex parallelism, and subtask i of every vertex runs in the i-th slot. Slots are taken in an order
- * that interleaves TaskManagers (tm0 slot0, tm1 slot0, tm0 slot1, …) so consecutive subtasks land on different
- * TaskManagers. Produces one {@link TaskDeployment} per subtask, wired with result partitions and input channels.
+ * Scheduling a validated job graph onto TaskManager slots with Flink's slot sharing groups: vertices of one group
+ * share slots (the group needs as many as its largest vertex parallelism, and subtask i of each of its vertices runs
+ * in the group's i-th slot); different groups never share a slot, so a job needs the sum over its groups. Free
+ * slots are taken in an order that interleaves TaskManagers (tm0 slot0, tm1 slot0, tm0 slot1, …), each group in order
+ * of first appearance taking the next ones, so consecutive subtasks land on different TaskManagers. Produces one
+ * {@link TaskDeployment} per subtask, wired with result partitions and input channels.
  */
 import { FlowlabError } from '../../core/index.js';
 import { newId16, type ResultPartitionId } from '../partition/index.js';
 import { defaultMaxParallelism } from '../partition/selectors/index.js';
 import type { Address, InputChannelDeployment, OutputDeployment, TaskDeployment } from './control-protocol.js';
-import type { EdgeSpec, JobGraphSpec, VertexSpec } from './job-graph.js';
+import { DEFAULT_SLOT_SHARING_GROUP, type EdgeSpec, type JobGraphSpec, type VertexSpec } from './job-graph.js';
 
 /** The job needs more free slots than the registered TaskManagers offer. */
 export class NotEnoughSlotsError extends FlowlabError {
@@ -17,13 +19,27 @@ export class NotEnoughSlotsError extends FlowlabError {
     readonly availableSlots: number,
     readonly totalSlots: number,
     readonly taskManagers: number,
+    /** The job's slot sharing groups with the slots each needs. */
+    readonly groups: readonly SlotSharingGroup[] = [],
   ) {
     super(
       'ERR_NOT_ENOUGH_SLOTS',
-      `Not enough task slots: the job needs ${requiredSlots} (its largest vertex parallelism, slots are shared), ` +
+      `Not enough task slots: the job needs ${requiredSlots} (${describeGroups(groups)}), ` +
         `but only ${availableSlots} of ${totalSlots} slots on ${taskManagers} TaskManager(s) are available`,
     );
   }
+}
+
+function describeGroups(groups: readonly SlotSharingGroup[]): string {
+  const rule = 'each slot sharing group needs its largest vertex parallelism, groups never share a slot';
+  return groups.length <= 1 ? rule : `slot sharing groups ${groups.map((g) => `${g.name}=${g.slots}`).join(' + ')}; ${rule}`;
+}
+
+/** A slot sharing group of a job: its name, its vertices, and the slots it needs (their largest parallelism). */
+export interface SlotSharingGroup {
+  readonly name: string;
+  readonly vertexIds: readonly string[];
+  readonly slots: number;
 }
 
 /** What the scheduler needs to know about one registered TaskManager. */
@@ -51,7 +67,7 @@ export interface PlacedSubtask {
 
 export interface JobPlan {
   readonly jobId: string;
-  /** Slots the job occupies, in subtask order (slot i hosts subtask i of every vertex). */
+  /** Slots the job occupies: each slot sharing group's slots in group order, within a group in subtask order. */
   readonly slots: readonly SlotRef[];
   readonly subtasks: readonly PlacedSubtask[];
   /** Tasks per TaskManager id, for one `deploy` message each. */
@@ -93,9 +109,57 @@ export function resolveDataAddress(
   return override ? { host: override.host, port: override.port } : { host: producerAddress.host, port: producerAddress.port };
 }
 
-/** Slots a job needs under slot sharing: its largest vertex parallelism. */
+/** The slot sharing groups of a graph in order of first appearance among its vertices. */
+export function slotSharingGroups(graph: JobGraphSpec): SlotSharingGroup[] {
+  const groups = new Map<string, { name: string; vertexIds: string[]; slots: number }>();
+  for (const v of graph.vertices) {
+    const name = v.slotSharingGroup ?? DEFAULT_SLOT_SHARING_GROUP;
+    const group = groups.get(name) ?? { name, vertexIds: [], slots: 0 };
+    group.vertexIds.push(v.id);
+    group.slots = Math.max(group.slots, v.parallelism);
+    groups.set(name, group);
+  }
+  return [...groups.values()];
+}
+
+/** Slots a job needs: per slot sharing group its largest vertex parallelism, summed over the groups. */
 export function requiredSlots(graph: JobGraphSpec): number {
-  return Math.max(...graph.vertices.map((v) => v.parallelism));
+  return slotSharingGroups(graph).reduce((sum, g) => sum + g.slots, 0);
+}
+
+/** Where every subtask of a job runs. */
+export interface SlotAssignment {
+  /** Slots the job occupies, group by group (see {@link JobPlan.slots}). */
+  readonly slots: readonly SlotRef[];
+  /** Per vertex id, the slot of each subtask (index = subtask index). */
+  readonly byVertex: ReadonlyMap<string, readonly SlotRef[]>;
+}
+
+/**
+ * The placement rule, shared by the scheduler and the buffer preflight: each slot sharing group (in order of first
+ * appearance) takes the next `group.slots` free slots in interleaved order, and subtask i of a vertex runs in its
+ * group's i-th slot. Throws {@link NotEnoughSlotsError} when the free slots do not suffice.
+ */
+export function assignSlots(graph: JobGraphSpec, taskManagers: readonly SchedulableTaskManager[]): SlotAssignment {
+  const groups = slotSharingGroups(graph);
+  const needed = groups.reduce((sum, g) => sum + g.slots, 0);
+  const free = interleavedFreeSlots(taskManagers);
+  if (free.length < needed) {
+    const total = taskManagers.reduce((sum, tm) => sum + tm.slots, 0);
+    throw new NotEnoughSlotsError(needed, free.length, total, taskManagers.length, groups);
+  }
+  const firstSlotOf = new Map<string, number>();
+  let next = 0;
+  for (const group of groups) {
+    firstSlotOf.set(group.name, next);
+    next += group.slots;
+  }
+  const byVertex = new Map<string, SlotRef[]>();
+  for (const v of graph.vertices) {
+    const first = firstSlotOf.get(v.slotSharingGroup ?? DEFAULT_SLOT_SHARING_GROUP)!;
+    byVertex.set(v.id, free.slice(first, first + v.parallelism));
+  }
+  return { slots: free.slice(0, needed), byVertex };
 }
 
 /**
@@ -104,23 +168,14 @@ export function requiredSlots(graph: JobGraphSpec): number {
  */
 export function scheduleJob(graph: JobGraphSpec, options: ScheduleOptions): JobPlan {
   const { jobId, taskManagers } = options;
-  const needed = requiredSlots(graph);
-  const free = interleavedFreeSlots(taskManagers);
-  if (free.length < needed) {
-    const total = taskManagers.reduce((sum, tm) => sum + tm.slots, 0);
-    throw new NotEnoughSlotsError(needed, free.length, total, taskManagers.length);
-  }
-  const slots = free.slice(0, needed);
+  const { slots, byVertex } = assignSlots(graph, taskManagers);
   const addressOf = new Map(taskManagers.map((tm) => [tm.tmId, tm.dataAddress]));
 
   const placed = new Map<string, PlacedSubtask[]>();
   for (const v of graph.vertices) {
     placed.set(
       v.id,
-      Array.from({ length: v.parallelism }, (_, i) => {
-        const slot = slots[i]!;
-        return { vertexId: v.id, subtaskIndex: i, tmId: slot.tmId, slotIndex: slot.slotIndex, attemptId: newId16() };
-      }),
+      byVertex.get(v.id)!.map((slot, i) => ({ vertexId: v.id, subtaskIndex: i, tmId: slot.tmId, slotIndex: slot.slotIndex, attemptId: newId16() })),
     );
   }
   const vertexById = new Map(graph.vertices.map((v) => [v.id, v]));

@@ -55,6 +55,7 @@ async function startPipeline(
   pair: Pair,
   restore: { checkpointId: number; operator: { kind: string; data: Uint8Array } } | undefined,
   onCheckpoint: (task: StreamTask, cp: TaskCheckpoint, recorder: RecordingProcessor) => void = () => undefined,
+  sourceParams: SourceParams = params,
 ): Promise<Pipeline> {
   const partitionId: ResultPartitionId = { dataSetId: newId16(), partitionIndex: 1, attemptId: newId16() };
   const recorder = new RecordingProcessor();
@@ -75,7 +76,7 @@ async function startPipeline(
         subtaskIndex: 1,
         parallelism: 2,
         attemptId: newId16(),
-        source: params,
+        source: sourceParams,
         outputs: [{ partitionId, numSubpartitions: 1, partitioner: 'forward', maxParallelism: 128, to: 'sink' }],
       },
       pair.producer,
@@ -121,6 +122,47 @@ test('a source restored from its checkpoint emits exactly the records the origin
   assert.deepEqual(restored.recorder.seen, original.recorder.seen.slice(mark), 'same keys, sequence numbers and sizes after the checkpoint');
   assert.equal(restored.source.emitted, original.source.emitted, 'same logical end');
   assert.equal(restored.source.report().numRecordsOut, original.source.report().numRecordsOut, 'the restored source counts from the checkpoint');
+});
+
+test('with a rate schedule (a step, a ramp, a pause) and a size distribution, a restored source emits the same records and ends at the same one', async () => {
+  await using pair = await startPair({ 'execution.buffer-timeout': '5 ms' });
+  const scheduled: SourceParams = {
+    ...params,
+    durationMs: 800,
+    // 3000/s for 250 ms (750 records), 1000 → 8000/s over 300 ms (1350), nothing for the last 250 ms
+    rateSchedule: [
+      { durationMs: 250, fromPerSec: 3000, toPerSec: 3000 },
+      { durationMs: 300, fromPerSec: 1000, toPerSec: 8000 },
+      { durationMs: 250, fromPerSec: 0, toPerSec: 0 },
+    ],
+    recordSizeDistribution: [
+      { min: 28, max: 60, weight: 3 },
+      { min: 500, max: 2000, weight: 1 },
+    ],
+  };
+  let snapshot: TaskCheckpoint['operator'] | undefined;
+  let mark = -1;
+  const original = await startPipeline(
+    pair,
+    undefined,
+    (task, cp, recorder) => {
+      if (task.deployment.operator === 'source') snapshot = cp.operator;
+      else mark = recorder.seen.length;
+    },
+    scheduled,
+  );
+  await new Promise((r) => setTimeout(r, 350)); // about the middle of the ramp
+  original.source.triggerCheckpoint(1, Date.now());
+  await original.done;
+  assert.ok(snapshot, 'the source took its snapshot');
+  assert.ok(mark > 0 && mark < original.recorder.seen.length, `the checkpoint fell inside the run (record ${mark} of ${original.recorder.seen.length})`);
+  assert.equal(original.source.emitted, 2100, 'the record count is floor(N(duration)): 750 + 1350');
+  assert.ok(original.recorder.seen.some((r) => r.size >= 500) && original.recorder.seen.every((r) => r.size <= 60 || (r.size >= 500 && r.size <= 2000)), 'sizes from the buckets');
+
+  const restored = await startPipeline(pair, { checkpointId: 1, operator: snapshot }, undefined, scheduled);
+  await restored.done;
+  assert.deepEqual(restored.recorder.seen, original.recorder.seen.slice(mark), 'same keys, sequence numbers and sizes after the checkpoint');
+  assert.equal(restored.source.emitted, original.source.emitted, 'same logical end');
 });
 
 test('a task refuses state of another operator, a truncated snapshot, and a restore after it started', async () => {

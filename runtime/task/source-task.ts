@@ -1,7 +1,9 @@
 /**
- * The replayable source: an open-loop schedule (record i is due at start + i/rate, whatever the backpressure;
- * late records carry their intended time, so latency includes the wait), seeded keys (uniform or Zipf), record
- * sizes fixed or uniform in a range, per-key sequence numbers. Emits for `durationMs`, then ends its output.
+ * The replayable source: an open-loop schedule (record i is due at start + i/rate, or with a rate schedule when the
+ * cumulative rate reaches i + 1 records (see rate-schedule.ts), whatever the backpressure; late records carry their
+ * intended time, so latency includes the wait), seeded keys (uniform or Zipf), record sizes fixed, uniform in a
+ * range or from weighted buckets, per-key sequence numbers. Emits for `durationMs`, then ends its output (with a
+ * rate schedule it stays idle until `durationMs` after its last record, so a trailing rate of 0 is kept).
  *
  * Its checkpointed position (records emitted, schedule position, generator state, per-key sequences) makes it
  * replayable: restored from a checkpoint it emits exactly the records the original emitted after that checkpoint
@@ -13,6 +15,8 @@ import { SeededRandom, ZipfDistribution } from '../../core/index.js';
 import type { SourceParams } from '../cluster/job-graph.js';
 import { AlignmentType, type CheckpointBarrier } from '../event/index.js';
 import { StateFormatError, type StateReader, type StateWriter } from './operator-state.js';
+import { RateSchedule } from './rate-schedule.js';
+import { RecordSizeSampler } from './record-size-sampler.js';
 import { StreamTask, TASK_SLICE_MS, type TaskContext } from './stream-task.js';
 
 export class SourceTask extends StreamTask {
@@ -20,6 +24,9 @@ export class SourceTask extends StreamTask {
   private readonly random: SeededRandom;
   private readonly zipf: ZipfDistribution | undefined;
   private readonly sequences: Float64Array;
+  private readonly sizes: RecordSizeSampler;
+  /** Due times when the params have a rate schedule (it replaces `ratePerSec`). */
+  private readonly schedule: RateSchedule | undefined;
   private startUs = 0;
   private endUs = 0;
   private readonly intervalUs: number;
@@ -35,7 +42,9 @@ export class SourceTask extends StreamTask {
     this.random = new SeededRandom(this.params.seed).fork(`source-${ctx.deployment.subtaskIndex}`);
     this.zipf = this.params.keyDistribution === 'zipf' ? new ZipfDistribution(this.params.keys, this.params.zipfExponent) : undefined;
     this.sequences = new Float64Array(this.params.keys);
-    this.intervalUs = this.params.ratePerSec > 0 ? 1e6 / this.params.ratePerSec : 0;
+    this.sizes = this.params.recordSizeDistribution ? new RecordSizeSampler(this.params.recordSizeDistribution) : RecordSizeSampler.uniform(this.params.recordSize);
+    this.schedule = this.params.rateSchedule ? new RateSchedule(this.params.rateSchedule, this.params.durationMs) : undefined;
+    this.intervalUs = !this.schedule && this.params.ratePerSec > 0 ? 1e6 / this.params.ratePerSec : 0;
     this.durationUs = this.params.durationMs * 1000;
   }
 
@@ -83,6 +92,7 @@ export class SourceTask extends StreamTask {
 
   /** Position in the schedule, µs since the (original) start: the next record's due offset, or time emitting at an unlimited rate. */
   private elapsedUs(): number {
+    if (this.schedule) return this.emitted < this.schedule.totalRecords ? this.schedule.dueOffsetUs(this.emitted) : this.durationUs;
     if (this.intervalUs > 0) return this.emitted * this.intervalUs;
     return this.running ? this.clock.epochUs() - this.startUs : this.restoredElapsedUs;
   }
@@ -107,13 +117,25 @@ export class SourceTask extends StreamTask {
 
   private emitSlice(): void {
     const writer = this.writer!;
-    const { min, max } = this.params.recordSize;
     const subtask = this.deployment.subtaskIndex;
     const sliceEnd = this.clock.nowMs() + TASK_SLICE_MS;
     for (let n = 1; ; n++) {
       const now = this.clock.epochUs();
       let intended = now;
-      if (this.intervalUs > 0) {
+      if (this.schedule) {
+        // the record count is floor(N(duration)) whatever happens; after the last one the source idles to the end
+        if (this.emitted >= this.schedule.totalRecords) {
+          if (now >= this.endUs) return this.finish();
+          this.clock.setTimeout(this.pump, (this.endUs - now) / 1000);
+          return;
+        }
+        const dueUs = this.startUs + this.schedule.dueOffsetUs(this.emitted);
+        if (now < dueUs) {
+          this.clock.setTimeout(this.pump, Math.max(0, (dueUs - now) / 1000));
+          return;
+        }
+        intended = dueUs;
+      } else if (this.intervalUs > 0) {
         // record i is due at start + i·interval; the record count is fixed by the duration (same after a restore)
         const dueOffsetUs = this.emitted * this.intervalUs;
         if (dueOffsetUs >= this.durationUs) return this.finish();
@@ -129,7 +151,7 @@ export class SourceTask extends StreamTask {
       const key = this.zipf ? this.zipf.sample(this.random) : this.random.nextInt(this.params.keys);
       const sequence = this.sequences[key]!;
       this.sequences[key] = sequence + 1;
-      const size = min === max ? min : min + this.random.nextInt(max - min + 1);
+      const size = this.sizes.sample(this.random);
       this.emitted++;
       if (!writer.emit(key, sequence, subtask, intended, size)) {
         this.waitForOutput(this.pump);

@@ -1,0 +1,204 @@
+/**
+ * The result document of one run (DESIGN.md §4, §6) as a zod schema: the TypeScript type is derived from it and
+ * `schemas/result.schema.json` is generated from it, so the file format, the type and the docs cannot drift apart.
+ * Version 2 adds the scenario, variant and repetition, guarded percentiles (null with a reason when there are too
+ * few samples), per-phase HDR histograms, time to recover per fault, and the harness's own CPU use.
+ */
+import { z } from 'zod';
+import { TOXIC_TYPES } from '../chaos/index.js';
+
+export const RESULT_SCHEMA_VERSION = 2;
+
+const count = z.number().min(0);
+
+/** Percentiles in µs; a percentile with too few samples behind it is null and `reasons` says why. */
+export const latencySummarySchema = z.object({
+  p50: z.number().nullable(),
+  p90: z.number().nullable(),
+  p99: z.number().nullable(),
+  p999: z.number().nullable(),
+  max: z.number().nullable(),
+  count,
+  histogram: z.string().optional().describe('HDR V2 compressed base64 of every sample (µs).'),
+  reasons: z.record(z.string(), z.string()).optional().describe('Why a percentile is null, e.g. "p99.9 needs ≥ 10,000 samples, have 2,345".'),
+});
+
+const checkpointSummarySchema = z.object({ p50: z.number(), p99: z.number(), max: z.number(), count, histogram: z.string().optional() });
+
+export const checkpointsSectionSchema = z.object({
+  completed: count,
+  failed: count.describe('Declined, expired or not finished when the job ended.'),
+  durationMs: checkpointSummarySchema,
+  alignmentMs: checkpointSummarySchema.describe("The slowest subtask's alignment per checkpoint."),
+  startDelayMs: checkpointSummarySchema,
+  persistedBytes: checkpointSummarySchema.describe('In-flight data persisted per checkpoint (0 for aligned ones).'),
+  stateBytes: checkpointSummarySchema,
+  history: z.array(
+    z.object({
+      id: z.number(),
+      status: z.enum(['COMPLETED', 'FAILED']),
+      durationMs: z.number().nullable(),
+      unaligned: z.boolean(),
+      persistedChannelStateBytes: z.number(),
+      stateBytes: z.number(),
+      failureReason: z.string().optional(),
+    }),
+  ),
+  error: z.string().optional(),
+});
+
+const probeSchema = z.object({
+  link: z.string(),
+  baselineRttUs: z.number().optional(),
+  rttUs: z.number().optional(),
+  addedLatencyMs: z.number().optional(),
+  baselineBytesPerSec: z.number().optional(),
+  achievedBytesPerSec: z.number().optional(),
+  error: z.string().optional(),
+});
+
+export const recoverySchema = z.union([
+  z.object({ recovered: z.literal(true), timeToRecoverMs: z.number(), atMs: z.number() }),
+  z.object({ recovered: z.literal(false), reason: z.string() }),
+]);
+
+export const faultRecordSchema = z.object({
+  index: z.number(),
+  entry: z.string().describe('The fault as a --fault entry.'),
+  kind: z.enum(['toxic', 'partition', 'partition-hard', 'kill-taskmanager', 'restart-taskmanager']),
+  toxic: z.enum(TOXIC_TYPES).optional(),
+  stream: z.enum(['upstream', 'downstream']).optional(),
+  at: z.number().describe('Planned start, ms after the job was submitted.'),
+  until: z.number().nullable(),
+  link: z.string(),
+  links: z.array(z.string()),
+  attributes: z.record(z.string(), z.number()),
+  appliedAtMs: z.number().nullable(),
+  removedAtMs: z.number().nullable(),
+  error: z.string().optional(),
+  measured: z.object({
+    tookEffect: z.boolean().nullable(),
+    probes: z.array(probeSchema).optional(),
+    afterMs: z.number().optional(),
+    job: z
+      .object({
+        recordsPerSecBefore: z.number().nullable(),
+        recordsPerSecDuring: z.number().nullable(),
+        links: z.record(
+          z.string(),
+          z.object({
+            affected: z.boolean(),
+            recordsPerSecBefore: z.number().nullable(),
+            recordsPerSecDuring: z.number().nullable(),
+            latencyP50UsBefore: z.number().nullable(),
+            latencyP50UsDuring: z.number().nullable(),
+          }),
+        ),
+      })
+      .optional(),
+  }),
+  recovery: recoverySchema.optional().describe('Time to recover after the heal: throughput within 5 % and p99 within 20 % of the before phase.'),
+});
+
+export const phaseSchema = z.object({
+  name: z.string().describe('warmup, steady, fault-<i>-before|during|after.'),
+  startMs: z.number(),
+  endMs: z.number(),
+  throughput: z.object({ recordsPerSec: z.number(), records: z.number().optional() }),
+  latencyUs: latencySummarySchema.optional(),
+  trend: z
+    .object({ p99FirstThirdUs: z.number().nullable(), p99LastThirdUs: z.number().nullable() })
+    .optional()
+    .describe('steady only: p99 of its first and last third; a growing p99 means a backlog is building (the rate is not sustainable).'),
+});
+
+const gateOutcomeSchema = z.object({
+  gate: z.string(),
+  metric: z.string(),
+  phase: z.string(),
+  op: z.string(),
+  threshold: z.number(),
+  value: z.number().nullable(),
+  verdict: z.enum(['pass', 'fail', 'invalid']),
+  reason: z.string().optional(),
+});
+
+export const resultDocumentSchema = z
+  .object({
+    schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
+    flowlab: z.object({ version: z.string(), commit: z.string().nullable() }),
+    state: z.enum(['completed', 'errored', 'aborted']),
+    error: z.string().optional(),
+    scenario: z.record(z.string(), z.unknown()).optional().describe('The resolved scenario (every default filled): what it takes to redo the run.'),
+    variant: z.record(z.string(), z.unknown()).optional().describe('Swept fields and their values for this run (suites).'),
+    repetition: z.number().optional().describe('1-based repetition within a suite.'),
+    command: z.string().optional().describe('The command that reruns this scenario.'),
+    environment: z.object({ cpuModel: z.string(), cores: z.number(), memoryBytes: z.number(), os: z.string(), node: z.string() }),
+    seed: z.number(),
+    startedAt: z.string(),
+    jobSubmittedAt: z.string().optional().describe('When the job was submitted: phase, interval and fault times are ms after it.'),
+    durationMs: z.number(),
+    config: z.record(z.string(), z.string()).describe('Every resolved Flink key, in Flink notation.'),
+    workload: z.object({
+      ratePerSec: z.union([z.number(), z.literal('unbounded')]),
+      rateSchedule: z.array(z.object({ durationMs: z.number(), fromPerSec: z.number(), toPerSec: z.number() })).optional(),
+      recordSizeBytes: z.number(),
+      keys: z.number(),
+      keyDistribution: z.enum(['uniform', 'zipf']),
+      durationMs: z.number(),
+      warmupMs: z.number(),
+      mapCostUs: z.number(),
+      sinkCostUs: z.number(),
+    }),
+    topology: z.object({
+      preset: z.string(),
+      parallelism: z.number(),
+      taskManagers: z.number(),
+      slotsPerTaskManager: z.number(),
+      vertices: z.array(z.object({ id: z.string(), operator: z.string(), parallelism: z.number(), slotSharingGroup: z.string().optional() })),
+    }),
+    calibration: z.object({ loopbackBytesPerSec: z.number(), loopbackRttUs: z.number() }),
+    harness: z
+      .object({
+        cpuMsPerSecond: z.number().describe('CPU ms the harness process used per wall second of the run (target < 30, 3 % of a core).'),
+        wallMs: z.number(),
+      })
+      .optional(),
+    throughput: z.object({ recordsPerSec: z.number(), bytesPerSec: z.number() }).describe('Steady phase, at the sinks.'),
+    latencyUs: latencySummarySchema.describe('End-to-end latency from the intended emit time, steady phase.'),
+    checkpoints: checkpointsSectionSchema,
+    tasks: z.array(
+      z.object({
+        vertex: z.string(),
+        subtask: z.number(),
+        backPressuredTimeMsPerSecond: z.number(),
+        idleTimeMsPerSecond: z.number(),
+        busyTimeMsPerSecond: z.number(),
+        inPoolUsage: z.number(),
+        outPoolUsage: z.number(),
+        numRecordsIn: z.number(),
+        numRecordsOut: z.number(),
+      }),
+    ),
+    sink: z.object({ records: z.number(), lost: z.number().nullable(), duplicated: z.number(), outOfOrder: z.number() }),
+    phases: z.array(phaseSchema),
+    faults: z.array(faultRecordSchema),
+    chaos: z.object({ toxiproxyUrl: z.string(), embedded: z.boolean(), proxies: z.array(z.object({ name: z.string(), listen: z.string(), upstream: z.string() })) }).optional(),
+    gates: z.array(gateOutcomeSchema).optional().describe("The scenario's absolute gates evaluated on this run."),
+    timeseries: z.array(
+      z.object({
+        tMs: z.number(),
+        recordsPerSec: z.number(),
+        latencyP99Us: z.number(),
+        maxBackPressuredTimeMsPerSecond: z.number(),
+        links: z.record(z.string(), z.number()).optional(),
+      }),
+    ),
+  })
+  .describe('The result document of one flowlab run.');
+
+export type ResultDocument = z.infer<typeof resultDocumentSchema>;
+export type RunState = ResultDocument['state'];
+export type GuardedLatencySummary = z.infer<typeof latencySummarySchema>;
+export type PhaseFigures = z.infer<typeof phaseSchema>;
+export type Recovery = z.infer<typeof recoverySchema>;

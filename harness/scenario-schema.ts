@@ -1,0 +1,213 @@
+/**
+ * The scenario file (DESIGN.md §4): one YAML (or JSON) document that binds cluster, Flink config, job, workload,
+ * faults, placement, repetitions, seed and gates. This zod schema is both the validator and the TypeScript type
+ * (`ScenarioInput` as written, `Scenario` with defaults filled); `schemas/scenario.schema.json` is generated from it.
+ * Semantic checks that need more than one field (Flink keys, the job graph, buffers, slots, fault attributes) run in
+ * the loader, after this schema, and report the same way.
+ */
+import { z } from 'zod';
+import { parseDurationMs } from '../core/index.js';
+import { TOXIC_TYPES } from '../chaos/index.js';
+import { TOPOLOGY_PRESETS } from '../runtime/index.js';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const ID = /^[a-z][a-z0-9_-]*$/i;
+
+/** A duration with a unit (`20s`, `500ms`, `1 min`); a bare number is refused (seconds or milliseconds?). */
+export const durationSchema = z
+  .union([z.string(), z.number()])
+  .describe('A duration with a unit, e.g. 20s, 500ms, 1 min. A bare number is an error (seconds or milliseconds?).')
+  .transform((raw, ctx) => {
+    if (typeof raw === 'number' || /^\s*-?\d+(\.\d+)?\s*$/.test(raw)) {
+      ctx.addIssue({ code: 'custom', message: `a duration needs a unit, such as ${String(raw).trim()}s or ${String(raw).trim()}ms` });
+      return z.NEVER;
+    }
+    const ms = parseDurationMs(raw);
+    if (ms === undefined || ms < 0) {
+      ctx.addIssue({ code: 'custom', message: 'expected a duration such as 20s, 500ms or 1 min' });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+const positiveDuration = durationSchema.refine((ms) => ms > 0, 'expected a positive duration');
+
+const rateNumber = z.number().positive().max(100_000_000).describe('Records per second per source subtask.');
+
+const stepSchema = z
+  .strictObject({
+    rate: z.number().min(0).max(100_000_000).optional().describe('Constant records/s per source subtask during this step (0: none).'),
+    from: z.number().min(0).max(100_000_000).optional().describe('Ramp: records/s at the start of the step.'),
+    to: z.number().min(0).max(100_000_000).optional().describe('Ramp: records/s at the end of the step.'),
+    for: positiveDuration.describe('How long this step lasts.'),
+  })
+  .superRefine((s, ctx) => {
+    const ramp = s.from !== undefined || s.to !== undefined;
+    if (s.rate !== undefined && ramp) ctx.addIssue({ code: 'custom', path: ['rate'], message: 'a step is either `rate` (constant) or `from`/`to` (a ramp), not both' });
+    else if (s.rate === undefined && !ramp) ctx.addIssue({ code: 'custom', path: ['rate'], message: 'a step needs `rate`, or `from` and `to` for a ramp' });
+    else if (ramp && (s.from === undefined || s.to === undefined)) ctx.addIssue({ code: 'custom', path: [s.from === undefined ? 'from' : 'to'], message: 'a ramp needs both `from` and `to`' });
+  });
+
+export const rateSchema = z
+  .union([
+    z.literal('unbounded').describe('As fast as backpressure allows.'),
+    rateNumber,
+    z.strictObject({
+      steps: z.array(stepSchema).min(1).describe('Steps and ramps from the job start (warm-up included); the last rate holds to the end.'),
+    }),
+  ])
+  .describe('Open-loop rate per source subtask: a number (records/s), "unbounded", or {steps: [...]}.');
+
+const sizeBucket = z.strictObject({
+  size: z.int().min(28).max(64 * 1024 * 1024).optional().describe('A fixed size in this bucket.'),
+  min: z.int().min(28).max(64 * 1024 * 1024).optional(),
+  max: z.int().min(28).max(64 * 1024 * 1024).optional(),
+  weight: z.number().positive().describe('Relative frequency of this bucket.'),
+});
+
+export const recordSizeSchema = z
+  .union([
+    z.int().min(28).max(64 * 1024 * 1024),
+    z.strictObject({ min: z.int().min(28).max(64 * 1024 * 1024), max: z.int().min(28).max(64 * 1024 * 1024) }),
+    z.strictObject({ distribution: z.array(sizeBucket).min(1) }),
+  ])
+  .describe('Record body bytes (28-byte header + payload): a number, {min, max} (uniform), or {distribution: [{size|min,max, weight}]}.');
+
+export const workloadSchema = z
+  .strictObject({
+    rate: rateSchema.default('unbounded'),
+    recordSize: recordSizeSchema.default(100),
+    keys: z.int().min(1).max(10_000_000).default(1024).describe('Key space [0, keys).'),
+    keyDistribution: z.enum(['uniform', 'zipf']).default('uniform'),
+    zipfExponent: z.number().positive().default(1.1).describe('Zipf exponent s when keyDistribution is zipf.'),
+    warmup: durationSchema.prefault('2s').describe('Warm-up, excluded from the steady phase.'),
+    duration: positiveDuration.prefault('18s').describe('Measured time after the warm-up.'),
+  })
+  .describe('The open-loop workload every source subtask generates.');
+
+const vertexSchema = z.strictObject({
+  id: z.string().regex(ID, 'a name like "source" (letters, digits, - and _)'),
+  operator: z.enum(['source', 'map', 'aggregate', 'sink']),
+  parallelism: z.int().min(1).max(32_768),
+  costUs: z.number().min(0).max(1_000_000).optional().describe('CPU µs per record (map and sink).'),
+});
+
+const edgeSchema = z.strictObject({
+  from: z.string(),
+  to: z.string(),
+  partitioner: z.enum(['forward', 'rebalance', 'keyBy', 'broadcast']),
+});
+
+export const jobSchema = z
+  .strictObject({
+    topology: z.enum(TOPOLOGY_PRESETS as unknown as [string, ...string[]]).optional().describe('A preset graph (or give vertices and edges).'),
+    parallelism: z.int().min(1).max(32_768).optional().describe('Parallelism of every preset vertex (fan-in: of the sources). Default 2.'),
+    mapCostUs: z.number().min(0).max(1_000_000).optional().describe('CPU µs per record in the preset map (source-map-sink).'),
+    sinkCostUs: z.number().min(0).max(1_000_000).optional().describe('CPU µs per record in the sink (a slow sink, spec S9).'),
+    vertices: z.array(vertexSchema).min(1).optional().describe('An explicit graph: built-in operators with parallelism and costs.'),
+    edges: z.array(edgeSchema).optional(),
+    maxParallelism: z.int().min(1).max(32_768).optional().describe('Key groups of keyBy edges.'),
+  })
+  .superRefine((j, ctx) => {
+    if (j.vertices !== undefined) {
+      for (const k of ['topology', 'parallelism', 'mapCostUs', 'sinkCostUs'] as const) {
+        if (j[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `${k} is for presets; with vertices, set it per vertex` });
+      }
+      if (j.edges === undefined) ctx.addIssue({ code: 'custom', path: ['edges'], message: 'vertices need edges (an empty list for none)' });
+    } else if (j.edges !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['vertices'], message: 'edges need vertices' });
+    }
+  })
+  .describe('A topology preset or an explicit graph of vertices and edges.');
+
+const faultTime = z.union([durationSchema, z.strictObject({ between: z.tuple([durationSchema, durationSchema]) })]).describe('When, after the job is submitted: a duration, or {between: [a, b]} drawn from the seed.');
+
+const faultObject = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('toxic'),
+    at: faultTime,
+    duration: positiveDuration.optional().describe('Omitted: until the end of the run.'),
+    link: z.string().min(1).describe('A proxy name or a glob with * and ?, e.g. data-tm-1-* or ctrl-tm-0.'),
+    type: z.enum(TOXIC_TYPES),
+    stream: z.enum(['upstream', 'downstream']).default('downstream').describe('downstream: producer → consumer data; upstream: credits.'),
+    toxicity: z.number().min(0).max(1).default(1),
+    attributes: z.record(z.string(), z.int().min(0)).default({}).describe("Toxiproxy's attributes: latency/jitter ms, rate KB/s, bytes, timeout ms …"),
+  }),
+  z.strictObject({ kind: z.literal('partition'), at: faultTime, duration: positiveDuration, link: z.string().min(1) }).describe('Bandwidth 0 both ways: the link stalls, connections stay.'),
+  z.strictObject({ kind: z.literal('partition-hard'), at: faultTime, duration: positiveDuration, link: z.string().min(1) }).describe('Proxies disabled: connections break.'),
+  z.strictObject({ kind: z.literal('kill-taskmanager'), at: faultTime, taskManager: z.string().min(1) }).describe('SIGKILL a TaskManager.'),
+  z.strictObject({ kind: z.literal('restart-taskmanager'), at: faultTime, taskManager: z.string().min(1) }).describe('A new process with the same id.'),
+]);
+
+export const faultSchema = z.union([z.string().describe('A --fault entry, e.g. at=5s,duration=3s,link=data-*,partition'), faultObject]);
+
+export const GATE_METRICS = [
+  'throughput.recordsPerSec',
+  'throughput.bytesPerSec',
+  'latencyUs.p50',
+  'latencyUs.p90',
+  'latencyUs.p99',
+  'latencyUs.p999',
+  'latencyUs.max',
+  'checkpoints.completed',
+  'checkpoints.failed',
+  'checkpoints.durationMs.p50',
+  'checkpoints.durationMs.p99',
+  'checkpoints.durationMs.max',
+  'checkpoints.alignmentMs.p99',
+  'checkpoints.persistedBytes.p99',
+  'sink.lost',
+  'sink.duplicated',
+  'sink.outOfOrder',
+  'recovery.timeToRecoverMs',
+  'harness.cpuMsPerSecond',
+] as const;
+export type GateMetric = (typeof GATE_METRICS)[number];
+export const GATE_OPS = ['<', '<=', '>', '>=', '=='] as const;
+
+const gateObject = z.strictObject({
+  metric: z.enum(GATE_METRICS),
+  op: z.enum(GATE_OPS),
+  value: z.union([z.number(), z.string()]).describe('A number in the metric unit, or with a unit: 50ms, 2s (times).'),
+  phase: z.string().regex(NAME).default('steady').describe('warmup, steady, or fault-<i>-before|during|after.'),
+});
+
+export const gateSchema = z
+  .union([z.string().describe('e.g. "latencyUs.p99 < 50ms in phase steady"'), gateObject])
+  .describe('An absolute gate; baseline gates come with `flowlab gate`.');
+
+export const DEPLOY_MODES = ['local', 'containers', 'compose', 'netns'] as const;
+
+export const scenarioSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe('Path of this JSON Schema, for editors.'),
+    name: z.string().regex(NAME, 'a name of letters, digits, ., _ and - (it names result folders)').describe('Stable name: keys results and baselines.'),
+    description: z.string().min(1).describe('The question this scenario answers.'),
+    cluster: z
+      .strictObject({
+        taskManagers: z.int().min(1).max(64).default(2),
+        slots: z.int().min(1).max(1024).optional().describe('Slots per TaskManager (default: enough for the job).'),
+        deploy: z.enum(DEPLOY_MODES).default('local'),
+      })
+      .prefault({}),
+    config: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe('Flink keys exactly as -D takes them (see `flowlab config`).'),
+    job: jobSchema.prefault({}),
+    workload: workloadSchema.prefault({}),
+    faults: z.array(faultSchema).default([]),
+    placement: z
+      .strictObject({
+        slotSharingGroups: z.record(z.string(), z.string().regex(ID)).default({}).describe("Vertex id → Flink slot sharing group; different groups never share a slot."),
+      })
+      .prefault({}),
+    chaos: z.boolean().default(false).describe('Route every TaskManager link through Toxiproxy (implied by link faults).'),
+    calibrate: z.boolean().default(true).describe('Measure raw loopback throughput and RTT before the run.'),
+    repetitions: z.int().min(1).max(1000).default(3).describe('Runs of this scenario in a suite.'),
+    seed: z.int().min(0).max(4_294_967_295).default(42).describe('Drives keys, skew, sizes, toxicity and random fault times.'),
+    gates: z.array(gateSchema).default([]),
+  })
+  .describe('A flowlab scenario: one experiment.');
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioFault = Scenario['faults'][number];
+export type ScenarioGate = Scenario['gates'][number];

@@ -1,0 +1,170 @@
+/**
+ * Runs a planned suite into a results folder `<out>/<suite>/<UTC timestamp>/`: one folder per run
+ * (`runs/<scenario>/<variant>/rep-<k>/`, see results-folder.ts) and `suite.json`, the index, rewritten after every
+ * run so an interrupted suite keeps what finished. The engine emits events; the CLI prints them.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cpus, release, totalmem, type } from 'node:os';
+import { toError } from '../core/index.js';
+import { JobRun, flowlabVersion, type ProgressEvent } from './job-run.js';
+import { writeRunFiles } from './results-folder.js';
+import type { ResultDocument } from './result-schema.js';
+import { analyzeControl, analyzeRateSweeps } from './suite-analysis.js';
+import type { PlannedRun, SuitePlan } from './suite-plan.js';
+import { SUITE_INDEX_VERSION, type SuiteIndex, type SuiteRunRecord } from './suite-schema.js';
+
+/** Seconds a run takes beyond its workload (cluster start, calibration, drain, stop), for the ETA before any run ended. */
+const RUN_OVERHEAD_MS = 4_000;
+
+export interface SuiteRunOptions {
+  /** Parent of the results folder. */
+  readonly out: string;
+  readonly bail?: boolean;
+  /** Recorded in suite.json. */
+  readonly filter?: string | undefined;
+  readonly repetitions?: number | undefined;
+  /** The command that reruns a scenario, per run (recorded in each result). */
+  readonly commandFor?: (run: PlannedRun) => string;
+}
+
+export interface SuiteProgress {
+  readonly index: number;
+  readonly total: number;
+  readonly run: PlannedRun;
+  readonly elapsedMs: number;
+  /** Estimated time left for the whole suite, ms. */
+  readonly etaMs: number;
+}
+
+function folderName(text: string): string {
+  return text.replace(/[^A-Za-z0-9._=-]+/g, '_');
+}
+
+function timestamp(d: Date): string {
+  return d.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+}
+
+function summaryOf(doc: ResultDocument): SuiteRunRecord['summary'] {
+  return {
+    recordsPerSec: Math.round(doc.throughput.recordsPerSec),
+    p99Us: doc.latencyUs.p99,
+    lost: doc.sink.lost,
+    duplicated: doc.sink.duplicated,
+    gatesFailed: (doc.gates ?? []).filter((g) => g.verdict === 'fail').length,
+    harnessCpuMsPerSecond: doc.harness?.cpuMsPerSecond ?? null,
+  };
+}
+
+/**
+ * Events: `run-start` (SuiteProgress), `run-end` (SuiteProgress & { record }), `progress` (ProgressEvent of the
+ * current run), `log` (string).
+ */
+export class SuiteRunner extends EventEmitter {
+  private current: JobRun | undefined;
+  private stopping = false;
+  /** The results folder, once `execute()` created it. */
+  dir = '';
+
+  constructor(
+    readonly plan: SuitePlan,
+    readonly options: SuiteRunOptions,
+  ) {
+    super();
+  }
+
+  /** Stops the current run (it ends `aborted`) and skips the rest; `execute()` then writes the index and returns. */
+  async interrupt(): Promise<void> {
+    this.stopping = true;
+    await this.current?.abort();
+  }
+
+  async execute(): Promise<SuiteIndex> {
+    const started = new Date();
+    this.dir = join(this.options.out, this.plan.suite.name, timestamp(started));
+    mkdirSync(this.dir, { recursive: true });
+    const cpu = cpus();
+    const index: SuiteIndex = {
+      schemaVersion: SUITE_INDEX_VERSION,
+      suite: this.plan.suite.name,
+      description: this.plan.suite.description,
+      file: this.plan.file,
+      state: 'running',
+      startedAt: started.toISOString(),
+      finishedAt: null,
+      flowlab: flowlabVersion(),
+      environment: { cpuModel: cpu[0]?.model ?? 'unknown', cores: cpu.length, memoryBytes: totalmem(), os: `${type()} ${release()}`, node: process.version },
+      options: { filter: this.options.filter ?? null, bail: this.options.bail ?? false, repetitions: this.options.repetitions ?? null },
+      runs: this.plan.runs.map((run, i) => ({
+        index: i,
+        scenario: run.scenario,
+        variant: run.variant,
+        parameters: { ...run.parameters },
+        repetition: run.repetition,
+        repetitions: run.repetitions,
+        state: 'skipped',
+        dir: null,
+        files: null,
+        summary: null,
+      })),
+      rateSweeps: [],
+    };
+    this.writeIndex(index);
+    const results = new Map<number, ResultDocument>();
+    const plannedMs = (r: PlannedRun): number => r.loaded.options.warmupMs + r.loaded.options.durationMs + RUN_OVERHEAD_MS;
+    let spentMs = 0;
+    let spentPlannedMs = 0;
+    let bailed = false;
+    for (let i = 0; i < this.plan.runs.length && !this.stopping && !bailed; i++) {
+      const run = this.plan.runs[i]!;
+      const remainingPlanned = this.plan.runs.slice(i).reduce((sum, r) => sum + plannedMs(r), 0);
+      const pace = spentPlannedMs > 0 ? spentMs / spentPlannedMs : 1;
+      const progress = { index: i, total: this.plan.runs.length, run, elapsedMs: Date.now() - started.getTime(), etaMs: remainingPlanned * pace };
+      this.emit('run-start', progress);
+      const runStarted = Date.now();
+      const rel = join('runs', folderName(run.scenario), folderName(run.variant), `rep-${run.repetition}`);
+      const job = new JobRun({
+        ...run.loaded.options,
+        gates: run.loaded.gates,
+        variant: run.parameters,
+        repetition: run.repetition,
+        ...(this.options.commandFor ? { command: this.options.commandFor(run) } : {}),
+      });
+      this.current = job;
+      job.on('progress', (p: ProgressEvent) => this.emit('progress', p));
+      job.on('log', (line: string) => this.emit('log', line));
+      const record = index.runs[i]!;
+      try {
+        const doc = await job.execute();
+        results.set(i, doc);
+        const files = writeRunFiles(join(this.dir, rel), doc, job.intervals);
+        Object.assign(record, { state: doc.state, dir: rel, files, summary: summaryOf(doc), ...(doc.error !== undefined ? { error: doc.error } : {}) });
+        if (doc.state !== 'completed' && this.options.bail) bailed = true;
+      } catch (error) {
+        Object.assign(record, { state: 'errored', error: toError(error).message });
+        if (this.options.bail) bailed = true;
+      } finally {
+        this.current = undefined;
+      }
+      spentMs += Date.now() - runStarted;
+      spentPlannedMs += plannedMs(run);
+      this.writeIndex(index);
+      this.emit('run-end', { ...progress, elapsedMs: Date.now() - started.getTime(), record });
+    }
+    const control = analyzeControl(this.plan, results);
+    if (control) index.control = control;
+    index.rateSweeps = analyzeRateSweeps(this.plan, results);
+    index.state = this.stopping ? 'interrupted' : bailed ? 'bailed' : 'completed';
+    index.finishedAt = new Date().toISOString();
+    this.writeIndex(index);
+    return index;
+  }
+
+  /** Written to a temporary file and renamed, so a reader never sees half an index. */
+  private writeIndex(index: SuiteIndex): void {
+    const path = join(this.dir, 'suite.json');
+    writeFileSync(`${path}.tmp`, `${JSON.stringify(index, null, 2)}\n`);
+    renameSync(`${path}.tmp`, path);
+  }
+}
