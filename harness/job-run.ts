@@ -241,12 +241,16 @@ export class JobRun extends EventEmitter {
         echo = await startEchoServer();
       }
       this.emit('phase', `starting ${this.options.taskManagers} TaskManagers`);
+      this.throwIfAborted();
       this.cluster = await LocalCluster.start({
         taskManagers: this.options.taskManagers,
         config,
         restPort: config['rest.port'],
         ...(this.placement ? { controlAddressFor: this.placement.controlAddressFor } : {}),
       });
+      // an abort that came while the cluster started stops it now
+      if (this.aborted) await this.cluster.stop();
+      this.throwIfAborted();
       await this.waitForTaskManagers(this.cluster);
       if (this.placement) {
         const overrides = await this.placement.placeDataLinks(this.cluster.taskManagers);
@@ -255,6 +259,7 @@ export class JobRun extends EventEmitter {
       faults = new FaultRunner({ faults: this.options.faults ?? [], cluster: this.cluster, placement: this.placement, echo: echo?.address, log: (line) => this.emit('log', line) });
       await faults.prepare();
       if (this.placement) doc.chaos = { toxiproxyUrl: this.placement.url, embedded: this.placement.embedded, proxies: this.placement.describe() };
+      this.throwIfAborted();
       ({ jobId } = await this.cluster.client.submitJob(graph));
       const t0 = Date.now();
       doc.jobSubmittedAt = new Date(t0).toISOString();
@@ -290,6 +295,10 @@ export class JobRun extends EventEmitter {
       if (this.options.gates && this.options.gates.length > 0) doc.gates = this.options.gates.map((g) => evaluateGate(g, metricReader(doc)));
     }
     return doc;
+  }
+
+  private throwIfAborted(): void {
+    if (this.aborted) throw new Error('interrupted before the job was submitted');
   }
 
   private async waitForTaskManagers(cluster: LocalCluster): Promise<void> {

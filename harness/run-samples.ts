@@ -105,19 +105,20 @@ export class RunSamples {
   }
 
   /**
-   * Records that arrived between `fromMs` and `toMs` (the whole run, or one link), from the last figures current
-   * at or before each end (so a window may start up to one report interval early). Undefined when both ends
-   * fall on the same figures.
+   * Records that arrived between `fromMs` and `toMs` (the whole run, or one link). Sinks report once a second, so
+   * each end snaps to the report nearest to it (the window's own `startMs`/`endMs` say where it landed). Undefined
+   * when both ends snap to the same report.
    */
   window(fromMs: number, toMs: number, link?: string): WindowFigures | undefined {
-    const figures = this.samples.flatMap((s) => {
+    const figures: Cumulative[] = [{ asOfMs: 0, records: 0, latency: undefined }];
+    for (const s of this.samples) {
       const c = link === undefined ? s.total : s.links.get(link);
-      return c ? [c] : [];
-    });
-    const atOrBefore = (ms: number): Cumulative | undefined => figures.filter((c) => c.asOfMs <= ms + 1).at(-1);
-    const a = atOrBefore(fromMs) ?? { asOfMs: 0, records: 0, latency: undefined };
-    const b = atOrBefore(toMs);
-    if (!a || !b || b.asOfMs <= a.asOfMs) return undefined;
+      if (c && c.asOfMs > figures.at(-1)!.asOfMs) figures.push(c);
+    }
+    const nearest = (ms: number): Cumulative => figures.reduce((best, c) => (Math.abs(c.asOfMs - ms) < Math.abs(best.asOfMs - ms) ? c : best));
+    const a = nearest(fromMs);
+    const b = nearest(toMs);
+    if (b.asOfMs <= a.asOfMs) return undefined;
     const records = b.records - a.records;
     let latencyUs: LatencySummary;
     let hb = b.latency ? hdr.decodeFromCompressedBase64(b.latency) : undefined;

@@ -245,7 +245,10 @@ export class ClientConnection implements ChannelConnection, FrameHandler {
 
   private fail(error: Error): void {
     if (this.closed) return;
-    this.logger.warn('data connection failed', { connection: this.name, error: error.message });
+    // a producer closing a connection whose channels have all ended (end of partition received) is the normal end
+    const live = [...this.channels.values()].some((c) => !c.isReleased);
+    if (live) this.logger.warn('data connection failed', { connection: this.name, error: error.message });
+    else this.logger.debug('data connection closed after its channels ended', { connection: this.name, reason: error.message });
     this.shutdown(error instanceof ProtocolError ? error : new ProtocolError('ERR_CONNECTION', error.message, this.name, undefined, { cause: error }));
     this.socket.destroy();
   }
