@@ -148,6 +148,9 @@ export function renderSuiteSummary(index: SuiteIndex, dir: string): string {
         ]),
       ]),
     );
+    if (sweep.failedBelowKnee.length > 0) {
+      out.push(`note: ${sweep.failedBelowKnee.map((r) => n(r)).join(', ')} records/s failed below the knee — noise (S18 holds each rate ≥ 60 s) or a real problem; rerun with more repetitions`);
+    }
   }
   const cpu = index.runs.flatMap((r) => (r.summary?.harnessCpuMsPerSecond != null ? [r.summary.harnessCpuMsPerSecond] : []));
   if (cpu.length > 0) out.push('', `harness CPU: median ${n(med(cpu)!, 1)} ms/s, max ${n(Math.max(...cpu), 1)} ms/s (target < 30 ms/s, 3 % of one core)`);

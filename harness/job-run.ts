@@ -310,8 +310,9 @@ export class JobRun extends EventEmitter {
   }
 
   private async observe(cluster: LocalCluster, jobId: string, doc: ResultDocument, t0: number, samples: RunSamples): Promise<void> {
-    const warmupEndMs = this.options.warmupMs;
-    let warmup: { records: number; bytes: number; latency: hdr.Histogram | undefined; tMs: number } | undefined;
+    // the sources start when the job is deployed, a little after its submission (t0)
+    let sourceStartMs: number | undefined;
+    let warmup: { records: number; bytes: number; latency: hdr.Histogram | undefined; tMs: number; asOfMs: number } | undefined;
     let previous = { tMs: 0, records: 0 };
     const pools = new PoolUsageSampler();
     let last: JobMetrics | undefined;
@@ -320,6 +321,8 @@ export class JobRun extends EventEmitter {
       const tMs = Date.now() - t0;
       const [job, metrics] = await Promise.all([cluster.client.job(jobId), cluster.client.metrics(jobId)]);
       last = metrics;
+      if (sourceStartMs === undefined && job.startTimeMs !== undefined) sourceStartMs = Math.max(0, job.startTimeMs - t0);
+      const warmupEndMs = (sourceStartMs ?? 0) + this.options.warmupMs;
       const sinkRecords = metrics.aggregate.sinkRecordsIn;
       // counters restart with a new attempt after a restart: a drop is not negative throughput
       const rate = Math.max(0, ((sinkRecords - previous.records) * 1000) / Math.max(1, tMs - previous.tMs));
@@ -349,7 +352,7 @@ export class JobRun extends EventEmitter {
       });
       this.emit('progress', { elapsedMs: tMs, recordsPerSec: rate, latencyP99Us: metrics.aggregate.latencyUs.p99, busiest, state: job.state } satisfies ProgressEvent);
       if (!warmup && tMs >= warmupEndMs) {
-        warmup = { records: sinkRecords, bytes: sinkBytes(metrics), latency: decode(metrics.aggregate.latencyUs.histogram), tMs };
+        warmup = { records: sinkRecords, bytes: sinkBytes(metrics), latency: decode(metrics.aggregate.latencyUs.histogram), tMs, asOfMs: samples.samples.at(-1)!.total.asOfMs };
       }
       if (job.state === 'FAILED' || job.state === 'CANCELED') {
         doc.state = 'errored';
@@ -368,20 +371,31 @@ export class JobRun extends EventEmitter {
       duplicated: agg.sinkDuplicated,
       outOfOrder: agg.sinkOutOfOrder,
     };
-    const endMs = Date.now() - t0;
+    const endMs = samples.samples.at(-1)?.total.asOfMs ?? Date.now() - t0;
     const total = decode(agg.latencyUs.histogram);
     const measured = total && warmup?.latency ? subtract(total, warmup.latency) : total;
     doc.latencyUs = latencySummary(measured ? encode(measured) : undefined);
     const warmupLatency = latencySummary(warmup?.latency ? encode(warmup.latency) : undefined);
-    const windowStart = warmup?.tMs ?? 0;
-    const windowMs = Math.max(1, endMs - windowStart);
-    doc.throughput = {
-      recordsPerSec: ((agg.sinkRecordsIn - (warmup?.records ?? 0)) * 1000) / windowMs,
-      bytesPerSec: ((sinkBytes(final) - (warmup?.bytes ?? 0)) * 1000) / windowMs,
-    };
+    const steadyStart = warmup?.asOfMs ?? 0;
+    const steadyRecords = agg.sinkRecordsIn - (warmup?.records ?? 0);
+    // throughput while the sources emitted (the drain after they stop is not the rate the job sustained); latency
+    // covers every record that arrived after the warm-up, drained ones included
+    const emittingUntil = Math.min(endMs, (sourceStartMs ?? 0) + this.options.warmupMs + this.options.durationMs);
+    const active = samples.window(steadyStart, emittingUntil);
+    const overall = (steadyRecords * 1000) / Math.max(1, endMs - steadyStart);
+    const recordsPerSec = active && active.endMs - active.startMs >= MIN_PHASE_MS ? active.recordsPerSec : overall;
+    const bytesPerRecord = steadyRecords > 0 ? (sinkBytes(final) - (warmup?.bytes ?? 0)) / steadyRecords : 0;
+    doc.throughput = { recordsPerSec, bytesPerSec: recordsPerSec * bytesPerRecord };
     doc.phases = [
-      { name: 'warmup', startMs: 0, endMs: windowStart, throughput: { recordsPerSec: ((warmup?.records ?? 0) * 1000) / Math.max(1, windowStart), records: warmup?.records ?? 0 }, latencyUs: warmupLatency },
-      { name: 'steady', startMs: windowStart, endMs, throughput: { recordsPerSec: doc.throughput.recordsPerSec, records: agg.sinkRecordsIn - (warmup?.records ?? 0) }, latencyUs: doc.latencyUs },
+      { name: 'warmup', startMs: 0, endMs: steadyStart, throughput: { recordsPerSec: ((warmup?.records ?? 0) * 1000) / Math.max(1, steadyStart), records: warmup?.records ?? 0 }, latencyUs: warmupLatency },
+      {
+        name: 'steady',
+        startMs: steadyStart,
+        endMs,
+        ...(active ? { emittingUntilMs: active.endMs } : {}),
+        throughput: { recordsPerSec, records: steadyRecords },
+        latencyUs: doc.latencyUs,
+      },
     ];
     for (const h of [total, measured, warmup?.latency]) h?.destroy();
   }
@@ -472,9 +486,10 @@ function latencyIntervals(samples: RunSamples, phases: ResultDocument['phases'])
 function addSteadyTrend(doc: ResultDocument, samples: RunSamples): void {
   const steady = doc.phases.find((p) => p.name === 'steady');
   if (!steady) return;
-  const third = (steady.endMs - steady.startMs) / 3;
+  const end = steady.emittingUntilMs ?? steady.endMs;
+  const third = (end - steady.startMs) / 3;
   const p99Of = (from: number, to: number): number | null => guardedSummary(samples.window(from, to)?.latencyHistogram).p99;
-  steady.trend = { p99FirstThirdUs: p99Of(steady.startMs, steady.startMs + third), p99LastThirdUs: p99Of(steady.endMs - third, steady.endMs) };
+  steady.trend = { p99FirstThirdUs: p99Of(steady.startMs, steady.startMs + third), p99LastThirdUs: p99Of(end - third, end) };
 }
 
 /** Time to recover of every applied fault, from the 1 s intervals and the fault's `before` phase. */

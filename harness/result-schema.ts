@@ -104,6 +104,7 @@ export const phaseSchema = z.object({
   name: z.string().describe('warmup, steady, fault-<i>-before|during|after.'),
   startMs: z.number(),
   endMs: z.number(),
+  emittingUntilMs: z.number().optional().describe('steady only: when the sources stopped emitting; throughput is measured up to here, latency to endMs (drained records included).'),
   throughput: z.object({ recordsPerSec: z.number(), records: z.number().optional() }),
   latencyUs: latencySummarySchema.optional(),
   trend: z

@@ -88,6 +88,7 @@ export function analyzeRateSweeps(plan: SuitePlan, results: ReadonlyMap<number, 
         };
       });
     const sustainable = steps.filter((s) => s.sustainable).at(-1)?.ratePerSubtask ?? null;
-    return { scenario, fixed, steps, sustainableRatePerSubtask: sustainable };
+    const failedBelowKnee = sustainable === null ? [] : steps.filter((s) => !s.sustainable && s.ratePerSubtask < sustainable).map((s) => s.ratePerSubtask);
+    return { scenario, fixed, steps, sustainableRatePerSubtask: sustainable, failedBelowKnee };
   });
 }

@@ -96,6 +96,7 @@ export const rateSweepSchema = z.object({
     }),
   ),
   sustainableRatePerSubtask: z.number().nullable().describe('The knee: the highest step with achieved ≥ 99 % of intended and p99 of the last third ≤ 1.2 × the first third.'),
+  failedBelowKnee: z.array(z.number()).describe('Lower steps that failed the test: noise (too short a steady phase; S18 asks for ≥ 60 s) or a real problem worth a rerun.'),
 });
 
 export const suiteIndexSchema = z

@@ -468,10 +468,11 @@ export class JobManager implements RestBackend {
     this.registered.delete(tm.tmId);
     if (this.stopPromise) return;
     const reason = `TaskManager ${tm.tmId} lost: ${why}`;
-    this.logger.warn(reason, { pid: tm.pid });
-    for (const job of this.jobs.values()) {
-      if (!job.isTerminal && job.usesTaskManager(tm.tmId)) this.applyTransition(job, job.fail(reason, this.epochMs()));
-    }
+    const affected = [...this.jobs.values()].filter((job) => !job.isTerminal && job.usesTaskManager(tm.tmId));
+    // one that leaves with no unfinished job on it (a cluster shutting down after its jobs) is no cause for alarm
+    if (affected.length > 0) this.logger.warn(reason, { pid: tm.pid });
+    else this.logger.info(reason, { pid: tm.pid });
+    for (const job of affected) this.applyTransition(job, job.fail(reason, this.epochMs()));
   }
 
   private applyTransition(job: JobExecution, transition: JobTransition): void {

@@ -146,7 +146,9 @@ export class LocalCluster {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    await stopAll(this.processes.map((p) => p.child));
+    // TaskManagers first, so none of them sees its JobManager vanish mid-write and logs it as an error
+    await stopAll(this.taskManagers.map((p) => p.child));
+    await stopAll([this.jobManager.child]);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
