@@ -136,6 +136,8 @@ function faultEntry(f: Exclude<ScenarioFault, string>, atMs: number): string {
   return parts.join(',');
 }
 
+const ENTRY_KEYS = ['at', 'duration', 'link', 'stream', 'toxic', 'toxicity', 'partition', 'partition-hard', 'kill-taskmanager', 'restart-taskmanager'];
+
 const FAULT_FIELD_PATHS: Readonly<Record<string, string>> = { toxic: 'type', 'kill-taskmanager': 'taskManager', 'restart-taskmanager': 'taskManager', kind: 'kind' };
 
 /** Structured and text faults → the fault timeline; random start times drawn from the scenario's seed. */
@@ -148,6 +150,12 @@ function lowerFaults(scenario: Scenario, at: (path: readonly PathSegment[], mess
     else {
       const atMs = typeof f.at === 'number' ? f.at : Math.round(f.at.between[0] + random.nextFloat() * Math.max(0, f.at.between[1] - f.at.between[0]));
       if (typeof f.at !== 'number' && f.at.between[1] < f.at.between[0]) at(['faults', i, 'at', 'between'], 'expected [earliest, latest]');
+      // an attribute named like an entry key (at, link, …) or holding , or = would be read as something else
+      const clash = f.kind === 'toxic' ? Object.keys(f.attributes).find((k) => ENTRY_KEYS.includes(k) || /[,=]/.test(k)) : undefined;
+      if (clash !== undefined) {
+        at(['faults', i, 'attributes', clash], ENTRY_KEYS.includes(clash) ? `"${clash}" names a field of the fault entry, not a toxic attribute` : `"${clash}" is not a toxic attribute name`);
+        return;
+      }
       entry = faultEntry(f, atMs);
     }
     try {
@@ -234,6 +242,18 @@ export function toRunOptions(s: Scenario, faults: readonly FaultSpec[]): RunOpti
   };
 }
 
+/** The workload field behind a source parameter of the job graph (`recordSizeDistribution[1]` → its bucket). */
+function workloadPath(s: Scenario, field: string, index: string | undefined): PathSegment[] {
+  if (field.startsWith('recordSizeDistribution')) return ['workload', 'recordSize', 'distribution', Number(index)];
+  if (field === 'recordSize') return ['workload', 'recordSize'];
+  if (field.startsWith('rateSchedule')) {
+    const steps = typeof s.workload.rate === 'object' ? s.workload.rate.steps.length : 0;
+    // the segment after the last step is the held rate, not a step of the file
+    return index !== undefined && Number(index) < steps ? ['workload', 'rate', 'steps', Number(index)] : ['workload', 'rate'];
+  }
+  return ['workload', field === 'ratePerSec' ? 'rate' : field];
+}
+
 /** Where a pre-start failure (config, graph, buffers, slots) points in the file. */
 function locatePrepareError(source: SourceFile, s: Scenario, error: unknown): FileIssue {
   if (error instanceof InvalidConfigError) {
@@ -242,6 +262,9 @@ function locatePrepareError(source: SourceFile, s: Scenario, error: unknown): Fi
   }
   if (error instanceof InsufficientBuffersError) return source.locate(['config'], error.message);
   if (error instanceof InvalidJobGraphError) {
+    // source parameters come from the workload, whether the graph is a preset or explicit
+    const sourceField = /source\.(recordSizeDistribution\[(\d+)\]|recordSize|rateSchedule\[(\d+)\]|rateSchedule|ratePerSec|keys|keyDistribution|zipfExponent)/.exec(error.message);
+    if (sourceField) return source.locate(workloadPath(s, sourceField[1]!, sourceField[2] ?? sourceField[3]), error.message);
     const vertex = /^vertex (.+)$/.exec(error.element)?.[1];
     const edge = /^edge (.+)->(.+)$/.exec(error.element);
     if (s.job.vertices && vertex !== undefined) {
@@ -252,7 +275,6 @@ function locatePrepareError(source: SourceFile, s: Scenario, error: unknown): Fi
       const i = s.job.edges.findIndex((e) => e.from === edge[1] && e.to === edge[2]);
       return source.locate(i >= 0 ? ['job', 'edges', i] : ['job', 'edges'], error.message);
     }
-    if (/source\.(keys|zipf|recordSize|rate)/.test(error.message)) return source.locate(['workload'], error.message);
     return source.locate(['job'], error.message);
   }
   if (error instanceof FlowlabError) return source.locate([], error.message);

@@ -28,7 +28,9 @@ export const durationSchema = z
       return z.NEVER;
     }
     return ms;
-  });
+  })
+  // The JSON Schema shows what the loader accepts: text with a unit (a number is only taken to explain the error).
+  .meta({ type: 'string', pattern: '^\\s*\\d+(\\.\\d+)?\\s*[A-Za-zµ]+\\s*$' });
 
 const positiveDuration = durationSchema.refine((ms) => ms > 0, 'expected a positive duration');
 
@@ -56,14 +58,22 @@ export const rateSchema = z
       steps: z.array(stepSchema).min(1).describe('Steps and ramps from the job start (warm-up included); the last rate holds to the end.'),
     }),
   ])
-  .describe('Open-loop rate per source subtask: a number (records/s), "unbounded", or {steps: [...]}.');
+  .describe('Open-loop rate per source subtask: a number (records/s), "unbounded", or {steps: [...]}. Default: "unbounded".');
 
-const sizeBucket = z.strictObject({
-  size: z.int().min(28).max(64 * 1024 * 1024).optional().describe('A fixed size in this bucket.'),
-  min: z.int().min(28).max(64 * 1024 * 1024).optional(),
-  max: z.int().min(28).max(64 * 1024 * 1024).optional(),
-  weight: z.number().positive().describe('Relative frequency of this bucket.'),
-});
+const sizeBucket = z
+  .strictObject({
+    size: z.int().min(28).max(64 * 1024 * 1024).optional().describe('A fixed size in this bucket.'),
+    min: z.int().min(28).max(64 * 1024 * 1024).optional().describe('With max: sizes uniform in [min, max].'),
+    max: z.int().min(28).max(64 * 1024 * 1024).optional(),
+    weight: z.number().positive().describe('Relative frequency of this bucket.'),
+  })
+  .superRefine((b, ctx) => {
+    const range = b.min !== undefined || b.max !== undefined;
+    if (b.size !== undefined && range) ctx.addIssue({ code: 'custom', path: ['size'], message: 'a bucket is either `size` or `min`/`max`, not both' });
+    else if (b.size === undefined && !range) ctx.addIssue({ code: 'custom', path: ['size'], message: 'a bucket needs `size`, or `min` and `max`' });
+    else if (range && (b.min === undefined || b.max === undefined)) ctx.addIssue({ code: 'custom', path: [b.min === undefined ? 'min' : 'max'], message: 'a range needs both `min` and `max`' });
+    else if (range && b.max! < b.min!) ctx.addIssue({ code: 'custom', path: ['max'], message: `expected max ≥ min (${b.min})` });
+  });
 
 export const recordSizeSchema = z
   .union([
@@ -78,7 +88,7 @@ export const workloadSchema = z
     rate: rateSchema.default('unbounded'),
     recordSize: recordSizeSchema.default(100),
     keys: z.int().min(1).max(10_000_000).default(1024).describe('Key space [0, keys).'),
-    keyDistribution: z.enum(['uniform', 'zipf']).default('uniform'),
+    keyDistribution: z.enum(['uniform', 'zipf']).default('uniform').describe('How keys are drawn from [0, keys).'),
     zipfExponent: z.number().positive().default(1.1).describe('Zipf exponent s when keyDistribution is zipf.'),
     warmup: durationSchema.prefault('2s').describe('Warm-up, excluded from the steady phase.'),
     duration: positiveDuration.prefault('18s').describe('Measured time after the warm-up.'),
@@ -100,7 +110,7 @@ const edgeSchema = z.strictObject({
 
 export const jobSchema = z
   .strictObject({
-    topology: z.enum(TOPOLOGY_PRESETS as unknown as [string, ...string[]]).optional().describe('A preset graph (or give vertices and edges).'),
+    topology: z.enum(TOPOLOGY_PRESETS as unknown as [string, ...string[]]).optional().describe('A preset graph (or give vertices and edges). Default keyby-aggregate.'),
     parallelism: z.int().min(1).max(32_768).optional().describe('Parallelism of every preset vertex (fan-in: of the sources). Default 2.'),
     mapCostUs: z.number().min(0).max(1_000_000).optional().describe('CPU µs per record in the preset map (source-map-sink).'),
     sinkCostUs: z.number().min(0).max(1_000_000).optional().describe('CPU µs per record in the sink (a slow sink, spec S9).'),
@@ -128,7 +138,7 @@ const faultObject = z.discriminatedUnion('kind', [
     at: faultTime,
     duration: positiveDuration.optional().describe('Omitted: until the end of the run.'),
     link: z.string().min(1).describe('A proxy name or a glob with * and ?, e.g. data-tm-1-* or ctrl-tm-0.'),
-    type: z.enum(TOXIC_TYPES),
+    type: z.enum(TOXIC_TYPES).describe('The Toxiproxy toxic; its type decides which attributes apply.'),
     stream: z.enum(['upstream', 'downstream']).default('downstream').describe('downstream: producer → consumer data; upstream: credits.'),
     toxicity: z.number().min(0).max(1).default(1),
     attributes: z.record(z.string(), z.int().min(0)).default({}).describe("Toxiproxy's attributes: latency/jitter ms, rate KB/s, bytes, timeout ms …"),
@@ -185,15 +195,15 @@ export const scenarioSchema = z
     description: z.string().min(1).describe('The question this scenario answers.'),
     cluster: z
       .strictObject({
-        taskManagers: z.int().min(1).max(64).default(2),
+        taskManagers: z.int().min(1).max(64).default(2).describe('TaskManager processes.'),
         slots: z.int().min(1).max(1024).optional().describe('Slots per TaskManager (default: enough for the job).'),
-        deploy: z.enum(DEPLOY_MODES).default('local'),
+        deploy: z.enum(DEPLOY_MODES).default('local').describe('Where the cluster runs; only local is available in this version.'),
       })
       .prefault({}),
     config: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe('Flink keys exactly as -D takes them (see `flowlab config`).'),
     job: jobSchema.prefault({}),
     workload: workloadSchema.prefault({}),
-    faults: z.array(faultSchema).default([]),
+    faults: z.array(faultSchema).default([]).describe('The fault timeline: structured entries or --fault text. Default: none.'),
     placement: z
       .strictObject({
         slotSharingGroups: z.record(z.string(), z.string().regex(ID)).default({}).describe("Vertex id → Flink slot sharing group; different groups never share a slot."),
@@ -203,7 +213,7 @@ export const scenarioSchema = z
     calibrate: z.boolean().default(true).describe('Measure raw loopback throughput and RTT before the run.'),
     repetitions: z.int().min(1).max(1000).default(3).describe('Runs of this scenario in a suite.'),
     seed: z.int().min(0).max(4_294_967_295).default(42).describe('Drives keys, skew, sizes, toxicity and random fault times.'),
-    gates: z.array(gateSchema).default([]),
+    gates: z.array(gateSchema).default([]).describe('Absolute gates checked on every run.'),
   })
   .describe('A flowlab scenario: one experiment.');
 

@@ -62,8 +62,17 @@ function valueAt(data: unknown, path: readonly PathSegment[]): unknown {
 
 /** The union branch that fits `value` best: an object branch for an object (by discriminator or shared keys). */
 function pickBranch(options: readonly AnySchema[], value: unknown, discriminator?: string): AnySchema | undefined {
-  const objects = options.map(unwrap).filter((o) => def(o).type === 'object');
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const objects: AnySchema[] = [];
+  for (const o of options.map(unwrap)) {
+    const d = def(o);
+    if (d.type === 'object') objects.push(o);
+    // a union inside a union (text or a discriminated union of objects): its own best branch competes
+    else if (d.type === 'union') {
+      const inner = pickBranch(d['options'] as AnySchema[], value, d['discriminator'] as string | undefined);
+      if (inner) objects.push(inner);
+    }
+  }
   const record = value as Record<string, unknown>;
   if (discriminator) {
     return objects.find((o) => {
@@ -111,7 +120,14 @@ function shown(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}…` : text;
 }
 
-function unionMessage(issue: Issue & { code: 'invalid_union' }): string | undefined {
+function unionMessage(issue: Issue & { code: 'invalid_union' }, value: unknown): string | undefined {
+  if (issue.errors.length === 0) {
+    // a discriminated union whose discriminator matched no option
+    const options = 'options' in issue ? (issue.options ?? []) : [];
+    if (options.length === 0) return issue.message;
+    const guess = typeof value === 'string' ? nearest(value, options.map(String)) : undefined;
+    return `expected one of ${options.map((v) => JSON.stringify(v)).join(', ')}, got ${shown(value)}${guess ? ` — did you mean "${guess}"?` : ''}`;
+  }
   const expected: string[] = [];
   for (const branch of issue.errors) {
     for (const e of branch) {
@@ -141,9 +157,9 @@ export function describeIssues(source: SourceFile, schema: AnySchema, issues: re
     }
     if (issue.code === 'invalid_union') {
       const value = valueAt(data, issue.path as PathSegment[]);
-      const simple = unionMessage(issue);
+      const simple = unionMessage(issue, value);
       if (simple !== undefined) {
-        out.push(source.locate(path, `${simple}, got ${shown(value)}`));
+        out.push(source.locate(path, issue.errors.length === 0 ? simple : `${simple}, got ${shown(value)}`));
         continue;
       }
       // descend into the branch that got furthest (its issues have paths below the union)
@@ -154,8 +170,13 @@ export function describeIssues(source: SourceFile, schema: AnySchema, issues: re
     const value = valueAt(data, issue.path as PathSegment[]);
     let message = issue.message.replace(/^Invalid input: /, '').replace(/^Invalid option: /, '');
     if (issue.code === 'invalid_value' && 'values' in issue) message = `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    if (issue.code === 'invalid_type' && value === undefined) message = `required: ${message.replace(/, received undefined$/, '')}`;
-    else message = `${message}, got ${shown(value)}`;
+    if (issue.code === 'invalid_type') message = message.replace(/, received \w+$/, '');
+    if (issue.code === 'invalid_type' && value === undefined) message = `required: ${message}`;
+    else if (issue.code !== 'custom' || value !== undefined) message = `${message}, got ${shown(value)}`;
+    if (issue.code === 'invalid_value' && typeof value === 'string') {
+      const guess = nearest(value, issue.values.filter((v): v is string => typeof v === 'string'));
+      if (guess !== undefined) message += ` — did you mean "${guess}"?`;
+    }
     out.push(source.locate(path, message));
   }
   return out;

@@ -64,6 +64,8 @@ export function parsePath(text: string, freeKeyMaps: readonly string[] = ['confi
 /** A parsed file: the document, its line counter, and which paths were overridden (and by what). */
 export class SourceFile {
   private readonly overrides = new Map<string, string>();
+  /** The document before the first override, to tell what the file itself holds. */
+  private original: Document.Parsed | undefined;
 
   private constructor(
     readonly file: string,
@@ -80,8 +82,9 @@ export class SourceFile {
     if (doc.errors.length > 0) {
       throw new FileValidationError(
         doc.errors.map((e) => {
-          const pos = e.linePos?.[0];
-          return { file, line: pos?.line ?? 1, column: pos?.col ?? 1, path: '', message: `${e.code === 'DUPLICATE_KEY' ? 'duplicate key' : 'YAML syntax error'}: ${e.message.split('\n')[0]}` };
+          // linePos is only filled with prettyErrors; the offset always is
+          const pos = e.linePos?.[0] ?? lines.linePos(e.pos[0]);
+          return { file, line: pos.line, column: pos.col, path: '', message: `${e.code === 'DUPLICATE_KEY' ? 'duplicate key' : 'YAML syntax error'}: ${e.message.split('\n')[0]}` };
         }),
       );
     }
@@ -100,6 +103,7 @@ export class SourceFile {
   clone(): SourceFile {
     const copy = new SourceFile(this.file, this.doc.clone() as Document.Parsed, this.lines, this.prefix);
     for (const [k, v] of this.overrides) copy.overrides.set(k, v);
+    copy.original = this.original;
     return copy;
   }
 
@@ -107,6 +111,7 @@ export class SourceFile {
   sub(path: readonly PathSegment[]): SourceFile {
     const copy = new SourceFile(this.file, this.doc.clone() as Document.Parsed, this.lines, [...this.prefix, ...path]);
     for (const [k, v] of this.overrides) copy.overrides.set(k, v);
+    copy.original = this.original;
     return copy;
   }
 
@@ -119,6 +124,7 @@ export class SourceFile {
 
   /** Sets `path` to `value` (parsed as YAML, so `5000` is a number and `10s` a string), remembering the origin. */
   set(path: readonly PathSegment[], value: unknown, origin: string): void {
+    this.original ??= this.doc.clone() as Document.Parsed;
     if (this.doc.contents === null) this.doc.contents = this.doc.createNode({}) as never;
     this.doc.setIn([...this.prefix, ...path], this.doc.createNode(value));
     this.overrides.set(formatPath([...this.prefix, ...path]), origin);
@@ -126,6 +132,7 @@ export class SourceFile {
 
   /** Appends `value` to the sequence at `path` (created when missing), remembering the origin of the new item. */
   append(path: readonly PathSegment[], value: unknown, origin: string): void {
+    this.original ??= this.doc.clone() as Document.Parsed;
     const existing = this.doc.getIn([...this.prefix, ...path]) as { items?: unknown[] } | undefined;
     const index = existing?.items?.length ?? 0;
     if (index === 0) this.doc.setIn([...this.prefix, ...path], this.doc.createNode([value]));
@@ -134,7 +141,7 @@ export class SourceFile {
   }
 
   private existsInFile(text: string): boolean {
-    return this.doc.getIn(parsePath(text, [])) !== undefined;
+    return (this.original ?? this.doc).getIn(parsePath(text, [])) !== undefined;
   }
 
   /** Where `path` is: the value's position, the key's for `keyOf`, or the nearest existing ancestor's. */

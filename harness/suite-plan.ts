@@ -67,12 +67,23 @@ export function expandSweep(sweep: NonNullable<SuiteEntry['sweep']>): Array<Reco
   for (const [path, values] of Object.entries(sweep.matrix)) {
     combos = combos.flatMap((c) => values.map((v) => ({ ...c, [path]: v })));
   }
-  combos.push(...sweep.include.map((c) => ({ ...c })));
   const matches = (combo: Record<string, unknown>, pattern: Record<string, unknown>): boolean => Object.entries(pattern).every(([k, v]) => shown(combo[k]) === shown(v));
+  // exclude trims the matrix; include entries are run as given
+  const all = [...combos.filter((c) => !sweep.exclude.some((x) => matches(c, x))), ...sweep.include.map((c) => ({ ...c }))];
   const seen = new Set<string>();
-  return combos.filter((c) => {
-    if (sweep.exclude.some((x) => matches(c, x))) return false;
-    const key = JSON.stringify(Object.entries(c).sort(([a], [b]) => a.localeCompare(b)));
+  return all.filter((c) => {
+    const key = JSON.stringify(Object.entries(c).map(([k, v]) => [k, shown(v)]).sort(([a], [b]) => String(a).localeCompare(String(b))));
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** The same problem found in several variants (a bad suite-wide `set`) is reported once. */
+function unique(issues: readonly FileIssue[]): FileIssue[] {
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.file}|${i.line}|${i.column}|${i.path}|${i.origin ?? ''}|${i.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
@@ -141,7 +152,7 @@ export function planSuite(file: string, options: SuiteOptions = {}): SuitePlan {
   const ids = new Map<string, number>();
   for (const v of variants) ids.set(`${v.scenario}/${v.variant}`, (ids.get(`${v.scenario}/${v.variant}`) ?? 0) + 1);
   for (const [id, n] of ids) if (n > 1) issues.push(source.locate(['scenarios'], `scenario "${id}" appears ${n} times: scenario names (and variants) must be unique in a suite`));
-  if (issues.length > 0) throw new FileValidationError(inFileOrder(issues));
+  if (issues.length > 0) throw new FileValidationError(inFileOrder(unique(issues)));
 
   const selected = options.filter ? variants.filter((v) => `${v.scenario}/${v.variant}`.includes(options.filter!)) : variants;
   if (selected.length === 0) throw new FlowlabError('ERR_USAGE', `--filter ${JSON.stringify(options.filter)} matches none of: ${variants.map((v) => `${v.scenario}/${v.variant}`).join(', ')}`);

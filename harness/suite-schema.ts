@@ -23,7 +23,11 @@ export const sweepSchema = z
 export const suiteEntrySchema = z
   .strictObject({
     path: z.string().min(1).optional().describe('A scenario file, relative to this suite file.'),
-    scenario: z.record(z.string(), z.unknown()).optional().describe('An inline scenario (the fields of a scenario file).'),
+    scenario: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('An inline scenario (the fields of a scenario file).')
+      .meta({ $ref: 'scenario.schema.json' }),
     set: overrides.default({}),
     repetitions: z.int().min(1).max(1000).optional().describe("Default: the suite's repetitions, else the scenario's."),
     sweep: sweepSchema.optional(),
@@ -35,12 +39,12 @@ export const suiteEntrySchema = z
 export const suiteSchema = z
   .strictObject({
     $schema: z.string().optional(),
-    name: z.string().regex(NAME, 'a name of letters, digits, ., _ and - (it names the results folder)'),
+    name: z.string().regex(NAME, 'a name of letters, digits, ., _ and - (it names the results folder)').describe('Stable name: names the results folder.'),
     description: z.string().min(1).describe('What this suite is for.'),
     repetitions: z.int().min(1).max(1000).optional().describe('Runs of every scenario and variant (default: each scenario says, else 3).'),
     set: overrides.default({}).describe('Overrides applied to every scenario (before the entry’s own).'),
     control: z.string().regex(NAME).optional().describe('A/A control: this scenario also runs as two identical variants A and B, interleaved, to measure the run-to-run noise floor.'),
-    scenarios: z.array(suiteEntrySchema).min(1),
+    scenarios: z.array(suiteEntrySchema).min(1).describe('The scenarios: files or inline, each with optional set, repetitions and sweep.'),
   })
   .describe('A flowlab suite: scenarios, repetitions and sweeps, run interleaved.');
 
