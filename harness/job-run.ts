@@ -44,6 +44,8 @@ const MIN_PHASE_MS = 1000;
 const CALIBRATION = { durationMs: 400, warmupMs: 150 };
 /** How long the end of a run waits for the JobManager's checkpoint figures before recording that they are missing. */
 const CHECKPOINTS_FETCH_TIMEOUT_MS = 5_000;
+/** How long an abort waits for the JobManager to cancel the job before stopping the processes. */
+const ABORT_CANCEL_WAIT_MS = 2_000;
 
 export interface RunOptions {
   taskManagers: number;
@@ -164,6 +166,7 @@ export class JobRun extends EventEmitter {
   private cluster: LocalCluster | undefined;
   private placement: ChaosPlacement | undefined;
   private aborted = false;
+  private jobId: string | undefined;
   /** 1 s intervals of end-to-end latency after `execute()`, tagged by phase (for the `.hlog`). */
   intervals: LatencyInterval[] = [];
 
@@ -174,7 +177,15 @@ export class JobRun extends EventEmitter {
   /** Stops the cluster; the run ends as `aborted`. */
   async abort(): Promise<void> {
     this.aborted = true;
-    await this.cluster?.stop();
+    const cluster = this.cluster;
+    // cancel the job first, so the JobManager records a cancellation rather than tasks vanishing under it
+    if (cluster && this.jobId !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, ABORT_CANCEL_WAIT_MS)));
+      await Promise.race([cluster.client.cancel(this.jobId).catch(() => undefined), timeout]);
+      clearTimeout(timer);
+    }
+    await cluster?.stop();
   }
 
   async execute(): Promise<ResultDocument> {
@@ -261,6 +272,7 @@ export class JobRun extends EventEmitter {
       if (this.placement) doc.chaos = { toxiproxyUrl: this.placement.url, embedded: this.placement.embedded, proxies: this.placement.describe() };
       this.throwIfAborted();
       ({ jobId } = await this.cluster.client.submitJob(graph));
+      this.jobId = jobId;
       const t0 = Date.now();
       doc.jobSubmittedAt = new Date(t0).toISOString();
       const cpuAtSubmit = process.cpuUsage();
@@ -273,7 +285,8 @@ export class JobRun extends EventEmitter {
       doc.harness = { cpuMsPerSecond: round2(((cpu.user + cpu.system) / 1000 / Math.max(1, runEndMs)) * 1000), wallMs: runEndMs };
     } catch (error) {
       doc.state = this.aborted ? 'aborted' : 'errored';
-      doc.error = this.placement ? this.placement.nameAddresses(toError(error).message) : toError(error).message;
+      const message = this.aborted ? 'interrupted: the run was stopped before its job ended' : toError(error).message;
+      doc.error = this.placement ? this.placement.nameAddresses(message) : message;
     } finally {
       const endOfRun = runEndMs || (samples.samples.at(-1)?.tMs ?? 0);
       if (faults) {
@@ -355,8 +368,8 @@ export class JobRun extends EventEmitter {
         warmup = { records: sinkRecords, bytes: sinkBytes(metrics), latency: decode(metrics.aggregate.latencyUs.histogram), tMs, asOfMs: samples.samples.at(-1)!.total.asOfMs };
       }
       if (job.state === 'FAILED' || job.state === 'CANCELED') {
-        doc.state = 'errored';
-        const reason = job.failureReason ?? 'no reason given';
+        doc.state = this.aborted ? 'aborted' : 'errored';
+        const reason = job.failureReason ?? (this.aborted ? 'interrupted' : 'no reason given');
         doc.error = `job ${job.state.toLowerCase()}: ${this.placement ? this.placement.nameAddresses(reason) : reason}`;
         break;
       }

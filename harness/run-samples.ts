@@ -113,7 +113,10 @@ export class RunSamples {
     const figures: Cumulative[] = [{ asOfMs: 0, records: 0, latency: undefined }];
     for (const s of this.samples) {
       const c = link === undefined ? s.total : s.links.get(link);
-      if (c && c.asOfMs > figures.at(-1)!.asOfMs) figures.push(c);
+      if (!c) continue;
+      // a later sample with the same report time carries newer figures from a sink that reported in between
+      if (c.asOfMs > figures.at(-1)!.asOfMs) figures.push(c);
+      else if (c.asOfMs === figures.at(-1)!.asOfMs && figures.length > 1) figures[figures.length - 1] = c;
     }
     const nearest = (ms: number): Cumulative => figures.reduce((best, c) => (Math.abs(c.asOfMs - ms) < Math.abs(best.asOfMs - ms) ? c : best));
     const a = nearest(fromMs);
