@@ -278,11 +278,13 @@ export class JobRun extends EventEmitter {
       const cpuAtSubmit = process.cpuUsage();
       faults.start(systemClock.nowMs());
       this.emit('phase', `running ${graph.name} (job ${jobId})`);
-      await this.observe(this.cluster, jobId, doc, t0, samples);
+      await this.observe(this.cluster, jobId, doc, t0, samples, () => {
+        // the harness's own CPU while the job ran (polling, merges), not calibration, start-up or the final summaries
+        const cpu = process.cpuUsage(cpuAtSubmit);
+        const wallMs = Date.now() - t0;
+        doc.harness = { cpuMsPerSecond: round2(((cpu.user + cpu.system) / 1000 / Math.max(1, wallMs)) * 1000), wallMs };
+      });
       runEndMs = Date.now() - t0;
-      // the harness's own CPU while the job ran (polling, HDR merges), not calibration or cluster start-up
-      const cpu = process.cpuUsage(cpuAtSubmit);
-      doc.harness = { cpuMsPerSecond: round2(((cpu.user + cpu.system) / 1000 / Math.max(1, runEndMs)) * 1000), wallMs: runEndMs };
     } catch (error) {
       doc.state = this.aborted ? 'aborted' : 'errored';
       const message = this.aborted ? 'interrupted: the run was stopped before its job ended' : toError(error).message;
@@ -322,7 +324,7 @@ export class JobRun extends EventEmitter {
     }
   }
 
-  private async observe(cluster: LocalCluster, jobId: string, doc: ResultDocument, t0: number, samples: RunSamples): Promise<void> {
+  private async observe(cluster: LocalCluster, jobId: string, doc: ResultDocument, t0: number, samples: RunSamples, jobEnded: () => void): Promise<void> {
     // the sources start when the job is deployed, a little after its submission (t0)
     let sourceStartMs: number | undefined;
     let warmup: { records: number; bytes: number; latency: hdr.Histogram | undefined; tMs: number; asOfMs: number } | undefined;
@@ -375,6 +377,7 @@ export class JobRun extends EventEmitter {
       }
       if (job.state === 'FINISHED') break;
     }
+    jobEnded();
     const final = last;
     doc.tasks = taskRows(final.tasks, pools.means());
     const agg = final.aggregate;
