@@ -73,6 +73,25 @@ function scenarioFromArgs(args: Record<string, unknown>): LoadedScenario {
   return loadScenario(SourceFile.fromObject('(flags)', { name: 'run', description: 'flowlab run from command-line flags' }), overrides);
 }
 
+/** Runs `work`; the first SIGINT or SIGTERM meanwhile says `message` and calls `stop` (the work then ends early). */
+async function untilDone<T>(work: () => Promise<T>, message: string, stop: () => Promise<void>): Promise<{ result: T; interrupted: boolean }> {
+  let interrupted = false;
+  const onSignal = (): void => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stderr.write(`\nflowlab: ${message}\n`);
+    void stop();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return { result: await work(), interrupted };
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
 async function run(args: Record<string, unknown>): Promise<void> {
   const loaded = scenarioFromArgs(args);
   const jobRun = new JobRun({ ...loaded.options, gates: loaded.gates, command: commandLine(hideBin(process.argv)) });
@@ -80,18 +99,7 @@ async function run(args: Record<string, unknown>): Promise<void> {
   jobRun.on('phase', (phase: string) => process.stderr.write(`flowlab: ${phase}\n`));
   jobRun.on('log', (line: string) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}flowlab: ${line}\n`));
   jobRun.on('progress', (p: ProgressEvent) => process.stderr.write(tty ? `\r${liveLine(p)}\x1b[K` : `${liveLine(p)}\n`));
-  let interrupted = false;
-  const onSignal = (): void => {
-    if (interrupted) return;
-    interrupted = true;
-    process.stderr.write('\nflowlab: stopping every process …\n');
-    void jobRun.abort();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const result = await jobRun.execute();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  const { result, interrupted } = await untilDone(() => jobRun.execute(), 'stopping every process …', () => jobRun.abort());
   if (tty) process.stderr.write('\n');
   const out = args['out'] as string | undefined;
   if (out) {
@@ -134,18 +142,7 @@ async function suite(args: Record<string, unknown>): Promise<void> {
     const what = r.summary ? `${Math.round(r.summary.recordsPerSec).toLocaleString('en-US')} records/s, p99 ${r.summary.p99Us === null ? 'n/a' : `${(r.summary.p99Us / 1000).toFixed(1)} ms`}, lost ${r.summary.lost ?? 'n/a'}` : '';
     process.stderr.write(`${tty ? '\r\x1b[K' : ''}flowlab:   ${r.state}${r.error ? `: ${r.error}` : ''}${what ? ` · ${what}` : ''}\n`);
   });
-  let interrupted = false;
-  const onSignal = (): void => {
-    if (interrupted) return;
-    interrupted = true;
-    process.stderr.write('\nflowlab: interrupted: stopping the current run, keeping every finished result …\n');
-    void runner.interrupt();
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  const index = await runner.execute();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  const { result: index, interrupted } = await untilDone(() => runner.execute(), 'interrupted: stopping the current run, keeping every finished result …', () => runner.interrupt());
   if (args['json']) process.stdout.write(`${JSON.stringify(index)}\n`);
   else console.log(renderSuiteSummary(index, runner.dir));
   if (interrupted) process.exitCode = 130;

@@ -26,7 +26,8 @@ function isKnownKey(key: string): key is ConfigKey {
   return Object.prototype.hasOwnProperty.call(CONFIG_KEYS, key);
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance, for "did you mean" suggestions. */
+export function editDistance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     let prev = row[0]!;

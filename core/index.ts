@@ -6,6 +6,7 @@ export {
   resolveConfig,
   serializeConfig,
   describeNonDefaults,
+  editDistance,
   parseKeyValuePairs,
   type ConfigKey,
   type ConfigInput,

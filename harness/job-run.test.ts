@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { InsufficientBuffersError, InvalidConfigError } from '../core/index.js';
 import { InvalidJobGraphError } from '../runtime/index.js';
 import { JobRun, prepareRun, type RunOptions } from './job-run.js';
+import { alive, childPids } from './test-processes.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
 
@@ -75,22 +76,6 @@ test('the CLI rejects an unknown -D key with exit code 2 before starting process
   assert.match(failed.stderr, /taskmanager\.memory\.segment-size/);
 });
 
-function childPids(pid: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Starts `flowlab run` for a long job and waits until it runs; returns the CLI process and its three children. */
 async function startLongRun(): Promise<{ cli: ChildProcess; children: number[] }> {

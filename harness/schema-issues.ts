@@ -3,25 +3,11 @@
  * unknown key the nearest known one.
  */
 import type { z } from 'zod';
+import { editDistance } from '../core/index.js';
 import { SourceFile, type FileIssue, type PathSegment } from './source-locations.js';
 
 type Issue = z.core.$ZodIssue;
 type AnySchema = z.core.$ZodType;
-
-/** Levenshtein distance, for "did you mean". */
-export function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
-}
 
 /** The closest candidate within a few edits (or sharing a case-insensitive spelling), else undefined. */
 export function nearest(word: string, candidates: readonly string[]): string | undefined {

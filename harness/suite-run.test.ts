@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,6 +16,7 @@ import { resultDocumentSchema } from './result-schema.js';
 import { planSuite } from './suite-plan.js';
 import { SuiteRunner } from './suite-runner.js';
 import { suiteIndexSchema, type SuiteIndex } from './suite-schema.js';
+import { alive, childPids } from './test-processes.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const CLI = join(here, '..', 'cli', 'main.js');
@@ -161,22 +162,6 @@ test('flowlab suite suites/smoke.yaml: every run completes; the fault scenario h
   }
 });
 
-function childPids(pid: number): number[] {
-  try {
-    return execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('Ctrl-C during a suite keeps the finished results, writes the index and leaves no process', async (t) => {
   const dir = tempDir(t);
