@@ -42,6 +42,12 @@ test('a run yields a completed result document with exactly-once figures', async
   assert.equal(result.config['execution.buffer-timeout'], '10 ms');
 });
 
+test('the run seed reaches every task (partitioners and payload bytes), and placement groups reach the vertices', () => {
+  const { graph } = prepareRun({ ...base, seed: 7, slotSharingGroups: { source: 'a' } });
+  assert.equal(graph.seed, 7);
+  assert.deepEqual(graph.vertices.map((v) => [v.id, v.slotSharingGroup]), [['source', 'a'], ['aggregate', undefined], ['sink', undefined]]);
+});
+
 test('bad input fails before anything starts, naming the key or vertex', () => {
   assert.throws(() => prepareRun({ ...base, config: { 'taskmanager.memory.segmentsize': '32kb' } as never }), (e: unknown) => e instanceof InvalidConfigError && e.key === 'taskmanager.memory.segmentsize' && /Did you mean 'taskmanager.memory.segment-size'/.test(e.message));
   assert.throws(() => prepareRun({ ...base, config: { 'execution.buffer-timeout': 'soon' } }), (e: unknown) => e instanceof InvalidConfigError && e.key === 'execution.buffer-timeout');

@@ -117,6 +117,7 @@ export function prepareRun(options: RunOptions): { config: ResolvedConfig; graph
   const shape = options.graph
     ? { ...options.graph, vertices: options.graph.vertices.map((v) => (v.operator === 'source' ? { ...v, source: { ...source, ...v.source } } : { ...v })) }
     : presetJobGraph(options.topology, options.parallelism, source, { costUs: options.mapCostUs }, { costUs: options.sinkCostUs ?? 0 });
+  shape.seed = options.seed;
   for (const v of shape.vertices) {
     const group = options.slotSharingGroups?.[v.id];
     if (group !== undefined) v.slotSharingGroup = group;

@@ -47,6 +47,8 @@ export interface TaskDeployment {
   input?: { from: string; channels: InputChannelDeployment[] };
   /** Restore the operator state of this subtask from a completed checkpoint before the task runs (a restarted job). */
   restore?: TaskRestore;
+  /** The job's seed: partitioner and payload bytes derive from it (and the vertex and subtask). @default 0 */
+  seed?: number;
 }
 
 /** Where a redeployed subtask's state is: the checkpoint id and the subtask's state handle from its `_metadata`. */

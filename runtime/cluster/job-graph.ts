@@ -85,6 +85,8 @@ export interface JobGraphSpec {
   edges: EdgeSpec[];
   /** Key groups for keyBy edges (default: Flink's default max parallelism of the consumer). */
   maxParallelism?: number;
+  /** Seed of every task's partitioner and payload bytes (the sources' own `seed` drives keys and sizes). @default 0 */
+  seed?: number;
 }
 
 export class InvalidJobGraphError extends FlowlabError {
@@ -186,6 +188,10 @@ export function validateJobGraph(graph: JobGraphSpec): JobGraphSpec {
       if (v.parallelism > graph.maxParallelism) throw new InvalidJobGraphError(`vertex ${v.id}`, `parallelism ${v.parallelism} exceeds maxParallelism ${graph.maxParallelism}`);
     }
     result.maxParallelism = graph.maxParallelism;
+  }
+  if (graph.seed !== undefined) {
+    if (!Number.isInteger(graph.seed) || graph.seed < 0 || graph.seed > 0xffff_ffff) throw new InvalidJobGraphError('job', `seed ${graph.seed} must be an integer in [0, 4294967295]`);
+    result.seed = graph.seed;
   }
   return result;
 }

@@ -212,6 +212,7 @@ export function scheduleJob(graph: JobGraphSpec, options: ScheduleOptions): JobP
         subtaskIndex: self.subtaskIndex,
         parallelism: v.parallelism,
         attemptId: self.attemptId,
+        ...(graph.seed !== undefined ? { seed: graph.seed } : {}),
         outputs,
       };
       if (v.source) task.source = v.source as TaskDeployment['source'];

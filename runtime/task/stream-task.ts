@@ -96,11 +96,14 @@ export abstract class StreamTask {
     const output = this.deployment.outputs[0];
     if (!output) return;
     this.partition = this.ctx.env.createResultPartition({ numSubpartitions: output.numSubpartitions, id: output.partitionId });
+    // without a job seed, the same streams as before seeds existed (seed 0 keeps old runs comparable)
+    const jobSeed = this.deployment.seed ?? 0;
+    const subtaskSeed = (jobSeed + this.deployment.subtaskIndex + 1) >>> 0;
     const selector = createChannelSelector(output.partitioner, {
       maxParallelism: output.maxParallelism,
-      random: new SeededRandom(this.deployment.subtaskIndex + 1).fork(this.deployment.vertexId),
+      random: new SeededRandom(subtaskSeed).fork(this.deployment.vertexId),
     });
-    this.writer = new RecordWriter(this.partition, selector, { seed: this.deployment.subtaskIndex });
+    this.writer = new RecordWriter(this.partition, selector, { seed: (jobSeed + this.deployment.subtaskIndex) >>> 0 });
   }
 
   /** Connects the input gate and starts processing. */
