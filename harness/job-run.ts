@@ -291,22 +291,29 @@ export class JobRun extends EventEmitter {
       const message = this.aborted ? 'interrupted: the run was stopped before its job ended' : toError(error).message;
       doc.error = this.placement ? this.placement.nameAddresses(message) : message;
     } finally {
-      const endOfRun = runEndMs || (samples.samples.at(-1)?.tMs ?? 0);
-      if (faults) {
-        await faults.finish();
-        const window = (from: number, to: number, link?: string): WindowFigures | undefined => samples.window(from, to, link);
-        faults.addJobEffects(window, endOfRun, samples.links());
-        doc.faults = faults.records;
-        doc.phases.push(...faultPhases(faults, samples, endOfRun));
+      try {
+        const endOfRun = runEndMs || (samples.samples.at(-1)?.tMs ?? 0);
+        if (faults) {
+          await faults.finish();
+          const window = (from: number, to: number, link?: string): WindowFigures | undefined => samples.window(from, to, link);
+          faults.addJobEffects(window, endOfRun, samples.links());
+          doc.faults = faults.records;
+          doc.phases.push(...faultPhases(faults, samples, endOfRun));
+        }
+        addSteadyTrend(doc, samples);
+        this.intervals = latencyIntervals(samples, doc.phases);
+        addRecovery(doc, this.intervals);
+        // after the job ended (or failed to), while the JobManager still answers
+        if (this.cluster && jobId !== undefined && !this.aborted) doc.checkpoints = await fetchCheckpoints(this.cluster.client, jobId);
+      } catch (error) {
+        // a bug in the figures must not leave processes behind: record it and stop everything all the same
+        doc.state = doc.state === 'completed' ? 'errored' : doc.state;
+        doc.error = `${doc.error ? `${doc.error}; ` : ''}building the result failed: ${toError(error).message}`;
+      } finally {
+        await this.cluster?.stop();
+        await echo?.stop();
+        await this.placement?.close();
       }
-      addSteadyTrend(doc, samples);
-      this.intervals = latencyIntervals(samples, doc.phases);
-      addRecovery(doc, this.intervals);
-      // after the job ended (or failed to), while the JobManager still answers
-      if (this.cluster && jobId !== undefined && !this.aborted) doc.checkpoints = await fetchCheckpoints(this.cluster.client, jobId);
-      await this.cluster?.stop();
-      await echo?.stop();
-      await this.placement?.close();
       doc.durationMs = Date.now() - started;
       if (this.options.gates && this.options.gates.length > 0) doc.gates = this.options.gates.map((g) => evaluateGate(g, metricReader(doc)));
     }
@@ -520,7 +527,12 @@ function addRecovery(doc: ResultDocument, intervals: readonly LatencyInterval[])
       continue;
     }
     const series = intervals.map((i) => ({ tMs: i.endMs, recordsPerSec: i.recordsPerSec, p99Us: i.p99Us }));
-    r.recovery = timeToRecover(series, healedAtMs(r, endOfRun), { recordsPerSec: before.throughput.recordsPerSec, p99Us: before.latencyUs?.p99 ?? null });
+    try {
+      r.recovery = timeToRecover(series, healedAtMs(r, endOfRun), { recordsPerSec: before.throughput.recordsPerSec, p99Us: before.latencyUs?.p99 ?? null });
+    } catch (error) {
+      // the figures of a run are data: one that cannot be judged says why instead of failing the run
+      r.recovery = { recovered: false, reason: `could not be computed: ${toError(error).message}` };
+    }
   }
 }
 

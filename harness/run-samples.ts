@@ -122,7 +122,9 @@ export class RunSamples {
     const a = nearest(fromMs);
     const b = nearest(toMs);
     if (b.asOfMs <= a.asOfMs) return undefined;
-    const records = b.records - a.records;
+    // a restarted job's sinks count again from their restored state: records replayed after a restore make the
+    // difference negative, which is no throughput at all
+    const records = Math.max(0, b.records - a.records);
     let latencyUs: LatencySummary;
     let hb = b.latency ? hdr.decodeFromCompressedBase64(b.latency) : undefined;
     try {
