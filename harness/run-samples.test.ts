@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as hdr from 'hdr-histogram-js';
+import { RunSamples } from './run-samples.js';
+
+function histogram(values: number[]): string {
+  const h = hdr.build({ numberOfSignificantValueDigits: 3 });
+  try {
+    for (const v of values) h.recordValue(v);
+    return hdr.encodeIntoCompressedBase64(h);
+  } finally {
+    h.destroy();
+  }
+}
+
+function samples(points: Array<[asOfMs: number, records: number, latencies: number[]]>): RunSamples {
+  const s = new RunSamples();
+  for (const [asOfMs, records, latencies] of points) s.add({ tMs: asOfMs + 5, total: { asOfMs, records, latency: histogram(latencies) }, links: new Map() });
+  return s;
+}
+
+test('a window snaps each end to the nearest sink report and carries its histogram', () => {
+  const s = samples([
+    [1000, 100, [10, 20]],
+    [2000, 300, [10, 20, 30, 40]],
+    [3000, 600, [10, 20, 30, 40, 50, 60]],
+  ]);
+  const w = s.window(1900, 3100)!;
+  assert.deepEqual([w.startMs, w.endMs, w.records, w.recordsPerSec], [2000, 3000, 300, 300]);
+  const h = hdr.decodeFromCompressedBase64(w.latencyHistogram!);
+  assert.equal(h.totalCount, 2);
+  h.destroy();
+  assert.equal(s.window(2100, 2400), undefined, 'both ends on the same report');
+});
+
+test('a window across a restart (sinks count again from their restored state) has no negative records', () => {
+  const s = samples([
+    [1000, 1000, [10]],
+    [2000, 2000, [10, 20]],
+    [3000, 1500, [10, 20, 30]],
+  ]);
+  const w = s.window(2000, 3000)!;
+  assert.equal(w.records, 0);
+  assert.equal(w.recordsPerSec, 0);
+});
+
+test('a later sample with the same report time replaces the earlier one (newer figures from a sink that reported in between)', () => {
+  const s = samples([
+    [1000, 100, [10]],
+    [1000, 150, [10, 11]],
+    [2000, 400, [10, 11, 12]],
+  ]);
+  assert.equal(s.window(0, 1000)!.records, 150);
+  assert.equal(s.window(1000, 2000)!.records, 250);
+});
