@@ -7,6 +7,7 @@ export * from './record/index.js';
 export * from './writer/index.js';
 export * from './network/index.js';
 export * from './consumer/index.js';
+export * from './throughput/index.js';
 export * from './metrics/index.js';
 export * from './shuffle/index.js';
 export * from './task/index.js';
