@@ -11,7 +11,7 @@ export * from './throughput/index.js';
 export * from './metrics/index.js';
 export * from './shuffle/index.js';
 export * from './task/index.js';
-export { validateJobGraph, presetJobGraph, InvalidJobGraphError, TOPOLOGY_PRESETS, DEFAULT_SOURCE_PARAMS, type JobGraphSpec, type VertexSpec, type EdgeSpec, type SourceParams, type MapParams, type SinkParams, type TopologyPreset, type OperatorKind, type PartitionerKind } from './cluster/job-graph.js';
+export { validateJobGraph, presetJobGraph, InvalidJobGraphError, TOPOLOGY_PRESETS, DEFAULT_SOURCE_PARAMS, DEFAULT_FLAT_MAP_PARAMS, type JobGraphSpec, type VertexSpec, type EdgeSpec, type SourceParams, type MapParams, type FlatMapParams, type SinkParams, type TopologyPreset, type OperatorKind, type PartitionerKind } from './cluster/job-graph.js';
 export type { Address, TaskState, JobState, TaskMetricsReport, TaskDeployment, SinkReport } from './cluster/control-protocol.js';
 export { LocalCluster, type LocalClusterOptions, type TaskManagerInfo, type ProcessInfo } from './cluster/local-cluster.js';
 export { JobManagerClient, RestError, type JobDetails, type JobMetrics, type LatencySummary, type CheckpointView, type CheckpointsView, type CheckpointSummaryView, type CheckpointSubtaskView, type CheckpointDetailsView } from './cluster/rest-client.js';

@@ -5,7 +5,7 @@
 import type { SerializedConfig } from '../../core/index.js';
 import type { ResultPartitionId } from '../partition/index.js';
 import type { DebloatSample } from '../throughput/index.js';
-import type { MapParams, OperatorKind, PartitionerKind, SinkParams, SourceParams } from './job-graph.js';
+import type { FlatMapParams, MapParams, OperatorKind, PartitionerKind, SinkParams, SourceParams } from './job-graph.js';
 
 export interface Address {
   host: string;
@@ -43,6 +43,7 @@ export interface TaskDeployment {
   attemptId: string;
   source?: SourceParams;
   map?: MapParams;
+  flatMap?: FlatMapParams;
   sink?: SinkParams;
   outputs: OutputDeployment[];
   input?: { from: string; channels: InputChannelDeployment[] };

@@ -3,5 +3,5 @@ export { CheckpointBarrierHandler, type AlignmentResult, type BarrierHandlerActi
 export { StateWriter, StateReader, StateFormatError } from './operator-state.js';
 export { SourceTask } from './source-task.js';
 export { OneInputTask } from './one-input-task.js';
-export { MapProcessor, AggregateProcessor, type RecordProcessor } from './record-processor.js';
+export { MapProcessor, FlatMapProcessor, AggregateProcessor, type RecordProcessor } from './record-processor.js';
 export { VerifyingSink } from './verifying-sink.js';
