@@ -77,6 +77,10 @@ export interface ResultDocument {
     outPoolUsage: number;
     numRecordsIn: number;
     numRecordsOut: number;
+    /** Buffer debloating (tasks with an input, when enabled): the size last announced upstream, bytes, as of the task's last report. */
+    debloatedBufferSize?: number;
+    /** Buffer debloating: estimated time to consume the buffered input, ms, as of the task's last report. */
+    estimatedTimeToConsumeBuffersMs?: number;
   }>;
   sink: { records: number; lost: number | null; duplicated: number; outOfOrder: number };
   phases: Array<{ name: string; startMs: number; endMs: number; throughput: { recordsPerSec: number }; latencyUs?: LatencySummary }>;
@@ -134,6 +138,8 @@ export function taskRows(reports: readonly TaskMetricsReport[], poolMeans: PoolU
       outPoolUsage: poolMeans.get(`${r.vertexId}#${r.subtaskIndex}`)?.outPoolUsage ?? r.outPoolUsage,
       numRecordsIn: r.numRecordsIn,
       numRecordsOut: r.numRecordsOut,
+      ...(r.debloatedBufferSize !== undefined ? { debloatedBufferSize: r.debloatedBufferSize } : {}),
+      ...(r.estimatedTimeToConsumeBuffersMs !== undefined ? { estimatedTimeToConsumeBuffersMs: r.estimatedTimeToConsumeBuffersMs } : {}),
       };
     });
 }

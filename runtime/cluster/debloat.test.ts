@@ -69,6 +69,15 @@ test('a back-pressured job with debloating: sizes converge below the segment siz
     assert.ok((task.debloatSamples?.length ?? 0) > 0);
   }
 
+  // the same gauges in each TaskManager's Prometheus endpoint, under Flink's reporter names; none for sources
+  for (const tm of (await cluster.client.taskManagers()) as Array<{ id: string; metricsUrl?: string }>) {
+    const text = await (await fetch(tm.metricsUrl!)).text();
+    const sink = new RegExp(`^flink_taskmanager_job_task_debloatedBufferSize\\{job_id="${jobId}",task_name="sink",subtask_index="\\d",tm_id="${tm.id}"\\} (\\d+)$`, 'm').exec(text);
+    assert.ok(sink && Number(sink[1]) >= 256 && Number(sink[1]) <= SEGMENT, `${tm.id}: the sink's debloatedBufferSize`);
+    assert.match(text, /^flink_taskmanager_job_task_estimatedTimeToConsumeBuffersMs\{.*task_name="aggregate".*\} [\d.e+-]+$/m);
+    assert.doesNotMatch(text, /^flink_taskmanager_job_task_debloatedBufferSize\{.*task_name="source"/m, 'sources debloat nobody');
+  }
+
   // producers cut buffers at the sizes their consumers announced: bytes per finished buffer over one second
   const sizesOf = (m: JobMetrics, vertex: string): number[] => m.tasks.filter((t) => t.vertexId === vertex).map((t) => t.debloatedBufferSize ?? SEGMENT);
   const out = (m: JobMetrics, vertex: string): { bytes: number; buffers: number } =>

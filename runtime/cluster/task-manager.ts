@@ -298,6 +298,8 @@ export class TaskManager extends EventEmitter {
             Shuffle_Netty_Input_Buffers_inputExclusiveBuffersUsage: r.inputExclusiveBuffersUsage,
             Shuffle_Netty_Input_Buffers_inputFloatingBuffersUsage: r.inputFloatingBuffersUsage,
             Shuffle_Netty_Output_Buffers_outPoolUsage: r.outPoolUsage,
+            ...(r.debloatedBufferSize !== undefined ? { debloatedBufferSize: r.debloatedBufferSize } : {}),
+            ...(r.estimatedTimeToConsumeBuffersMs !== undefined ? { estimatedTimeToConsumeBuffersMs: r.estimatedTimeToConsumeBuffersMs } : {}),
           },
         });
       }
