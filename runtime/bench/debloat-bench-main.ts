@@ -29,7 +29,7 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const targetMs = positive('--target', 300);
-const all = smoke ? defaultDebloatCases({ targetMs, costsUs: [50, 250], floorCostUs: 5000, s13CostUs: 1000, s13Checkpoints: 1 }) : defaultDebloatCases({ targetMs });
+const all = smoke ? defaultDebloatCases({ targetMs, costsUs: [50, 250], floorCostUs: 5000, s13CostUs: 1000, s13Checkpoints: 1, s13Rounds: 1 }) : defaultDebloatCases({ targetMs });
 const cases = all.filter((c) => shapes.includes(c.shape));
 const out = arg('--out') ?? join('bench-results', 'debloat.json');
 const result = await runDebloatBench(
