@@ -38,7 +38,7 @@ const result = await runDebloatBench(
     checkpoints: positive('--checkpoints', smoke ? 1 : 3),
     settleMs: positive('--settle', smoke ? 1.5 : 4) * 1000,
     maxConvergeMs: smoke ? 3000 : 20_000,
-    drainAfterConvergeMs: smoke ? 0 : 3000,
+    warmupCheckpoint: !smoke,
     targetMs,
   },
   (line) => process.stderr.write(`${line}\n`),

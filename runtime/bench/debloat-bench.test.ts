@@ -5,7 +5,7 @@ import { defaultDebloatCases, renderDebloatBench, runDebloatBench } from './debl
 test('bench:debloat smoke mode: one aligned checkpoint with debloating, every logged recalculation recomputed', async () => {
   const cases = defaultDebloatCases({ targetMs: 300, costsUs: [40, 200] }).filter((c) => c.id === 's10-on-40');
   assert.equal(cases.length, 1);
-  const r = await runDebloatBench({ cases, checkpoints: 1, settleMs: 1000, maxConvergeMs: 1000, drainAfterConvergeMs: 0, targetMs: 300 });
+  const r = await runDebloatBench({ cases, checkpoints: 1, settleMs: 1000, maxConvergeMs: 1000, warmupCheckpoint: false, targetMs: 300 });
   const row = r.results[0]!;
   assert.equal(row.error, undefined, row.error);
   assert.equal(row.durationsMs.length, 1);
