@@ -61,3 +61,19 @@ test('the summary has no checkpoint line without checkpoints, one line when none
     'checkpoints: checkpoint figures could not be fetched from the JobManager: no answer within 5000 ms',
   ]);
 });
+
+test('with buffer debloating the task table has a column for the debloated size and the time to consume; without, none', () => {
+  const row = { backPressuredTimeMsPerSecond: 0, idleTimeMsPerSecond: 0, busyTimeMsPerSecond: 1000, inPoolUsage: 0, outPoolUsage: 0, numRecordsIn: 10, numRecordsOut: 10 };
+  const doc = result(noCheckpoints);
+  doc.tasks = [
+    { vertex: 'sink', subtask: 0, ...row, debloatedBufferSize: 4230, estimatedTimeToConsumeBuffersMs: 301.4 },
+    { vertex: 'source', subtask: 0, ...row },
+  ];
+  const lines = renderSummary(doc).split('\n');
+  const header = lines.find((l) => l.startsWith('task'))!;
+  assert.match(header, /debloated buffer \/ time to consume$/);
+  assert.match(lines.find((l) => l.startsWith('sink#0'))!, /4,230 B \/ 301 ms$/);
+  assert.match(lines.find((l) => l.startsWith('source#0'))!, / -$/);
+  doc.tasks = doc.tasks.map(({ debloatedBufferSize: _s, estimatedTimeToConsumeBuffersMs: _e, ...t }) => t);
+  assert.doesNotMatch(renderSummary(doc), /debloated/);
+});

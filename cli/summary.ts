@@ -24,6 +24,8 @@ export function renderSummary(r: ResultDocument): string {
   const head = `${r.topology.preset}, parallelism ${r.topology.parallelism}, ${r.topology.taskManagers} TaskManagers, ${r.workload.ratePerSec === 'unbounded' ? 'unbounded rate' : `${n(r.workload.ratePerSec)} records/s per source`}, ${r.workload.recordSizeBytes}-byte records`;
   out.push(`\n${head}`);
   if (r.state !== 'completed') out.push(`\nRun ${r.state}: ${r.error ?? ''}`);
+  // buffer debloating: the size each task's gate last announced and its estimated time to consume (sources: none)
+  const debloating = r.tasks.some((t) => t.debloatedBufferSize !== undefined);
   out.push(
     '',
     table([
@@ -38,7 +40,7 @@ export function renderSummary(r: ResultDocument): string {
     ...guardNotes(r.latencyUs.reasons),
     '',
     table([
-      ['task', 'backpressured', 'idle', 'busy', 'in pool', 'out pool', 'records in', 'records out'],
+      ['task', 'backpressured', 'idle', 'busy', 'in pool', 'out pool', 'records in', 'records out', ...(debloating ? ['debloated buffer / time to consume'] : [])],
       ...r.tasks.map((t) => [
         `${t.vertex}#${t.subtask}`,
         `${(t.backPressuredTimeMsPerSecond / 10).toFixed(0)}%`,
@@ -48,6 +50,7 @@ export function renderSummary(r: ResultDocument): string {
         `${(t.outPoolUsage * 100).toFixed(0)}%`,
         n(t.numRecordsIn),
         n(t.numRecordsOut),
+        ...(debloating ? [t.debloatedBufferSize === undefined ? '-' : `${n(t.debloatedBufferSize)} B / ${n(t.estimatedTimeToConsumeBuffersMs ?? 0)} ms`] : []),
       ]),
     ]),
     '',

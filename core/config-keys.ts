@@ -192,6 +192,23 @@ export const CONFIG_KEYS = {
     max: 64 * MiB,
   }),
   'taskmanager.memory.min-segment-size': memory(256, 'Lower bound of a debloated buffer size.', { min: 1 }),
+  'taskmanager.memory.starting-segment-size': memory(
+    1024,
+    'Buffer size a debloating input gate starts from (and announces when it connects); between min-segment-size and segment-size (when left unset it is clamped into that range).',
+    { min: 1 },
+  ),
+  'taskmanager.network.memory.buffer-debloat.enabled': bool(
+    false,
+    'Buffer debloating: every input gate sizes the buffers its producers cut so the buffered input takes `buffer-debloat.target` to consume at the measured throughput.',
+  ),
+  'taskmanager.network.memory.buffer-debloat.target': duration(1000, 'Target time to consume the buffered in-flight input data of a gate.', { min: 1 }),
+  'taskmanager.network.memory.buffer-debloat.period': duration(200, 'Time between two recalculations of the debloated buffer size.', { min: 1 }),
+  'taskmanager.network.memory.buffer-debloat.samples': int(20, 'Samples the buffer size is averaged over: EMA with alpha = 2 / (samples + 1).', { min: 1 }),
+  'taskmanager.network.memory.buffer-debloat.threshold-percentages': int(
+    25,
+    'Smallest change of the buffer size, in percent of the last announced size, that is announced to the producers.',
+    { min: 0, max: 100 },
+  ),
   'taskmanager.memory.process.size': memory(
     1728 * MiB,
     'Total process memory of a TaskManager; network memory is a fraction of the Flink memory derived from it (metaspace 256mb and JVM overhead 10% in [192mb, 1gb] are subtracted, as Flink does).',

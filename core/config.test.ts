@@ -55,3 +55,35 @@ test('resolveConfig: cross-field rules name the offending key', () => {
   rejectsKey({ 'taskmanager.memory.network.min': '2gb', 'taskmanager.memory.network.max': '1gb' }, 'taskmanager.memory.network.min');
   rejectsKey({ 'taskmanager.memory.segment-size': '1kb', 'taskmanager.memory.min-segment-size': '2kb' }, 'taskmanager.memory.min-segment-size');
 });
+
+test('buffer debloating keys: Flink names, defaults and units; validated by name', () => {
+  const c = resolveConfig();
+  assert.equal(c['taskmanager.network.memory.buffer-debloat.enabled'], false);
+  assert.equal(c['taskmanager.network.memory.buffer-debloat.target'], 1000);
+  assert.equal(c['taskmanager.network.memory.buffer-debloat.period'], 200);
+  assert.equal(c['taskmanager.network.memory.buffer-debloat.samples'], 20);
+  assert.equal(c['taskmanager.network.memory.buffer-debloat.threshold-percentages'], 25);
+  assert.equal(c['taskmanager.memory.min-segment-size'], 256);
+  assert.equal(c['taskmanager.memory.starting-segment-size'], 1024);
+  const set = resolveConfig({
+    'taskmanager.network.memory.buffer-debloat.enabled': 'true',
+    'taskmanager.network.memory.buffer-debloat.target': '300 ms',
+    'taskmanager.network.memory.buffer-debloat.period': '1 s',
+    'taskmanager.memory.starting-segment-size': '32kb',
+  });
+  assert.equal(set['taskmanager.network.memory.buffer-debloat.enabled'], true);
+  assert.equal(set['taskmanager.network.memory.buffer-debloat.target'], 300);
+  assert.equal(set['taskmanager.network.memory.buffer-debloat.period'], 1000);
+  assert.equal(set['taskmanager.memory.starting-segment-size'], 32_768);
+  assert.deepEqual(resolveConfig(serializeConfig(set)), set);
+  rejectsKey({ 'taskmanager.network.memory.buffer-debloat.target': '0 ms' }, 'taskmanager.network.memory.buffer-debloat.target', /duration/);
+  rejectsKey({ 'taskmanager.network.memory.buffer-debloat.period': '0 ms' }, 'taskmanager.network.memory.buffer-debloat.period');
+  rejectsKey({ 'taskmanager.network.memory.buffer-debloat.samples': 0 }, 'taskmanager.network.memory.buffer-debloat.samples');
+  rejectsKey({ 'taskmanager.network.memory.buffer-debloat.threshold-percentages': 101 }, 'taskmanager.network.memory.buffer-debloat.threshold-percentages');
+  rejectsKey({ 'taskmanager.network.memory.buffer-debloat.enabled': 'yes' }, 'taskmanager.network.memory.buffer-debloat.enabled', /true or false/);
+  // min ≤ starting ≤ max
+  rejectsKey({ 'taskmanager.memory.starting-segment-size': '64kb' }, 'taskmanager.memory.starting-segment-size', /segment-size/);
+  rejectsKey({ 'taskmanager.memory.starting-segment-size': '128b' }, 'taskmanager.memory.starting-segment-size', /min-segment-size/);
+  // left unset, the starting size follows a segment size set below it
+  assert.equal(resolveConfig({ 'taskmanager.memory.segment-size': '512b' })['taskmanager.memory.starting-segment-size'], 512);
+});

@@ -73,9 +73,19 @@ export function resolveConfig(input: Readonly<Record<string, unknown>> = {}): Re
     if (value === undefined) throw new InvalidConfigError(key, raw, spec.allowed);
     out[key] = value;
   }
+  clampUnsetStartingSegmentSize(out, input);
   const resolved = Object.freeze(out) as unknown as ResolvedConfig;
   checkCrossFieldRules(resolved);
   return resolved;
+}
+
+/** An unset `starting-segment-size` (1 KiB) follows a segment or min size set outside it, so `segment-size: 512b` stays valid. */
+function clampUnsetStartingSegmentSize(out: Record<string, unknown>, input: Readonly<Record<string, unknown>>): void {
+  const startKey = 'taskmanager.memory.starting-segment-size';
+  if (input[startKey] !== undefined) return;
+  const max = out['taskmanager.memory.segment-size'] as number;
+  const min = out['taskmanager.memory.min-segment-size'] as number;
+  out[startKey] = Math.min(max, Math.max(min, out[startKey] as number));
 }
 
 function checkCrossFieldRules(c: ResolvedConfig): void {
@@ -98,6 +108,10 @@ function checkCrossFieldRules(c: ResolvedConfig): void {
   const minSegKey = 'taskmanager.memory.min-segment-size';
   if (c[minSegKey] > c[segKey]) {
     throw new InvalidConfigError(minSegKey, c[minSegKey], `at most '${segKey}' (${c[segKey]} bytes)`);
+  }
+  const startKey = 'taskmanager.memory.starting-segment-size';
+  if (c[startKey] < c[minSegKey] || c[startKey] > c[segKey]) {
+    throw new InvalidConfigError(startKey, c[startKey], `between '${minSegKey}' (${c[minSegKey]} bytes) and '${segKey}' (${c[segKey]} bytes)`);
   }
 }
 

@@ -60,6 +60,8 @@ export function taskRows(reports: readonly TaskMetricsReport[], poolMeans: PoolU
       outPoolUsage: poolMeans.get(`${r.vertexId}#${r.subtaskIndex}`)?.outPoolUsage ?? r.outPoolUsage,
       numRecordsIn: r.numRecordsIn,
       numRecordsOut: r.numRecordsOut,
+      ...(r.debloatedBufferSize !== undefined ? { debloatedBufferSize: r.debloatedBufferSize } : {}),
+      ...(r.estimatedTimeToConsumeBuffersMs !== undefined ? { estimatedTimeToConsumeBuffersMs: r.estimatedTimeToConsumeBuffersMs } : {}),
       };
     });
 }

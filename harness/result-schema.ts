@@ -179,6 +179,8 @@ export const resultDocumentSchema = z
         outPoolUsage: z.number(),
         numRecordsIn: z.number(),
         numRecordsOut: z.number(),
+        debloatedBufferSize: z.number().optional().describe('Buffer debloating: the size last announced upstream, bytes.'),
+        estimatedTimeToConsumeBuffersMs: z.number().optional().describe('Buffer debloating: estimated time to consume the buffered input, ms.'),
       }),
     ),
     sink: z.object({ records: z.number(), lost: z.number().nullable(), duplicated: z.number(), outOfOrder: z.number() }),

@@ -188,6 +188,9 @@ export function toRunOptions(s: Scenario, faults: readonly FaultSpec[]): RunOpti
           operator: v.operator,
           parallelism: v.parallelism,
           ...(v.operator === 'map' ? { map: { costUs: v.costUs ?? 0 } } : {}),
+          ...(v.operator === 'flatMap'
+            ? { flatMap: { ...(v.fanOut !== undefined ? { fanOut: v.fanOut } : {}), ...(v.recordSize !== undefined ? { recordSize: v.recordSize } : {}), ...(v.costUs !== undefined ? { costUs: v.costUs } : {}) } }
+            : {}),
           ...(v.operator === 'sink' && v.costUs !== undefined ? { sink: { costUs: v.costUs } } : {}),
         })),
         edges: (s.job.edges ?? []).map((e) => ({ from: e.from, to: e.to, partitioner: e.partitioner })),

@@ -97,9 +97,11 @@ export const workloadSchema = z
 
 const vertexSchema = z.strictObject({
   id: z.string().regex(ID, 'a name like "source" (letters, digits, - and _)'),
-  operator: z.enum(['source', 'map', 'aggregate', 'sink']),
+  operator: z.enum(['source', 'map', 'flatMap', 'aggregate', 'sink']),
   parallelism: z.int().min(1).max(32_768),
-  costUs: z.number().min(0).max(1_000_000).optional().describe('CPU µs per record (map and sink).'),
+  costUs: z.number().min(0).max(1_000_000).optional().describe('CPU µs per record (map, sink; flatMap: per input record).'),
+  fanOut: z.int().min(1).max(10_000).optional().describe('flatMap: records emitted per input record (default 4).'),
+  recordSize: z.int().min(28).max(64 * 1024 * 1024).optional().describe('flatMap: body bytes of each emitted record (default 100).'),
 });
 
 const edgeSchema = z.strictObject({

@@ -4,7 +4,8 @@
  */
 import type { SerializedConfig } from '../../core/index.js';
 import type { ResultPartitionId } from '../partition/index.js';
-import type { MapParams, OperatorKind, PartitionerKind, SinkParams, SourceParams } from './job-graph.js';
+import type { DebloatSample } from '../throughput/index.js';
+import type { FlatMapParams, MapParams, OperatorKind, PartitionerKind, SinkParams, SourceParams } from './job-graph.js';
 
 export interface Address {
   host: string;
@@ -42,6 +43,7 @@ export interface TaskDeployment {
   attemptId: string;
   source?: SourceParams;
   map?: MapParams;
+  flatMap?: FlatMapParams;
   sink?: SinkParams;
   outputs: OutputDeployment[];
   input?: { from: string; channels: InputChannelDeployment[] };
@@ -94,6 +96,12 @@ export interface TaskMetricsReport {
   outPoolUsage: number;
   inputExclusiveBuffersUsage: number;
   inputFloatingBuffersUsage: number;
+  /** Buffer debloating (only with `buffer-debloat.enabled`, tasks with an input): the last announced buffer size, bytes. */
+  debloatedBufferSize?: number;
+  /** Buffer debloating: the time the buffered input takes to consume at the measured throughput, per the last recalculation. */
+  estimatedTimeToConsumeBuffersMs?: number;
+  /** Buffer debloating: the input gate's last recalculations, oldest first (enough to recompute each one). */
+  debloatSamples?: DebloatSample[];
   sink?: SinkReport;
 }
 

@@ -4,7 +4,7 @@
  */
 import { FlowlabError } from '../../core/index.js';
 
-export type OperatorKind = 'source' | 'map' | 'aggregate' | 'sink';
+export type OperatorKind = 'source' | 'map' | 'flatMap' | 'aggregate' | 'sink';
 export type PartitionerKind = 'forward' | 'rebalance' | 'keyBy' | 'broadcast';
 
 export interface SourceParams {
@@ -52,6 +52,23 @@ export interface MapParams {
   costUs: number;
 }
 
+/**
+ * Flat map (spec S13): every input record becomes `fanOut` records of `recordSize` body bytes (same key, source subtask
+ * and intended emit time; sequence `input × fanOut + i`, so the sink's per-key check still holds). One input record's
+ * outputs are one uninterruptible step, as a Flink flatMap is: no barrier is handled until they are all written.
+ */
+export interface FlatMapParams {
+  /** Records emitted per input record (1 … 10,000). */
+  fanOut: number;
+  /** Body bytes (header + payload) of each emitted record. */
+  recordSize: number;
+  /** Busy CPU time per *input* record in microseconds. */
+  costUs: number;
+}
+
+export const DEFAULT_FLAT_MAP_PARAMS: FlatMapParams = { fanOut: 4, recordSize: 100, costUs: 0 };
+const MAX_FAN_OUT = 10_000;
+
 /** A slow sink (spec S9: the per-record cost at the end back-pressures every exchange before it). */
 export interface SinkParams {
   /** Busy CPU time per record in microseconds before the sink verifies it. */
@@ -70,6 +87,7 @@ export interface VertexSpec {
   slotSharingGroup?: string;
   source?: Partial<SourceParams>;
   map?: Partial<MapParams>;
+  flatMap?: Partial<FlatMapParams>;
   sink?: Partial<SinkParams>;
 }
 
@@ -109,7 +127,7 @@ export const DEFAULT_SOURCE_PARAMS: SourceParams = {
   seed: 42,
 };
 
-const OPERATORS: readonly OperatorKind[] = ['source', 'map', 'aggregate', 'sink'];
+const OPERATORS: readonly OperatorKind[] = ['source', 'map', 'flatMap', 'aggregate', 'sink'];
 const PARTITIONERS: readonly PartitionerKind[] = ['forward', 'rebalance', 'keyBy', 'broadcast'];
 /** Flink's upper bound on (max) parallelism. */
 export const MAX_PARALLELISM = 32_768;
@@ -149,6 +167,7 @@ export function validateJobGraph(graph: JobGraphSpec): JobGraphSpec {
     }
     if (v.operator === 'source') out.source = validateSource(where, v.source ?? {});
     if (v.operator === 'map') out.map = { costUs: validateCost(where, 'map', v.map?.costUs) };
+    if (v.operator === 'flatMap') out.flatMap = validateFlatMap(where, v.flatMap ?? {});
     if (v.operator === 'sink' && v.sink) out.sink = { costUs: validateCost(where, 'sink', v.sink.costUs) };
     return out;
   });
@@ -270,7 +289,16 @@ function detectCycle(vertices: readonly VertexSpec[], edges: readonly EdgeSpec[]
 export type TopologyPreset = 'source-sink' | 'source-map-sink' | 'keyby-aggregate' | 'fan-in';
 export const TOPOLOGY_PRESETS: readonly TopologyPreset[] = ['source-sink', 'source-map-sink', 'keyby-aggregate', 'fan-in'];
 
-function validateCost(where: string, operator: 'map' | 'sink', value: unknown): number {
+function validateFlatMap(where: string, p: Partial<FlatMapParams>): FlatMapParams {
+  const f: FlatMapParams = { ...DEFAULT_FLAT_MAP_PARAMS, ...p, costUs: validateCost(where, 'flatMap', p.costUs) };
+  if (!Number.isInteger(f.fanOut) || f.fanOut < 1 || f.fanOut > MAX_FAN_OUT) throw new InvalidJobGraphError(where, `flatMap.fanOut ${JSON.stringify(f.fanOut)} must be an integer in [1, ${MAX_FAN_OUT}]`);
+  if (!Number.isInteger(f.recordSize) || f.recordSize < MIN_RECORD_BODY || f.recordSize > 64 * 1024 * 1024) {
+    throw new InvalidJobGraphError(where, `flatMap.recordSize ${JSON.stringify(f.recordSize)} must be an integer in [${MIN_RECORD_BODY} (the record header), 64 MiB]`);
+  }
+  return f;
+}
+
+function validateCost(where: string, operator: 'map' | 'flatMap' | 'sink', value: unknown): number {
   const costUs = value ?? 0;
   if (typeof costUs !== 'number' || !(costUs >= 0) || costUs > 1_000_000) throw new InvalidJobGraphError(where, `${operator}.costUs ${JSON.stringify(costUs)} must be in [0, 1000000]`);
   return costUs;

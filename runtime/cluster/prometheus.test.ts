@@ -25,6 +25,7 @@ test('each TaskManager serves its task metrics for Prometheus under Flink-like n
     assert.ok(sourceOut && Number(sourceOut[1]) > 0, `${tm.id}: a source subtask reports records out`);
     assert.match(text, /^flink_taskmanager_job_task_Shuffle_Netty_Output_Buffers_outPoolUsage\{.*task_name="aggregate".*\} [\d.e+-]+$/m);
     assert.match(text, /^flink_taskmanager_job_task_backPressuredTimeMsPerSecond\{/m);
+    assert.doesNotMatch(text, /^flink_taskmanager_job_task_debloatedBufferSize\{/m, 'no debloat gauges with debloating disabled');
     assert.match(text, new RegExp(`^flink_taskmanager_Status_Shuffle_Netty_TotalMemorySegments\\{tm_id="${tm.id}"\\} \\d+$`, 'm'));
   }
   const unknown = await fetch(tms[0]!.metricsUrl!.replace('/metrics', '/nope'));

@@ -217,6 +217,7 @@ export function scheduleJob(graph: JobGraphSpec, options: ScheduleOptions): JobP
       };
       if (v.source) task.source = v.source as TaskDeployment['source'];
       if (v.map) task.map = v.map as TaskDeployment['map'];
+      if (v.flatMap) task.flatMap = v.flatMap as TaskDeployment['flatMap'];
       if (v.sink) task.sink = v.sink as TaskDeployment['sink'];
       if (inEdge) {
         const producers = placed.get(inEdge.from)!;

@@ -7,11 +7,12 @@ import { connect, type Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { FlowlabError, createLogger, systemClock, type Clock, type Logger, type ResolvedConfig, type TimerHandle } from '../../core/index.js';
 import { NetworkEnvironment } from '../shuffle/index.js';
-import { AggregateProcessor, MapProcessor, OneInputTask, SourceTask, StreamTask, VerifyingSink, type TaskCheckpoint, type TaskContext } from '../task/index.js';
+import { AggregateProcessor, FlatMapProcessor, MapProcessor, OneInputTask, SourceTask, StreamTask, VerifyingSink, type TaskCheckpoint, type TaskContext } from '../task/index.js';
 import { CheckpointStorage, StateFileWriter, defaultCheckpointRoot } from '../checkpoint/index.js';
 import { PrometheusExporter, type TaskMetricsSample } from '../metrics/index.js';
 import type { Address, JmToTm, TaskDeployment, TaskState, TmToJm } from './control-protocol.js';
 import { readJsonLines, writeJsonLine } from './json-lines.js';
+import { DEFAULT_FLAT_MAP_PARAMS } from './job-graph.js';
 
 export const METRICS_REPORT_INTERVAL_MS = 1000;
 const REGISTRATION_TIMEOUT_MS = 10_000;
@@ -189,6 +190,8 @@ export class TaskManager extends EventEmitter {
         return new SourceTask(ctx);
       case 'map':
         return new OneInputTask(ctx, new MapProcessor(deployment.map?.costUs ?? 0, () => this.clock.nowMs()));
+      case 'flatMap':
+        return new OneInputTask(ctx, new FlatMapProcessor(deployment.flatMap ?? DEFAULT_FLAT_MAP_PARAMS, () => this.clock.nowMs()));
       case 'aggregate':
         return new OneInputTask(ctx, new AggregateProcessor());
       case 'sink':
@@ -295,6 +298,8 @@ export class TaskManager extends EventEmitter {
             Shuffle_Netty_Input_Buffers_inputExclusiveBuffersUsage: r.inputExclusiveBuffersUsage,
             Shuffle_Netty_Input_Buffers_inputFloatingBuffersUsage: r.inputFloatingBuffersUsage,
             Shuffle_Netty_Output_Buffers_outPoolUsage: r.outPoolUsage,
+            ...(r.debloatedBufferSize !== undefined ? { debloatedBufferSize: r.debloatedBufferSize } : {}),
+            ...(r.estimatedTimeToConsumeBuffersMs !== undefined ? { estimatedTimeToConsumeBuffersMs: r.estimatedTimeToConsumeBuffersMs } : {}),
           },
         });
       }

@@ -16,6 +16,10 @@ export interface InputChannel {
   failure: Error | undefined;
   numBytesIn: number;
   numBuffersIn: number;
+  /** Buffers in use as the debloater counts them (spec §4.4). */
+  readonly buffersInUse: number;
+  /** Tells the producer the buffer size to cut from now on (buffer debloating): NewBufferSize, or directly when local. */
+  announceBufferSize(sizeBytes: number): void;
   setup(): Promise<void>;
   poll(): NetworkBuffer | undefined;
   /** True if a priority event (an unaligned barrier) is next on this channel. */

@@ -20,6 +20,7 @@ export class LocalInputChannel implements SubpartitionAvailabilityListener {
   readonly idleFloatingBuffers = 0;
   private subpartition: PipelinedSubpartition | undefined;
   private released = false;
+  private announcedSizeBytes: number | undefined;
   numBytesIn = 0;
   numBuffersIn = 0;
   failure: Error | undefined;
@@ -36,6 +37,18 @@ export class LocalInputChannel implements SubpartitionAvailabilityListener {
     return this.released;
   }
 
+  /** Elements queued in the producer's subpartition (Flink: the view's queued buffers). */
+  get buffersInUse(): number {
+    return this.subpartition?.queueLength ?? 0;
+  }
+
+  /** No message: the producer's subpartition is in this process. */
+  announceBufferSize(sizeBytes: number): void {
+    if (this.released) return;
+    this.announcedSizeBytes = sizeBytes;
+    if (this.subpartition) this.subpartition.bufferSizeBytes = sizeBytes;
+  }
+
   /** 1 while the subpartition has data for us (the gate only needs to know whether to poll again). */
   get queuedBuffers(): number {
     return this.subpartition?.isDataAvailable() || this.subpartition?.isNextEvent() ? 1 : 0;
@@ -49,6 +62,7 @@ export class LocalInputChannel implements SubpartitionAvailabilityListener {
       throw new FlowlabError('ERR_PARTITION_NOT_FOUND', `local partition ${this.partitionId.dataSetId}:${this.partitionId.partitionIndex} subpartition ${this.subpartitionIndex} not found`);
     }
     this.subpartition = subpartition;
+    if (this.announcedSizeBytes !== undefined) subpartition.bufferSizeBytes = this.announcedSizeBytes;
     subpartition.setListener(this);
     if (subpartition.isDataAvailable()) this.owner.notifyChannelNonEmpty(this);
   }

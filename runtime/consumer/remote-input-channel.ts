@@ -228,6 +228,10 @@ export class RemoteInputChannel implements InputChannel, BufferRecycler, BufferL
     if (!this.released) this.connection?.sendResumeConsumption(this);
   }
 
+  announceBufferSize(sizeBytes: number): void {
+    if (!this.released) this.connection?.sendNewBufferSize(this, sizeBytes);
+  }
+
   /** Takes and resets the credit to announce. */
   takeUnannouncedCredit(): number {
     const credit = this.unannouncedCredit;

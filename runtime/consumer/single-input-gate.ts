@@ -3,7 +3,7 @@
  * buffer pool shared by them, and a queue of channels with data. The task polls buffers in round robin over
  * channels; a channel with a priority event moves to the front.
  */
-import { type ResolvedConfig } from '../../core/index.js';
+import { systemClock, type Clock, type ResolvedConfig } from '../../core/index.js';
 import { inputGateBuffersSpec, type LocalBufferPool, type NetworkBuffer, type NetworkBufferPool } from '../buffer/index.js';
 import { newId16, type ResultPartitionId } from '../partition/index.js';
 import type { ConnectionManager, DataAddress } from './client-connection.js';
@@ -11,6 +11,10 @@ import type { ResultPartitionManager } from '../network/index.js';
 import type { InputChannel, InputChannelOwner } from './input-channel.js';
 import { LocalInputChannel } from './local-input-channel.js';
 import { RemoteInputChannel } from './remote-input-channel.js';
+import { BufferDebloater, ThroughputCalculator, bufferDebloatConfiguration, type DebloatSample } from '../throughput/index.js';
+
+/** Recalculations a gate keeps for its metrics report (the newest last). */
+const DEBLOAT_SAMPLES_KEPT = 16;
 
 export interface InputChannelSpec {
   partitionId: ResultPartitionId;
@@ -29,6 +33,7 @@ export interface SingleInputGateOptions {
   config: ResolvedConfig;
   /** This TaskManager's partitions (for local channels). */
   partitions?: ResultPartitionManager;
+  clock?: Clock;
 }
 
 export interface InputGateStats {
@@ -53,9 +58,18 @@ export class SingleInputGate implements InputChannelOwner {
   /** Channel index of the last buffer returned by {@link pollNext}. */
   lastChannel = -1;
   private released = false;
+  /** Bytes per busy second the task took from this gate (spec §4.3). */
+  readonly throughput: ThroughputCalculator;
+  /** Present when `buffer-debloat.enabled` (spec §4.5). */
+  readonly debloater: BufferDebloater | undefined;
+  /** The last recalculations, oldest first. */
+  readonly debloatSamples: DebloatSample[] = [];
 
   constructor(private readonly options: SingleInputGateOptions) {
     this.name = options.name;
+    this.throughput = new ThroughputCalculator(options.clock ?? systemClock);
+    const debloat = bufferDebloatConfiguration(options.config);
+    this.debloater = debloat ? new BufferDebloater(debloat) : undefined;
     const spec = inputGateBuffersSpec(options.config, options.channels.length);
     this.floatingPool = options.globalPool.createBufferPool({
       min: spec.floatingMin,
@@ -88,6 +102,34 @@ export class SingleInputGate implements InputChannelOwner {
         }
       }),
     );
+    // producers cut buffers at the starting size until the first recalculation says otherwise
+    if (this.debloater) this.announceBufferSize(this.debloater.debloatedBufferSize);
+  }
+
+  /** Buffers in use over every channel (spec §4.4). */
+  get buffersInUse(): number {
+    let n = 0;
+    for (const c of this.channels) n += c.buffersInUse;
+    return n;
+  }
+
+  /**
+   * One debloating step (spec §4.5), called every `buffer-debloat.period` by the task: the throughput since the last
+   * step and the buffers in use give the new size, announced to every channel when it changed enough. Returns the
+   * sample, or undefined without a debloater.
+   */
+  triggerDebloating(): DebloatSample | undefined {
+    if (!this.debloater || this.released) return undefined;
+    const sample = this.debloater.recalculate(this.throughput.calculateThroughput(), this.buffersInUse);
+    if (sample.announced) this.announceBufferSize(sample.newSize);
+    this.debloatSamples.push(sample);
+    if (this.debloatSamples.length > DEBLOAT_SAMPLES_KEPT) this.debloatSamples.shift();
+    return sample;
+  }
+
+  /** Announces `sizeBytes` to the producer of every channel not released (one size for the whole gate, as in Flink). */
+  announceBufferSize(sizeBytes: number): void {
+    for (const channel of this.channels) if (!channel.isReleased) channel.announceBufferSize(sizeBytes);
   }
 
   /** Called whenever a channel goes from empty to non-empty (the task should poll). */
@@ -115,8 +157,11 @@ export class SingleInputGate implements InputChannelOwner {
       if (channel.queuedBuffers > 0) this.withData.push(channel);
       else this.enqueued[channel.index] = 0;
       this.lastChannel = channel.index;
+      this.throughput.incomingDataSize(buffer.size - buffer.readerIndex);
       return buffer;
     }
+    // nothing to give: the task is idle, and idle time is not part of the throughput
+    this.throughput.pauseMeasurement();
     return null;
   }
 
@@ -133,6 +178,7 @@ export class SingleInputGate implements InputChannelOwner {
         const buffer = channel.poll();
         if (buffer) {
           this.lastChannel = channel.index;
+          this.throughput.incomingDataSize(buffer.size - buffer.readerIndex);
           return buffer;
         }
       }

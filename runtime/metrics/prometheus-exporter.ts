@@ -12,7 +12,8 @@ export interface TaskMetricsSample {
   jobId: string;
   taskName: string;
   subtaskIndex: number;
-  values: Readonly<Record<TaskMetricName, number>>;
+  /** Debloat gauges are left out for tasks that do not debloat (sources, or debloating disabled), as in Flink. */
+  values: Readonly<Record<Exclude<TaskMetricName, OptionalTaskMetricName>, number> & Partial<Record<OptionalTaskMetricName, number>>>;
 }
 
 export const TASK_METRICS = {
@@ -30,8 +31,12 @@ export const TASK_METRICS = {
   Shuffle_Netty_Input_Buffers_inputExclusiveBuffersUsage: 'Used exclusive input buffers / exclusive input buffers',
   Shuffle_Netty_Input_Buffers_inputFloatingBuffersUsage: 'Used floating input buffers / floating pool size',
   Shuffle_Netty_Output_Buffers_outPoolUsage: 'Used output buffers / output pool size',
+  debloatedBufferSize: 'Buffer size (bytes) the input gate last announced to its producers (buffer debloating)',
+  estimatedTimeToConsumeBuffersMs: 'Time (ms) the buffered input takes to consume at the measured throughput (buffer debloating)',
 } as const;
 export type TaskMetricName = keyof typeof TASK_METRICS;
+/** Gauges only tasks that debloat their input have. */
+export type OptionalTaskMetricName = 'debloatedBufferSize' | 'estimatedTimeToConsumeBuffersMs';
 
 export interface PoolSample {
   availableSegments: number;
@@ -100,7 +105,10 @@ export class PrometheusExporter {
     for (const gauge of this.taskGauges.values()) gauge.reset();
     for (const task of sample.tasks) {
       const labels = { job_id: task.jobId, task_name: task.taskName, subtask_index: String(task.subtaskIndex), tm_id: tmId };
-      for (const [name, gauge] of this.taskGauges) gauge.set(labels, task.values[name]);
+      for (const [name, gauge] of this.taskGauges) {
+        const value = task.values[name];
+        if (value !== undefined) gauge.set(labels, value);
+      }
     }
     for (const [key, gauge] of Object.entries(this.poolGauges) as Array<[keyof PoolSample, Gauge]>) gauge.set({ tm_id: tmId }, sample.pool[key]);
   }

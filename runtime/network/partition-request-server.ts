@@ -51,6 +51,8 @@ export interface ServerStats {
   bytesWritten: number;
   framesWritten: number;
   connectionErrors: number;
+  /** NewBufferSize messages received (buffer debloating announcements from consumers). */
+  newBufferSizeReceived: number;
 }
 
 /** Events: `connection-error` (ProtocolError | Error, connection name). */
@@ -60,6 +62,7 @@ export class PartitionRequestServer extends EventEmitter {
   bytesWritten = 0;
   framesWritten = 0;
   connectionErrors = 0;
+  newBufferSizeReceived = 0;
 
   private constructor(
     private readonly server: Server,
@@ -99,6 +102,7 @@ export class PartitionRequestServer extends EventEmitter {
       bytesWritten: this.bytesWritten,
       framesWritten: this.framesWritten,
       connectionErrors: this.connectionErrors,
+      newBufferSizeReceived: this.newBufferSizeReceived,
     };
   }
 
@@ -137,6 +141,8 @@ class ServerConnection implements ReaderQueue, FrameHandler {
   private readonly readers = new Map<string, CreditBasedReader>();
   /** Receivers whose PartitionRequest waits for the partition to be registered. */
   private readonly pendingReceivers = new Set<string>();
+  /** Buffer sizes announced for a receiver whose partition request is still waiting for its partition. */
+  private readonly pendingBufferSizes = new Map<string, number>();
   private readonly available: CreditBasedReader[] = [];
   private readonly decoder: FrameDecoder;
   private readonly name: string;
@@ -216,9 +222,12 @@ class ServerConnection implements ReaderQueue, FrameHandler {
       }
       case MessageId.NEW_BUFFER_SIZE: {
         const size = body.readInt32BE(0);
-        const reader = this.readers.get(body.toString('hex', 4, 20));
-        if (size <= 0) throw new ProtocolError('ERR_BAD_BUFFER_SIZE', `NewBufferSize of ${size}`, this.name);
+        const receiverId = body.toString('hex', 4, 20);
+        const reader = this.readers.get(receiverId);
+        if (size <= 0) throw new ProtocolError('ERR_BAD_BUFFER_SIZE', `NewBufferSize of ${size}`, this.name, receiverId);
+        this.server.newBufferSizeReceived++;
         if (reader) reader.subpartition.bufferSizeBytes = size;
+        else if (this.pendingReceivers.has(receiverId)) this.pendingBufferSizes.set(receiverId, size);
         return;
       }
       case MessageId.CLOSE_REQUEST:
@@ -242,6 +251,8 @@ class ServerConnection implements ReaderQueue, FrameHandler {
     this.pendingReceivers.add(receiverId);
     void this.server.options.partitions.waitFor(partitionId, PARTITION_REQUEST_TIMEOUT_MS).then((partition) => {
       this.pendingReceivers.delete(receiverId);
+      const announcedSize = this.pendingBufferSizes.get(receiverId);
+      this.pendingBufferSizes.delete(receiverId);
       if (this.closed) return;
       if (!partition || partition.isReleased) {
         this.sendError('ERR_PARTITION_NOT_FOUND', `partition ${partitionId.dataSetId}:${partitionId.partitionIndex} not found`, receiverId);
@@ -253,6 +264,7 @@ class ServerConnection implements ReaderQueue, FrameHandler {
         return;
       }
       const reader = new CreditBasedReader(receiverId, initialCredit, subpartition, this);
+      if (announcedSize !== undefined) subpartition.bufferSizeBytes = announcedSize;
       this.readers.set(receiverId, reader);
       subpartition.setListener(reader);
       this.enqueueAvailableReader(reader);

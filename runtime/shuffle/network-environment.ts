@@ -87,7 +87,15 @@ export class NetworkEnvironment {
 
   /** Creates an input gate over remote channels (call `setup()` on it to connect). */
   createInputGate(name: string, channels: readonly InputChannelSpec[]): SingleInputGate {
-    const gate = new SingleInputGate({ name, channels, globalPool: this.globalPool, connections: this.connections, config: this.config, partitions: this.partitions });
+    const gate = new SingleInputGate({
+      name,
+      channels,
+      globalPool: this.globalPool,
+      connections: this.connections,
+      config: this.config,
+      partitions: this.partitions,
+      ...(this.clock ? { clock: this.clock } : {}),
+    });
     this.gates.add(gate);
     return gate;
   }

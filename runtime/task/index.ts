@@ -5,5 +5,5 @@ export { SourceTask } from './source-task.js';
 export { RateSchedule } from './rate-schedule.js';
 export { RecordSizeSampler } from './record-size-sampler.js';
 export { OneInputTask } from './one-input-task.js';
-export { MapProcessor, AggregateProcessor, type RecordProcessor } from './record-processor.js';
+export { MapProcessor, FlatMapProcessor, AggregateProcessor, type RecordProcessor } from './record-processor.js';
 export { VerifyingSink } from './verifying-sink.js';

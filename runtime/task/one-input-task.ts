@@ -47,6 +47,10 @@ export class OneInputTask extends StreamTask {
   private recoveredNext = 0;
   /** The current buffer is restored input state (no barrier may be handled in the middle of it). */
   private currentRecovered = false;
+  /** Waiting for a half-written record to complete before the processor writes the rest of its output. */
+  private waitingForPendingOutput = false;
+  /** Run once the processor has written all output of its current input record. */
+  private afterPendingOutput: Array<() => void> = [];
 
   constructor(
     ctx: TaskContext,
@@ -91,6 +95,17 @@ export class OneInputTask extends StreamTask {
     budget.begin();
     try {
       for (;;) {
+        // a flat map's outputs of one input record are one step: nothing else happens until they are written
+        if (this.processor.hasPendingOutput) {
+          if (this.partition?.isHardBackPressured) {
+            this.awaitPendingOutput();
+            return;
+          }
+          this.processor.continueOutput?.(writer);
+          if (this.processor.hasPendingOutput) continue;
+          this.runAfterPendingOutput();
+          if (this.state !== 'RUNNING') return;
+        }
         // an unaligned barrier is handled between two records, also while the output has no buffer for the next
         // one (Flink's mailbox); only a half-written record or restored input still to replay holds it back
         if (gate.priorityPending && !this.currentRecovered && this.recoveredNext >= this.recovered.length && !this.partition?.isHardBackPressured) {
@@ -170,6 +185,25 @@ export class OneInputTask extends StreamTask {
         if (this.gate?.priorityPending) this.schedule();
       });
     }
+  }
+
+  /** Hard backpressure in the middle of a flat map's output: resume when the half-written record completes. */
+  private awaitPendingOutput(): void {
+    if (this.waitingForPendingOutput) return;
+    this.waitingForPendingOutput = true;
+    const gauge = this.metrics.hardBackPressure;
+    gauge.markStart();
+    this.partition!.onRecordComplete(() => {
+      gauge.markEnd();
+      this.waitingForPendingOutput = false;
+      this.schedule();
+    });
+  }
+
+  private runAfterPendingOutput(): void {
+    const callbacks = this.afterPendingOutput;
+    this.afterPendingOutput = [];
+    for (const callback of callbacks) callback();
   }
 
   private releaseCurrent(): void {
@@ -261,7 +295,11 @@ export class OneInputTask extends StreamTask {
     const checkpointId = barrier.checkpointId;
     const fire = (): void => {
       if (this.state !== 'RUNNING' || this.barriers!.pendingCheckpointId !== checkpointId) return;
-      // the snapshot forwards a barrier: not in the middle of a half-written record
+      // the snapshot forwards a barrier: not in the middle of a half-written record, nor of a flat map's output
+      if (this.processor.hasPendingOutput) {
+        this.afterPendingOutput.push(fire);
+        return;
+      }
       if (this.partition?.isHardBackPressured) {
         this.partition.onRecordComplete(fire);
         return;

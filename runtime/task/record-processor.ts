@@ -1,6 +1,6 @@
 /** What a one-input task does with each record it reads. */
 import { RecordFormatError, type RecordView } from '../record/index.js';
-import { MAX_KEYS, MAX_PARALLELISM } from '../cluster/job-graph.js';
+import { MAX_KEYS, MAX_PARALLELISM, type FlatMapParams } from '../cluster/job-graph.js';
 import type { RecordWriter } from '../writer/index.js';
 import { StateFormatError, type StateReader, type StateWriter } from './operator-state.js';
 
@@ -11,6 +11,13 @@ export interface RecordProcessor {
   snapshot(out: StateWriter): void;
   /** Reads back what {@link snapshot} wrote, before the first record (a restored task). */
   restore(input: StateReader): void;
+  /**
+   * True while output of the last input record is still to be written (a flat map stopped by a half-written record:
+   * hard backpressure). The task calls {@link continueOutput} once no record is half-written, and handles no barrier
+   * and no further input until this is false.
+   */
+  readonly hasPendingOutput?: boolean;
+  continueOutput?(out: RecordWriter | undefined): void;
 }
 
 /**
@@ -85,5 +92,65 @@ export class AggregateProcessor implements RecordProcessor {
 
   countOf(key: number): number {
     return this.counts[key] ?? 0;
+  }
+}
+
+/**
+ * Flat map (spec S13): each input record becomes `fanOut` records of `recordSize` body bytes. Writing them is one
+ * uninterruptible step as in Flink: past soft backpressure (the pool may lend overdraft buffers), and stopped only by a
+ * record left half-written for want of a buffer, to be continued when that record completes.
+ */
+export class FlatMapProcessor implements RecordProcessor {
+  private left = 0;
+  private next = 0;
+  private key = 0;
+  private baseSequence = 0;
+  private sourceSubtask = 0;
+  private intendedEmitTimeUs = 0;
+
+  constructor(
+    private readonly params: FlatMapParams,
+    private readonly nowMs: () => number,
+  ) {}
+
+  get hasPendingOutput(): boolean {
+    return this.left > 0;
+  }
+
+  process(r: RecordView, out: RecordWriter | undefined): boolean {
+    if (this.params.costUs > 0) {
+      const until = this.nowMs() + this.params.costUs / 1000;
+      while (this.nowMs() < until) {
+        // busy: simulated per-record work
+      }
+    }
+    this.key = r.key;
+    this.baseSequence = r.sequence * this.params.fanOut;
+    this.sourceSubtask = r.sourceSubtask;
+    this.intendedEmitTimeUs = r.intendedEmitTimeUs;
+    this.next = 0;
+    this.left = this.params.fanOut;
+    this.continueOutput(out);
+    return out ? out.isAvailable() : true;
+  }
+
+  continueOutput(out: RecordWriter | undefined): void {
+    if (!out) {
+      this.left = 0;
+      return;
+    }
+    while (this.left > 0 && !out.partition.isHardBackPressured) {
+      out.emit(this.key, this.baseSequence + this.next, this.sourceSubtask, this.intendedEmitTimeUs, this.params.recordSize);
+      this.next++;
+      this.left--;
+    }
+  }
+
+  snapshot(): void {
+    // stateless (a barrier never falls between the outputs of one input record)
+  }
+
+  restore(): void {
+    // stateless
   }
 }

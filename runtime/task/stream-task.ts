@@ -82,6 +82,8 @@ export abstract class StreamTask {
    * aligned-checkpoint timeout fires (spec §5.3 step 3); reported once every barrier left or was converted.
    */
   private readonly timeoutableBarriers = new WeakMap<TaskCheckpoint, { barrier: CheckpointBarrier; entries: QueuedBuffer[] }>();
+  /** Buffer size recalculation every `buffer-debloat.period` (spec §4.2), when the task has an input and debloats. */
+  private debloatTimer: TimerHandle | undefined;
   private outputTimeout: { checkpoint: TaskCheckpoint; barrier: CheckpointBarrier; entries: Array<QueuedBuffer | undefined>; left: number; timer: TimerHandle | undefined } | undefined;
 
   constructor(protected readonly ctx: TaskContext) {
@@ -126,7 +128,17 @@ export abstract class StreamTask {
     if (this.recoveredOutput.length > 0) await this.replayOutputState();
     if (this.state !== 'DEPLOYING') return;
     this.setState('RUNNING');
+    this.scheduleBufferDebloater();
     this.run();
+  }
+
+  /** Sources have no input and debloat nobody; their outputs are debloated by their consumers. */
+  private scheduleBufferDebloater(): void {
+    const gate = this.gate;
+    if (!gate?.debloater) return;
+    this.debloatTimer = this.clock.setInterval(() => {
+      if (this.state === 'RUNNING') gate.triggerDebloating();
+    }, gate.debloater.config.periodMs);
   }
 
   protected abstract run(): void;
@@ -369,6 +381,8 @@ export abstract class StreamTask {
 
   /** Releases gate and partition (after a finished task's consumers have read everything, or on cancel). */
   releaseResources(): void {
+    this.debloatTimer?.cancel();
+    this.debloatTimer = undefined;
     this.outputTimeout?.timer?.cancel();
     this.outputTimeout = undefined;
     this.gate?.release();
@@ -411,6 +425,17 @@ export abstract class StreamTask {
       outPoolUsage: part?.outPoolUsage ?? 0,
       inputExclusiveBuffersUsage: gate?.inputExclusiveBuffersUsage ?? 0,
       inputFloatingBuffersUsage: gate?.inputFloatingBuffersUsage ?? 0,
+      ...this.debloatReport(),
+    };
+  }
+
+  private debloatReport(): Pick<TaskMetricsReport, 'debloatedBufferSize' | 'estimatedTimeToConsumeBuffersMs' | 'debloatSamples'> {
+    const debloater = this.gate?.debloater;
+    if (!debloater) return {};
+    return {
+      debloatedBufferSize: debloater.debloatedBufferSize,
+      estimatedTimeToConsumeBuffersMs: debloater.estimatedTimeToConsumeBuffersMs,
+      debloatSamples: [...this.gate!.debloatSamples],
     };
   }
 
