@@ -135,8 +135,10 @@ export class PartitionRequestServer extends EventEmitter {
 
 class ServerConnection implements ReaderQueue, FrameHandler {
   private readonly readers = new Map<string, CreditBasedReader>();
-  /** Receivers whose PartitionRequest waits for the partition to be registered. */
-  private readonly pendingReceivers = new Set<string>();
+  /** Receivers whose PartitionRequest waits for the partition to be registered, with credit announced meanwhile. */
+  private readonly pendingReceivers = new Map<string, Array<(reader: CreditBasedReader) => void>>();
+  /** Receivers whose request was answered with an ErrorResponse; late credit for them is dropped, not fatal. */
+  private readonly refusedReceivers = new Set<string>();
   private readonly available: CreditBasedReader[] = [];
   private readonly decoder: FrameDecoder;
   private readonly name: string;
@@ -197,14 +199,20 @@ class ServerConnection implements ReaderQueue, FrameHandler {
         return;
       case MessageId.ADD_CREDIT: {
         const credit = body.readInt32BE(0);
-        const reader = this.readers.get(body.toString('hex', 4, 20));
-        if (credit <= 0) throw new ProtocolError('ERR_BAD_CREDIT', `AddCredit of ${credit}`, this.name, body.toString('hex', 4, 20));
-        reader?.addCredit(credit);
+        const receiverId = body.toString('hex', 4, 20);
+        if (credit <= 0) throw new ProtocolError('ERR_BAD_CREDIT', `AddCredit of ${credit}`, this.name, receiverId);
+        const reader = this.readers.get(receiverId);
+        if (reader) reader.addCredit(credit);
+        else this.pendingOrRefused(receiverId, 'AddCredit').push((r) => r.addCredit(credit));
         return;
       }
-      case MessageId.RESUME_CONSUMPTION:
-        this.readers.get(body.toString('hex', 0, 16))?.resumeConsumption();
+      case MessageId.RESUME_CONSUMPTION: {
+        const receiverId = body.toString('hex', 0, 16);
+        const reader = this.readers.get(receiverId);
+        if (reader) reader.resumeConsumption();
+        else this.pendingOrRefused(receiverId, 'ResumeConsumption').push((r) => r.resumeConsumption());
         return;
+      }
       case MessageId.CANCEL_PARTITION_REQUEST: {
         const receiverId = body.toString('hex', 0, 16);
         const reader = this.readers.get(receiverId);
@@ -229,6 +237,17 @@ class ServerConnection implements ReaderQueue, FrameHandler {
     }
   }
 
+  /**
+   * The pending request a message for a receiver without a reader belongs to. A receiver that never asked
+   * fails the connection, as Flink's `No reader for receiverId = … exists` does.
+   */
+  private pendingOrRefused(receiverId: string, message: string): Array<(reader: CreditBasedReader) => void> {
+    const pending = this.pendingReceivers.get(receiverId);
+    if (pending) return pending;
+    if (this.refusedReceivers.has(receiverId)) return [];
+    throw new ProtocolError('ERR_UNKNOWN_RECEIVER', `${message} for receiver ${receiverId}, which has no reader on this connection`, this.name, receiverId);
+  }
+
   private onPartitionRequest(body: Buffer): void {
     const request = decodePartitionRequest(body);
     const { receiverId, subpartitionIndex, initialCredit, partitionId } = request;
@@ -239,22 +258,34 @@ class ServerConnection implements ReaderQueue, FrameHandler {
     if (initialCredit < 0) {
       throw new ProtocolError('ERR_BAD_CREDIT', `PartitionRequest with initial credit ${initialCredit}`, this.name, receiverId);
     }
-    this.pendingReceivers.add(receiverId);
+    const early: Array<(reader: CreditBasedReader) => void> = [];
+    this.pendingReceivers.set(receiverId, early);
     void this.server.options.partitions.waitFor(partitionId, PARTITION_REQUEST_TIMEOUT_MS).then((partition) => {
       this.pendingReceivers.delete(receiverId);
       if (this.closed) return;
       if (!partition || partition.isReleased) {
-        this.sendError('ERR_PARTITION_NOT_FOUND', `partition ${partitionId.dataSetId}:${partitionId.partitionIndex} not found`, receiverId);
+        this.refuse(receiverId, 'ERR_PARTITION_NOT_FOUND', `partition ${partitionId.dataSetId}:${partitionId.partitionIndex} not found`);
         return;
       }
       const subpartition = partition.subpartitions[subpartitionIndex];
       if (!subpartition || request.subpartitionEnd !== subpartitionIndex) {
-        this.sendError('ERR_BAD_SUBPARTITION', `subpartition ${subpartitionIndex} of ${partition.numSubpartitions} does not exist`, receiverId);
+        this.refuse(receiverId, 'ERR_BAD_SUBPARTITION', `subpartition ${subpartitionIndex} of ${partition.numSubpartitions} does not exist`);
+        return;
+      }
+      if (subpartition.isBeingConsumed) {
+        // Flink's PipelinedSubpartition.createReadView: one reader per subpartition, the newcomer gets the error
+        this.refuse(
+          receiverId,
+          'ERR_SUBPARTITION_CONSUMED',
+          `Subpartition ${subpartitionIndex} of partition ${partitionId.dataSetId}:${partitionId.partitionIndex} is being (or already has been) consumed, ` +
+            'but pipelined subpartitions can only be consumed once.',
+        );
         return;
       }
       const reader = new CreditBasedReader(receiverId, initialCredit, subpartition, this);
       this.readers.set(receiverId, reader);
       subpartition.setListener(reader);
+      for (const apply of early) apply(reader); // credit and resumes announced while the request waited, in order
       this.enqueueAvailableReader(reader);
     });
   }
@@ -328,6 +359,11 @@ class ServerConnection implements ReaderQueue, FrameHandler {
 
   private sendControl(frame: Buffer): void {
     if (!this.closed) this.socket.write(frame);
+  }
+
+  private refuse(receiverId: string, code: string, message: string): void {
+    this.refusedReceivers.add(receiverId);
+    this.sendError(code, message, receiverId);
   }
 
   private sendError(code: string, message: string, receiverId?: string): void {
