@@ -241,16 +241,30 @@ export class CheckpointCoordinator {
     return id;
   }
 
-  receive(message: Extract<TmToJm, { type: 'checkpoint-ack' | 'checkpoint-decline' }>): void {
+  /**
+   * An acknowledgement or decline from TaskManager `fromTmId`. Only the TaskManager the subtask is deployed on
+   * may speak for it; anything else is logged and ignored (a stray or spoofed message must not fail a checkpoint).
+   */
+  receive(message: Extract<TmToJm, { type: 'checkpoint-ack' | 'checkpoint-decline' }>, fromTmId: string): void {
     const p = this.pending.get(message.checkpointId);
     if (!p) return; // late message for an aborted or subsumed checkpoint
+    const ref = this.tasks.find((t) => t.vertexId === message.vertexId && t.subtaskIndex === message.subtaskIndex);
+    if (!ref || ref.tmId !== fromTmId) {
+      this.o.logger.warn(`ignoring ${message.type} from a TaskManager that does not run the subtask`, {
+        from: fromTmId,
+        runsOn: ref?.tmId,
+        vertexId: message.vertexId,
+        subtaskIndex: message.subtaskIndex,
+        checkpointId: message.checkpointId,
+      });
+      return;
+    }
     if (message.type === 'checkpoint-decline') {
       this.abort(p.id, `checkpoint ${p.id} declined by ${message.vertexId} subtask ${message.subtaskIndex}: ${message.reason}`, this.o.allTasksRunning());
       return;
     }
     const key = `${message.vertexId}/${message.subtaskIndex}`;
-    const ref = this.tasks.find((t) => t.vertexId === message.vertexId && t.subtaskIndex === message.subtaskIndex);
-    if (!ref || p.acks.has(key)) return;
+    if (p.acks.has(key)) return;
     p.acks.set(key, { handle: message.handle, metrics: message.metrics, ref });
     const m = message.metrics;
     this.subtasks.get(p.id)?.push({

@@ -4,6 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
@@ -720,5 +723,49 @@ describe('JobManager restart strategy (fixed-delay)', () => {
     assert.deepEqual(resolveRestartStrategy(resolveConfig({})), { kind: 'none' });
     assert.deepEqual(resolveRestartStrategy(resolveConfig({ 'execution.checkpointing.interval': '1 s' })), { kind: 'fixed-delay', attempts: 2_147_483_647, delayMs: 1000 });
     assert.deepEqual(resolveRestartStrategy(resolveConfig({ 'execution.checkpointing.interval': '1 s', 'restart-strategy': 'none' })), { kind: 'none' });
+  });
+});
+
+describe('JobManager trusts only the TaskManager that runs an attempt (issue 14, defect 4)', () => {
+  it('ignores a checkpoint decline and metrics from a TaskManager that runs no subtask, and refuses a billion slots', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flowlab-jm-trust-'));
+    try {
+      await using jm = await startJm({ 'execution.checkpointing.interval': '1h', 'execution.checkpointing.dir': dir });
+      const a = await FakeTm.connect(jm, 'tm-1');
+      const b = await FakeTm.connect(jm, 'tm-2');
+      const { jobId, da, db } = await deployKeyBy(jm, a, b);
+      a.reportAll(da, 'RUNNING');
+      b.reportAll(db, 'RUNNING');
+      await jobState(jm, jobId, 'RUNNING');
+      const intruder = await FakeTm.connect(jm, 'tm-3');
+      let trigger = await http(jm, 'POST', `/jobs/${jobId}/checkpoints`);
+      for (let i = 0; trigger.status === 409 && i < 200; i++) {
+        await new Promise((r) => setTimeout(r, 20)); // the JobManager may not have applied every RUNNING yet
+        trigger = await http(jm, 'POST', `/jobs/${jobId}/checkpoints`);
+      }
+      assert.equal(trigger.status, 202, trigger.text);
+      const checkpointId = trigger.body['checkpointId'] as number;
+
+      intruder.send({ type: 'checkpoint-decline', jobId, checkpointId, vertexId: 'source', subtaskIndex: 0, reason: 'spoofed' });
+      intruder.send({ type: 'metrics', jobId, tasks: [taskReport('sink', 0, 'sink', { sink: { records: 1, duplicated: 424_242, outOfOrder: 0, latencyHistogram: '' } })] });
+      intruder.send({ type: 'register', tmId: 'tm-3', dataAddress: { host: '127.0.0.1', port: 1 }, slots: 1, pid: 1 }); // closes it: all above was read
+      await intruder.waitClosed();
+
+      const details = await http(jm, 'GET', `/jobs/${jobId}/checkpoints/${checkpointId}`);
+      assert.equal(details.body['status'], 'IN_PROGRESS', details.text);
+      assert.equal((await http(jm, 'GET', `/jobs/${jobId}`)).body['state'], 'RUNNING');
+      const metrics = await http(jm, 'GET', `/jobs/${jobId}/metrics`);
+      assert.notEqual((metrics.body['aggregate'] as Record<string, unknown>)['sinkDuplicated'], 424_242);
+
+      const greedy = await FakeTm.connect(jm, 'tm-4', { register: false });
+      greedy.send({ type: 'register', tmId: 'tm-4', dataAddress: { host: '127.0.0.1', port: 2 }, slots: 1_000_000_000, pid: 4 });
+      await greedy.waitClosed();
+      const overview = await http(jm, 'GET', '/overview');
+      assert.equal(overview.body['slotsTotal'], 2);
+      a.close();
+      b.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

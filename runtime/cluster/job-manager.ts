@@ -48,6 +48,10 @@ import { NotEnoughSlotsError, scheduleJob, type JobPlan, type SchedulableTaskMan
 export const CANCEL_GRACE_MS = 2_000;
 /** How long `stop()` waits for a TaskManager connection to close after ending it. */
 const CONNECTION_CLOSE_WAIT_MS = 1_000;
+/** Most slots one registration may claim: the upper bound of `taskmanager.numberOfTaskSlots`. */
+const MAX_SLOTS_PER_TASK_MANAGER = 1024;
+/** Most TaskManagers registered at once, so a flood of registrations cannot grow the JobManager without bound. */
+const MAX_TASK_MANAGERS = 1024;
 const TASK_STATES: ReadonlySet<string> = new Set<TaskState>(['DEPLOYING', 'RUNNING', 'FINISHED', 'FAILED', 'CANCELED']);
 
 export interface JobManagerOptions {
@@ -365,7 +369,12 @@ export class JobManager implements RestBackend {
     const { tmId, dataAddress, slots, pid } = message;
     if (typeof tmId !== 'string' || tmId === '') throw new ControlProtocolError('register needs a non-empty tmId', name);
     if (!isAddress(dataAddress)) throw new ControlProtocolError(`register from ${tmId} needs dataAddress {host, port}`, name);
-    if (!Number.isInteger(slots) || slots < 1) throw new ControlProtocolError(`register from ${tmId}: slots ${String(slots)} must be an integer ≥ 1`, name);
+    if (!Number.isInteger(slots) || slots < 1 || slots > MAX_SLOTS_PER_TASK_MANAGER) {
+      throw new ControlProtocolError(`register from ${tmId}: slots ${String(slots)} must be an integer from 1 to ${MAX_SLOTS_PER_TASK_MANAGER} (taskmanager.numberOfTaskSlots)`, name);
+    }
+    if (this.registered.size >= MAX_TASK_MANAGERS && !this.registered.has(tmId)) {
+      throw new ControlProtocolError(`register from ${tmId}: ${MAX_TASK_MANAGERS} TaskManagers are registered already`, name);
+    }
     const previous = this.registered.get(tmId);
     // a restarted TaskManager may register before the close of its predecessor's connection is observed
     if (previous && (previous.socket.destroyed || !previous.socket.writable)) this.loseTaskManager(previous, 'replaced by a new registration');
@@ -399,7 +408,7 @@ export class JobManager implements RestBackend {
         return this.onMetrics(tm, message);
       case 'checkpoint-ack':
       case 'checkpoint-decline':
-        this.coordinators.get(message.jobId)?.receive(message);
+        this.coordinators.get(message.jobId)?.receive(message, tm.tmId);
         return;
       default:
         this.logger.warn('ignoring unknown control message', { tm: tm.tmId, type: (message as { type: string }).type });
@@ -446,6 +455,10 @@ export class JobManager implements RestBackend {
     for (const report of message.tasks) {
       const subtask = report ? job.subtask(report.vertexId, report.subtaskIndex) : undefined;
       if (!subtask || (report.attemptId !== undefined && report.attemptId !== subtask.attemptId)) continue;
+      if (subtask.tmId !== tm.tmId) {
+        this.logger.warn('ignoring metrics from a TaskManager that does not run the subtask', { tm: tm.tmId, runsOn: subtask.tmId, vertexId: report.vertexId, subtaskIndex: report.subtaskIndex });
+        continue;
+      }
       job.recordMetrics(tm.tmId, now, report);
     }
   }
