@@ -313,7 +313,7 @@ export class JobManager implements RestBackend {
         const tm = this.registered.get(tmId);
         if (tm) this.send(tm, message);
       },
-      failJob: (reason) => this.applyTransition(job, job.fail(reason, this.epochMs())),
+      failJob: (reason, restartable) => this.applyTransition(job, job.fail(reason, this.epochMs(), restartable)),
       allTasksRunning: () => job.state === 'RUNNING' && job.allSubtasksRunning(),
       clock: this.clock,
       logger: this.logger.child('checkpoints'),

@@ -6,6 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FlowlabError, serializeConfig, type ResolvedConfig } from '../../core/index.js';
+import { checkCheckpointDirWritable, defaultCheckpointRoot } from '../checkpoint/index.js';
 import type { Address } from './control-protocol.js';
 import { JobManagerClient } from './rest-client.js';
 
@@ -84,6 +85,9 @@ export class LocalCluster {
   }
 
   static async start(options: LocalClusterOptions): Promise<LocalCluster> {
+    if (options.config['execution.checkpointing.interval'] !== null) {
+      await checkCheckpointDirWritable(options.config['execution.checkpointing.dir'] ?? defaultCheckpointRoot());
+    }
     const stderr = options.childStderr ?? 'inherit';
     const config = serializeConfig(options.config);
     const jm = await startChild(

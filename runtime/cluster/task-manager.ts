@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { FlowlabError, createLogger, systemClock, type Clock, type Logger, type ResolvedConfig, type TimerHandle } from '../../core/index.js';
 import { NetworkEnvironment } from '../shuffle/index.js';
 import { AggregateProcessor, MapProcessor, OneInputTask, SourceTask, StreamTask, VerifyingSink, type TaskCheckpoint, type TaskContext } from '../task/index.js';
-import { CheckpointStorage, StateFileWriter, defaultCheckpointRoot } from '../checkpoint/index.js';
+import { CheckpointStorage, StateFileWriter, defaultCheckpointRoot, isStorageFailure } from '../checkpoint/index.js';
 import { PrometheusExporter, type TaskMetricsSample } from '../metrics/index.js';
 import type { Address, JmToTm, TaskDeployment, TaskState, TmToJm } from './control-protocol.js';
 import { readJsonLines, writeJsonLine } from './json-lines.js';
@@ -241,7 +241,15 @@ export class TaskManager extends EventEmitter {
         },
       });
     } catch (error) {
-      this.send({ type: 'checkpoint-decline', jobId, checkpointId: checkpoint.checkpointId, vertexId, subtaskIndex, reason: `state could not be written: ${error instanceof Error ? error.message : String(error)}` });
+      this.send({
+        type: 'checkpoint-decline',
+        jobId,
+        checkpointId: checkpoint.checkpointId,
+        vertexId,
+        subtaskIndex,
+        reason: `state could not be written: ${error instanceof Error ? error.message : String(error)}`,
+        storageFailure: isStorageFailure(error),
+      });
     }
   }
 
