@@ -4,7 +4,8 @@
  * or with the fixed-delay restart strategy restarts it from the latest completed checkpoint) and the REST API (see
  * job-manager-rest.ts).
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { createInternalServer, internalTlsFromConfig, type InternalTls, type TlsPeerError } from '../security/index.js';
 import {
   createLogger,
   serializeConfig,
@@ -116,7 +117,10 @@ export class JobManager implements RestBackend {
   static async start(options: JobManagerOptions): Promise<JobManager> {
     const host = options.host ?? '127.0.0.1';
     const jm = new JobManager(options.config, options.clock ?? systemClock, options.logger ?? createLogger('jobmanager'), options.linkOverrides ?? {});
-    jm.controlServer = await listenControl(host, options.controlPort ?? 0, (socket) => jm.acceptControl(socket));
+    const tls = internalTlsFromConfig(options.config);
+    jm.controlServer = await listenControl(host, options.controlPort ?? 0, tls, (socket) => jm.acceptControl(socket), (error) =>
+      jm.logger.warn('refused a control connection', { error: error.message }),
+    );
     try {
       jm.rest = await JobManagerRestServer.start({ backend: jm, host, port: options.restPort ?? options.config['rest.port'], logger: jm.logger.child('rest') });
     } catch (error) {
@@ -638,9 +642,9 @@ function checkpointTasks(plan: JobPlan, sources: ReadonlySet<string>): Checkpoin
   return plan.subtasks.map((s) => ({ vertexId: s.vertexId, subtaskIndex: s.subtaskIndex, tmId: s.tmId, isSource: sources.has(s.vertexId) }));
 }
 
-function listenControl(host: string, port: number, onConnection: (socket: Socket) => void): Promise<Server> {
+function listenControl(host: string, port: number, tls: InternalTls | undefined, onConnection: (socket: Socket) => void, onRefused: (error: TlsPeerError) => void): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(onConnection);
+    const server = createInternalServer(tls, onConnection, onRefused);
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);

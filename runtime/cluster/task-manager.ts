@@ -3,7 +3,8 @@
  * the JobManager (register, heartbeats, task states, metrics every second), and the subtasks it was deployed.
  * A deployment with `restore` reads the subtask's checkpointed state and hands it to the task before it starts.
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { connectInternal } from '../security/index.js';
 import { EventEmitter } from 'node:events';
 import { FlowlabError, createLogger, systemClock, type Clock, type Logger, type ResolvedConfig, type TimerHandle } from '../../core/index.js';
 import { NetworkEnvironment } from '../shuffle/index.js';
@@ -55,14 +56,7 @@ export class TaskManager extends EventEmitter {
     const env = await NetworkEnvironment.start({ config: options.config, host: options.host ?? '127.0.0.1', clock, logger });
     let socket: Socket;
     try {
-      socket = await new Promise<Socket>((resolve, reject) => {
-        const s = connect({ host: options.jobManager.host, port: options.jobManager.port, noDelay: true });
-        s.once('connect', () => {
-          s.off('error', reject);
-          resolve(s);
-        });
-        s.once('error', reject);
-      });
+      socket = await connectInternal(env.server.options.tls, { host: options.jobManager.host, port: options.jobManager.port, noDelay: true });
     } catch (error) {
       await env.stop();
       throw new FlowlabError('ERR_JOBMANAGER_UNREACHABLE', `TaskManager ${options.tmId} cannot reach the JobManager at ${options.jobManager.host}:${options.jobManager.port}`, { cause: error });

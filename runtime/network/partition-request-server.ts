@@ -5,7 +5,7 @@
  * closes that connection with a typed error; the server keeps serving the others.
  */
 import { EventEmitter } from 'node:events';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { ProtocolError, createLogger, toError, type Logger } from '../../core/index.js';
 import type { NetworkBuffer } from '../buffer/index.js';
 import { CreditBasedReader, type ReaderQueue } from './credit-based-reader.js';
@@ -19,6 +19,7 @@ import {
   writeBufferResponseHeader,
 } from './messages.js';
 import type { ResultPartitionManager } from './result-partition-manager.js';
+import { createInternalServer, type InternalTls } from '../security/index.js';
 
 /** Frames and bytes gathered into one socket write at most. */
 const MAX_BATCH_FRAMES = 64;
@@ -43,6 +44,8 @@ export interface PartitionRequestServerOptions {
   host?: string;
   port?: number;
   logger?: Logger;
+  /** TLS with mutual authentication (`security.ssl.internal.enabled`); plaintext when undefined. */
+  tls?: InternalTls;
 }
 
 export interface ServerStats {
@@ -74,7 +77,12 @@ export class PartitionRequestServer extends EventEmitter {
   static start(options: PartitionRequestServerOptions): Promise<PartitionRequestServer> {
     const logger = options.logger ?? createLogger('data-server');
     return new Promise((resolve, reject) => {
-      const server = createServer({ noDelay: true });
+      let instance: PartitionRequestServer | undefined;
+      const server = createInternalServer(
+        options.tls,
+        (socket) => instance?.accept(socket),
+        (error) => instance?.reportError(error, error.peer),
+      );
       server.once('error', reject);
       server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
         server.off('error', reject);
@@ -83,8 +91,7 @@ export class PartitionRequestServer extends EventEmitter {
           reject(new Error('data server has no TCP address'));
           return;
         }
-        const instance = new PartitionRequestServer(server, address.address, address.port, options, logger);
-        server.on('connection', (socket) => instance.accept(socket));
+        instance = new PartitionRequestServer(server, address.address, address.port, options, logger);
         resolve(instance);
       });
     });
