@@ -7,6 +7,7 @@
 import type { Server, Socket } from 'node:net';
 import { createInternalServer, internalTlsFromConfig, type InternalTls, type TlsPeerError } from '../security/index.js';
 import {
+  FlowlabError,
   createLogger,
   serializeConfig,
   systemClock,
@@ -360,7 +361,8 @@ export class JobManager implements RestBackend {
           }
           this.onMessage(tm, message);
         } catch (error) {
-          this.logger.error('closing control connection', { connection: name, tm: tm?.tmId, error: toError(error).message });
+          const code = error instanceof FlowlabError ? error.code : 'UNTYPED';
+          this.logger.error('closing control connection', { connection: name, tm: tm?.tmId, code, error: toError(error).message });
           socket.destroy();
         }
       },
