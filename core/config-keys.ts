@@ -213,7 +213,7 @@ export const CONFIG_KEYS = {
   ),
   'taskmanager.network.numberOfBuffers': optionalInt(
     'Explicit number of network buffers per TaskManager. Deprecated and ignored by Flink >= 1.10; flowlab honours it when set, overriding the memory-derived count.',
-    { min: 1 },
+    { min: 1, max: 2_147_483_647 }, // a Java int in Flink
   ),
   'taskmanager.network.memory.buffers-per-channel': int(
     2,

@@ -6,6 +6,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FlowlabError, resolveConfig, serializeConfig, type ResolvedConfig } from '../../core/index.js';
+import { checkNetworkMemoryFits } from '../buffer/index.js';
 import { checkCheckpointDirWritable, defaultCheckpointRoot } from '../checkpoint/index.js';
 import { InternalTls, generateRunScopedPair, type RunScopedPair } from '../security/index.js';
 import type { Address } from './control-protocol.js';
@@ -88,6 +89,10 @@ export class LocalCluster {
   }
 
   static async start(options: LocalClusterOptions): Promise<LocalCluster> {
+    if (!Number.isSafeInteger(options.taskManagers) || options.taskManagers < 0) {
+      throw new FlowlabError('ERR_USAGE', `a local cluster needs a whole number of TaskManagers, got ${String(options.taskManagers)}`);
+    }
+    checkNetworkMemoryFits(options.config, options.taskManagers);
     if (options.config['execution.checkpointing.interval'] !== null) {
       await checkCheckpointDirWritable(options.config['execution.checkpointing.dir'] ?? defaultCheckpointRoot());
     }
