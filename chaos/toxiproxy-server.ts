@@ -2,7 +2,9 @@
  * flowlab's embedded Toxiproxy-compatible server: the HTTP API of spec/toxiproxy-api.md §1 on `node:http`,
  * routing exactly as Toxiproxy's router does (exact paths, 404 `404 page not found`, 405 with an empty body,
  * 403 for browser user agents, an `X-Toxiproxy-Request-Id` on routed responses), with API operations run one at
- * a time. Not implemented: the 25 s handler timeout (503), `/metrics`, and the router's 301 for unclean paths.
+ * a time, gorilla/mux's 301 to the cleaned path, and Go's 1 MB header limit (so a 64 KiB URL works). Unlike
+ * Toxiproxy, a request body over {@link MAX_API_BODY_BYTES} is refused with 413. Not implemented: the 25 s
+ * handler timeout (503) and `/metrics`.
  * Start it with {@link startToxiproxyServer}; the returned handle's `stop()` closes every proxy and
  * socket.
  */
@@ -47,7 +49,13 @@ const HTTP_FORBIDDEN = 403;
 const HTTP_NOT_FOUND = 404;
 const HTTP_METHOD_NOT_ALLOWED = 405;
 const HTTP_OK = 200;
+const HTTP_MOVED_PERMANENTLY = 301;
+const HTTP_PAYLOAD_TOO_LARGE = 413;
 const SEED_BOUND = 2 ** 32;
+/** Largest request body the API reads (Toxiproxy has none; a 100 MB body must not grow the server by 360 MB). */
+export const MAX_API_BODY_BYTES = 1024 * 1024;
+/** Go's http.DefaultMaxHeaderBytes (1 MB) plus the 4096 bytes of slack its server adds. */
+const MAX_HEADER_BYTES = (1 << 20) + 4096;
 
 interface RequestContext {
   readonly params: readonly string[];
@@ -118,7 +126,13 @@ function sendError(res: ServerResponse, error: unknown): void {
   const apiError = error instanceof ApiError ? error : new ApiError(HTTP_INTERNAL_ERROR, toError(error).message, { cause: error });
   if (!(error instanceof ApiError)) log.error('unexpected API failure', { error: apiError.message });
   const body: Record<string, unknown> = { error: apiError.message, status: apiError.status };
-  if (apiError instanceof PopulateError) body['proxies'] = apiError.proxies;
+  if (apiError instanceof PopulateError) {
+    // measured on Toxiproxy 2.12.0: populate writes its error as application/json, with no newline
+    body['proxies'] = apiError.proxies;
+    res.writeHead(apiError.status, { 'Content-Type': 'application/json' });
+    res.end(goMarshal(body));
+    return;
+  }
   // Go's http.Error: the JSON error body goes out as text/plain (§1.1)
   sendPlain(res, apiError.status, `${goMarshal(body)}\n`);
 }
@@ -133,13 +147,68 @@ function sendResult(res: ServerResponse, result: ApiResult, isVersion: boolean):
   res.end(result.json);
 }
 
+function bodyTooLarge(): ApiError {
+  return new ApiError(HTTP_PAYLOAD_TOO_LARGE, 'request body too large');
+}
+
+/** Reads the body up to {@link MAX_API_BODY_BYTES}; past it, stops buffering and rejects with a 413. */
 function readBody(req: IncomingMessage): Promise<string> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > MAX_API_BODY_BYTES) {
+    req.resume();
+    return Promise.reject(bodyTooLarge());
+  }
   return new Promise<string>((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= MAX_API_BODY_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      req.resume(); // drain and drop the rest
+      reject(bodyTooLarge());
+    };
+    req.on('data', onData);
     req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.once('error', reject);
   });
+}
+
+/** Go's percent-encoding of a path (url.URL.EscapedPath without a RawPath): unreserved plus `$&+,/:;=@` stay. */
+function goEscapePath(path: string): string {
+  return encodeURIComponent(path).replace(/%(24|26|2B|2C|2F|3A|3B|3D|40)/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/** gorilla/mux's cleanPath: path.Clean, with a trailing slash kept. */
+export function cleanPath(path: string): string {
+  if (path === '') return '/';
+  const rooted = path.startsWith('/') ? path : `/${path}`;
+  const out: string[] = [];
+  for (const part of rooted.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') out.pop();
+    else out.push(part);
+  }
+  const cleaned = `/${out.join('/')}`;
+  return rooted.endsWith('/') && cleaned !== '/' ? `${cleaned}/` : cleaned;
+}
+
+/** The 301 target when the decoded path is not clean (gorilla/mux redirects before routing); else undefined. */
+function redirectFor(url: string): string | undefined {
+  const queryAt = url.indexOf('?');
+  const rawPath = queryAt < 0 ? url : url.slice(0, queryAt);
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    return undefined;
+  }
+  const cleaned = cleanPath(path);
+  if (cleaned === path) return undefined;
+  return `${goEscapePath(cleaned)}${queryAt < 0 ? '' : url.slice(queryAt)}`;
 }
 
 /** Splits the decoded path into segments; `undefined` when it does not decode. */
@@ -168,6 +237,13 @@ export async function startToxiproxyServer(options: ToxiproxyServerOptions = {})
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const location = redirectFor(req.url ?? '/');
+    if (location !== undefined) {
+      req.resume();
+      res.writeHead(HTTP_MOVED_PERMANENTLY, { Location: location });
+      res.end();
+      return;
+    }
     const segments = pathSegments(req.url ?? '/');
     const route = segments && matchRoute(segments, api);
     if (!route) {
@@ -188,17 +264,18 @@ export async function startToxiproxyServer(options: ToxiproxyServerOptions = {})
       sendPlain(res, HTTP_FORBIDDEN, 'User agent not allowed\n');
       return;
     }
-    const body = await readBody(req);
-    const run = serial.then(() => handler({ params: route.params, body }));
-    serial = run.catch(() => undefined);
     try {
+      const body = await readBody(req);
+      const run = serial.then(() => handler({ params: route.params, body }));
+      serial = run.catch(() => undefined);
       sendResult(res, await run, segments[1] === 'version');
     } catch (error) {
+      if (error instanceof ApiError && error.status === HTTP_PAYLOAD_TOO_LARGE) res.setHeader('Connection', 'close');
       sendError(res, error);
     }
   };
 
-  const server = createServer((req, res) => {
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       if (!res.headersSent) sendError(res, error);
       else res.destroy();

@@ -26,6 +26,7 @@ import {
 } from '../harness/index.js';
 import { runFlagOptions, runOverrides } from './run-flags.js';
 import { renderSuiteSummary, renderSummary } from './summary.js';
+import { checkTaskManagersFlag } from './cluster-flags.js';
 
 async function benchNetwork(args: { smoke: boolean; duration?: number; warmup?: number; rounds?: number; only?: string; out: string; json: boolean }): Promise<void> {
   const result = await runNetworkBench(
@@ -150,6 +151,7 @@ async function suite(args: Record<string, unknown>): Promise<void> {
 }
 
 async function clusterStart(args: { 'task-managers': number; D: string[]; 'rest-port'?: number }): Promise<void> {
+  checkTaskManagersFlag(args['task-managers']);
   const config = resolveConfig(parseKeyValuePairs(args.D));
   const cluster = await LocalCluster.start({ taskManagers: args['task-managers'], config, restPort: args['rest-port'] ?? config['rest.port'] });
   console.log(`JobManager REST  http://${cluster.jobManager.rest.host}:${cluster.jobManager.rest.port}  (pid ${cluster.jobManager.pid})`);

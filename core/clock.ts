@@ -21,19 +21,63 @@ export interface Clock {
 
 const originUs = performance.timeOrigin * 1000;
 
+/** Node's timers hold at most 2^31-1 ms; a longer delay becomes 1 ms (with a TimeoutOverflowWarning). */
+export const MAX_NODE_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A Node timer for any delay: delays past {@link MAX_NODE_TIMER_MS} are waited in steps, so `30d` waits
+ * 30 days instead of 1 ms. `Infinity` never fires. Unref'd, so it never keeps a process alive alone.
+ */
+function longTimeout(fn: () => void, delayMs: number): TimerHandle {
+  const dueMs = performance.now() + Math.max(0, delayMs);
+  let timer: NodeJS.Timeout | undefined;
+  let cancelled = false;
+  const arm = (): void => {
+    if (cancelled) return;
+    const leftMs = dueMs - performance.now();
+    if (leftMs > MAX_NODE_TIMER_MS) {
+      timer = setTimeout(arm, MAX_NODE_TIMER_MS);
+    } else {
+      timer = setTimeout(fn, Math.max(0, leftMs));
+    }
+    timer.unref();
+  };
+  arm();
+  return {
+    cancel: () => {
+      cancelled = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
 /** The real clock: `performance.now()` and Node timers (unref'd, so they never keep a process alive alone). */
 export const systemClock: Clock = {
   nowMs: () => performance.now(),
   epochUs: () => originUs + performance.now() * 1000,
   setTimeout(fn, delayMs) {
-    const t = setTimeout(fn, delayMs);
-    t.unref();
-    return { cancel: () => clearTimeout(t) };
+    return longTimeout(fn, delayMs);
   },
   setInterval(fn, periodMs) {
-    const t = setInterval(fn, periodMs);
-    t.unref();
-    return { cancel: () => clearInterval(t) };
+    if (periodMs <= MAX_NODE_TIMER_MS) {
+      const t = setInterval(fn, periodMs);
+      t.unref();
+      return { cancel: () => clearInterval(t) };
+    }
+    let current: TimerHandle | undefined;
+    let cancelled = false;
+    const tick = (): void => {
+      if (cancelled) return;
+      current = longTimeout(tick, periodMs);
+      fn();
+    };
+    current = longTimeout(tick, periodMs);
+    return {
+      cancel: () => {
+        cancelled = true;
+        current?.cancel();
+      },
+    };
   },
 };
 

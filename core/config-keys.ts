@@ -148,6 +148,11 @@ function optionalString(description: string): KeySpec<string | null> {
   };
 }
 
+/** A secret (a password): parsed like {@link optionalString}, never printed in reports or logs. */
+function secretString(description: string): KeySpec<string | null> {
+  return { ...optionalString(description), allowed: 'a non-empty string (or unset)', format: (v) => (v === null ? '(unset)' : '******') };
+}
+
 function oneOf<T extends string>(values: readonly T[], defaultValue: T | null, description: string): KeySpec<T | null> {
   return {
     kind: 'enum',
@@ -225,7 +230,7 @@ export const CONFIG_KEYS = {
   ),
   'taskmanager.network.numberOfBuffers': optionalInt(
     'Explicit number of network buffers per TaskManager. Deprecated and ignored by Flink >= 1.10; flowlab honours it when set, overriding the memory-derived count.',
-    { min: 1 },
+    { min: 1, max: 2_147_483_647 }, // a Java int in Flink
   ),
   'taskmanager.network.memory.buffers-per-channel': int(
     2,
@@ -297,6 +302,23 @@ export const CONFIG_KEYS = {
   'restart-strategy': oneOf(['none', 'fixed-delay'] as const, null, 'Restart strategy (unset: fixed-delay when checkpointing is enabled, else none).'),
   'restart-strategy.fixed-delay.attempts': int(2_147_483_647, 'Restart attempts before the job fails (fixed-delay).', { min: 0 }),
   'restart-strategy.fixed-delay.delay': duration(1000, 'Delay between restart attempts (fixed-delay).', { min: 0 }),
+  'security.ssl.internal.enabled': bool(
+    false,
+    'TLS with mutual authentication on the internal connections (data and control); a peer without a trusted certificate is refused.',
+  ),
+  'security.ssl.internal.keystore': optionalString(
+    'This process\'s key and certificate chain: a PKCS12 file, or PEM (key and certificates in one file) with keystore-type PEM. Unset: flowlab run and cluster start generate a run-scoped self-signed pair.',
+  ),
+  'security.ssl.internal.keystore-password': secretString('Password of the PKCS12 keystore.'),
+  'security.ssl.internal.key-password': secretString('Password of the private key (an encrypted PEM key; PKCS12 uses the keystore password).'),
+  'security.ssl.internal.keystore-type': oneOf(['pkcs12', 'pem'] as const, 'pkcs12', 'Format of the keystore (JKS is not readable by Node: convert it with keytool -importkeystore to PKCS12).'),
+  'security.ssl.internal.truststore': optionalString('Certificates (PEM) of the authorities a peer\'s certificate must chain to; the self-signed certificate itself for a shared pair.'),
+  'security.ssl.internal.truststore-password': secretString('Password of the truststore (accepted for Flink compatibility; a PEM truststore has none).'),
+  'security.ssl.internal.truststore-type': oneOf(['pem'] as const, 'pem', 'Format of the truststore (PEM; extract a PKCS12 one with openssl pkcs12 -nokeys).'),
+  'security.ssl.internal.cert.fingerprint': optionalString('Comma-separated SHA-1 fingerprints (hex, colons optional); when set, a peer certificate must match one of them.'),
+  'security.ssl.internal.handshake-timeout': int(-1, 'TLS handshake timeout in ms on internal connections (-1: 10 000 ms, as Netty).', { min: -1 }),
+  'security.ssl.protocol': oneOf(['tlsv1.2', 'tlsv1.3'] as const, 'tlsv1.2', 'The TLS protocol version internal connections use.'),
+  'security.ssl.verify-hostname': bool(true, 'Check that the peer certificate names the host dialled (the run-scoped pair names localhost, 127.0.0.1 and ::1).'),
 } as const;
 
 /** Every config key flowlab accepts. */

@@ -18,3 +18,4 @@ export { systemClock, ManualClock, type Clock, type TimerHandle } from './clock.
 export { SeededRandom } from './random.js';
 export { createLogger, type Logger, type LogLevel } from './log.js';
 export { ZipfDistribution, MAX_ZIPF_KEYS } from './zipf.js';
+export { fuzzParameters, type FuzzParameters } from './fuzz-parameters.js';

@@ -260,7 +260,13 @@ function workloadPath(s: Scenario, field: string, index: string | undefined): Pa
 /** Where a pre-start failure (config, graph, buffers, slots) points in the file. */
 function locatePrepareError(source: SourceFile, s: Scenario, error: unknown): FileIssue {
   if (error instanceof InvalidConfigError) {
-    if (error.key === 'taskmanager.numberOfTaskSlots' && s.config[error.key] === undefined) return source.locate(['cluster', 'slots'], error.message);
+    if (error.key === 'taskmanager.numberOfTaskSlots' && s.config[error.key] === undefined) {
+      // slots left to flowlab follow from the parallelism: blame the field that asked for them
+      if (s.cluster.slots === undefined && s.job.parallelism !== undefined) {
+        return source.locate(['job', 'parallelism'], `${error.message} The slots per TaskManager follow from job.parallelism ${s.job.parallelism} on ${s.cluster.taskManagers} TaskManagers: lower the parallelism or add TaskManagers.`);
+      }
+      return source.locate(['cluster', 'slots'], error.message);
+    }
     return source.locate(s.config[error.key] !== undefined ? ['config', error.key] : ['config'], error.message);
   }
   if (error instanceof InsufficientBuffersError) return source.locate(['config'], error.message);

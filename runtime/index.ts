@@ -21,3 +21,4 @@ export { TaskManager } from './cluster/task-manager.js';
 export { checkNetworkBuffers, requiredBuffersPerTaskManager, taskManagerPlacement } from './cluster/buffer-preflight.js';
 export { requiredSlots, slotSharingGroups, NotEnoughSlotsError, type SlotSharingGroup } from './cluster/scheduler.js';
 export { rawPipe, rawPingPong, runtimePipe, runNetworkBench, renderBenchTable, type BenchOptions, type BenchRow, type NetworkBenchResult } from './bench/network-bench.js';
+export * from './security/index.js';

@@ -6,7 +6,7 @@ test('bench:network smoke mode runs every case in real processes and yields fini
   const result = await runNetworkBench({ durationMs: 250, warmupMs: 150, rounds: 1 });
   assert.deepEqual(
     result.rows.map((r) => r.name),
-    ['a', 'b', 'c', 'd'],
+    ['a', 'b', 'c', 'd', 'e', 'f'],
   );
   for (const row of result.rows) {
     assert.ok(Number.isFinite(row.ratio) && row.ratio > 0, `case ${row.name} ratio ${row.ratio}`);

@@ -5,6 +5,8 @@
  *   (b) records/s, 100-byte records ÷ raw pipe writing the same records in 32 KiB batches (receiver parses them)
  *   (c) (a) with 100 channels on one connection ÷ (a)
  *   (d) p99 record latency at buffer timeout 0, light load ÷ raw 1-byte ping-pong p99 (round trip)
+ *   (e) (a) over internal TLS (mutual authentication, a run-scoped pair) ÷ (a) in plaintext (spec S17)
+ *   (f) (c) over internal TLS ÷ (c) in plaintext
  * Each case alternates baseline and flowlab runs (ABAB…, --rounds, default 3) and compares medians, so load from
  * other processes on a shared machine hits both sides alike.
  * Run it with `flowlab bench network` (flags there).
@@ -15,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { resolveConfig, serializeConfig, type ConfigInput } from '../../core/index.js';
 import type { WorkerParams, WorkerReport } from './bench-worker.js';
 import { benchEnvironment, median, type BenchEnvironment } from './bench-common.js';
+import { generateRunScopedPair } from '../security/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const WORKER = join(here, 'bench-worker.js');
@@ -24,7 +27,7 @@ export interface BenchOptions {
   warmupMs: number;
   /** Alternating baseline/flowlab repetitions per case; the ratio is of the medians. */
   rounds: number;
-  /** Cases to run (a, b, c, d); all when undefined. */
+  /** Cases to run (a, b, c, d, e, f); all when undefined. */
   only?: string[];
 }
 
@@ -242,6 +245,30 @@ export async function runNetworkBench(o: BenchOptions, log: (line: string) => vo
         ).latencyUs?.p99 ?? NaN,
     );
     rows.push(row('d', 'p99 record latency µs (timeout 0) ÷ ping-pong p99 round trip', figures, '≤ 3', (r) => r <= 3));
+  }
+  if (want('e') || want('f')) {
+    await using pair = await generateRunScopedPair();
+    const tlsConfig: ConfigInput = { ...throughputConfig, 'security.ssl.internal.enabled': true, ...pair.config };
+    for (const [name, channels] of [
+      ['e', 1],
+      ['f', 100],
+    ] as const) {
+      if (!want(name)) continue;
+      log(`(${name}) flowlab over internal TLS vs plaintext, ${channels} channel${channels > 1 ? 's' : ''}, 1 KiB records …`);
+      const figures = await interleaved(
+        o.rounds,
+        async () => {
+          const r = await runtimePipe({ recordBytes: 1024, channels, ratePerSec: 0, config: throughputConfig }, o);
+          return perSec(r.bytes, r.elapsedMs);
+        },
+        async () => {
+          const r = await runtimePipe({ recordBytes: 1024, channels, ratePerSec: 0, config: tlsConfig }, o);
+          return perSec(r.bytes, r.elapsedMs);
+        },
+      );
+      // S17: Flink's JDK SSL ran at 0.25-0.27 of plaintext; a ratio above the range is no failure
+      rows.push(row(name, `bytes/s over TLS ÷ plaintext, ${channels} channel${channels > 1 ? 's' : ''}`, figures, '≥ 0.2 (S17: 0.2–0.8, JDK SSL 0.25)', (r) => r >= 0.2));
+    }
   }
 
   return {

@@ -2,7 +2,8 @@
  * Flink's sizing formulas: network memory per TaskManager (spec §1.2), output pool size (§1.6) and input gate
  * buffers (§1.7), from the resolved config.
  */
-import { InvalidConfigError, type ResolvedConfig } from '../../core/index.js';
+import { totalmem } from 'node:os';
+import { InvalidConfigError, type ConfigKey, type ResolvedConfig } from '../../core/index.js';
 
 const MiB = 1024 * 1024;
 const METASPACE_BYTES = 256 * MiB;
@@ -43,6 +44,31 @@ export function numberOfNetworkBuffers(config: ResolvedConfig): number {
     throw new InvalidConfigError('taskmanager.memory.network.min', config['taskmanager.memory.network.min'], `at least one segment (${segment} bytes)`);
   }
   return count;
+}
+
+/**
+ * Throws, before anything starts, when `taskManagers` TaskManagers' network buffers cannot fit in this machine's
+ * memory (`availableBytes`, default `os.totalmem()`): otherwise each TaskManager allocates until it is killed or
+ * times out. Names the key that set the size.
+ */
+export function checkNetworkMemoryFits(config: ResolvedConfig, taskManagers: number, availableBytes: number = totalmem()): void {
+  const segment = config['taskmanager.memory.segment-size'];
+  const perTaskManager = numberOfNetworkBuffers(config) * segment;
+  if (perTaskManager * Math.max(1, taskManagers) <= availableBytes) return;
+  const explicit = config['taskmanager.network.numberOfBuffers'];
+  const bytes = networkMemoryBytes(config);
+  const key: ConfigKey =
+    explicit !== null
+      ? 'taskmanager.network.numberOfBuffers'
+      : bytes === config['taskmanager.memory.network.min']
+        ? 'taskmanager.memory.network.min'
+        : bytes === config['taskmanager.memory.network.max']
+          ? 'taskmanager.memory.network.max'
+          : 'taskmanager.memory.process.size';
+  const fitting = Math.floor(availableBytes / Math.max(1, taskManagers) / segment);
+  throw new InvalidConfigError(key, config[key], `network memory that fits this machine: at most ${fitting} buffers of ${segment} bytes per TaskManager`, {
+    detail: `${taskManagers} TaskManager(s) × ${perTaskManager} bytes of network buffers exceed the ${availableBytes} bytes of memory here.`,
+  });
 }
 
 export interface OutputPoolSpec {

@@ -6,6 +6,7 @@ export {
   totalFlinkMemoryBytes,
   networkMemoryBytes,
   numberOfNetworkBuffers,
+  checkNetworkMemoryFits,
   outputPoolSpec,
   inputGateBuffersSpec,
   type OutputPoolSpec,

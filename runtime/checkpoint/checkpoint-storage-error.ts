@@ -37,6 +37,11 @@ export class CheckpointStorageError extends FlowlabError {
   }
 }
 
+/** Whether `error` is the file system refusing a checkpoint write or read (not a malformed or invalid checkpoint). */
+export function isStorageFailure(error: unknown): boolean {
+  return error instanceof CheckpointStorageError && (error.problem === 'io' || error.problem === 'missing-file');
+}
+
 /** Wraps a Node file-system error as a {@link CheckpointStorageError} (`ENOENT` → `missing-file`, else `io`). */
 export function fileSystemError(file: string, action: string, error: unknown): CheckpointStorageError {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;

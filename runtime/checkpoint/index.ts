@@ -1,6 +1,6 @@
 /** runtime/checkpoint/: checkpoint storage on a shared local file system (state files, `_metadata`, retention). */
 export { CheckpointStorage, METADATA_FILE_NAME, type CheckpointStorageOptions } from './checkpoint-storage.js';
-export { CheckpointStorageError, type CheckpointStorageProblem } from './checkpoint-storage-error.js';
+export { CheckpointStorageError, isStorageFailure, type CheckpointStorageProblem } from './checkpoint-storage-error.js';
 export {
   CHECKPOINT_METADATA_SCHEMA_VERSION,
   checkCheckpointMetadata,
@@ -23,6 +23,6 @@ export {
   type OutputSubpartitionState,
   type SubtaskStateSnapshot,
 } from './subtask-state-snapshot.js';
-export { defaultCheckpointRoot } from './checkpoint-root.js';
+export { checkCheckpointDirWritable, defaultCheckpointRoot } from './checkpoint-root.js';
 export { crc32 } from './crc32.js';
 export { StateFileWriter } from './state-file-writer.js';

@@ -5,7 +5,7 @@
  * cluster of `taskManagers` TaskManagers with `taskmanager.numberOfTaskSlots` slots each.
  */
 import { InsufficientBuffersError, type ResolvedConfig } from '../../core/index.js';
-import { inputGateBuffersSpec, numberOfNetworkBuffers, outputPoolSpec } from '../buffer/index.js';
+import { checkNetworkMemoryFits, inputGateBuffersSpec, numberOfNetworkBuffers, outputPoolSpec } from '../buffer/index.js';
 import type { JobGraphSpec } from './job-graph.js';
 import { assignSlots, requiredSlots, type SchedulableTaskManager } from './scheduler.js';
 
@@ -67,6 +67,7 @@ export function checkNetworkBuffers(
   taskManagers: number,
   slotsPerTaskManager: number = config['taskmanager.numberOfTaskSlots'],
 ): void {
+  checkNetworkMemoryFits(config, taskManagers);
   const total = numberOfNetworkBuffers(config);
   const need = requiredBuffersPerTaskManager(graph, config, taskManagers, slotsPerTaskManager);
   const worst = Math.max(...need);

@@ -51,7 +51,7 @@ async function started(): Promise<{ coordinator: CheckpointCoordinator; storage:
 /** Writes the subtask's state file, then acknowledges with `metrics`. */
 async function ack(h: { coordinator: CheckpointCoordinator; storage: CheckpointStorage }, checkpointId: number, ref: CheckpointTaskRef, metrics: Partial<CheckpointAckMetrics> = {}): Promise<void> {
   const handle = await h.storage.writeSubtaskState(checkpointId, ref.vertexId, ref.subtaskIndex, deterministicSnapshot(ref.vertexId, ref.subtaskIndex, 16, 1));
-  h.coordinator.receive({ type: 'checkpoint-ack', jobId: JOB_ID, checkpointId, vertexId: ref.vertexId, subtaskIndex: ref.subtaskIndex, handle, metrics: { ...ALIGNED, ...metrics } });
+  h.coordinator.receive({ type: 'checkpoint-ack', jobId: JOB_ID, checkpointId, vertexId: ref.vertexId, subtaskIndex: ref.subtaskIndex, handle, metrics: { ...ALIGNED, ...metrics } }, ref.tmId);
 }
 
 function completion(coordinator: CheckpointCoordinator, id: number): Promise<true> {
@@ -109,7 +109,7 @@ test('the coordinator keeps per-subtask figures of every checkpoint in its histo
   // a declined checkpoint keeps the rows of the subtasks that acknowledged before
   const declined = coordinator.triggerCheckpoint()!;
   await ack(h, declined, TASKS[0]!);
-  coordinator.receive({ type: 'checkpoint-decline', jobId: JOB_ID, checkpointId: declined, vertexId: 'sink', subtaskIndex: 0, reason: 'test' });
+  coordinator.receive({ type: 'checkpoint-decline', jobId: JOB_ID, checkpointId: declined, vertexId: 'sink', subtaskIndex: 0, reason: 'test' }, 'tm-2');
   const failed = coordinator.details(declined)!;
   assert.equal(failed.status, 'FAILED');
   assert.deepEqual(failed.subtasks.map((s) => `${s.vertexId}#${s.subtaskIndex}`), ['source#0']);

@@ -9,7 +9,7 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import { SeededRandom, systemClock, type Clock, type Logger, type ResolvedConfig, type TimerHandle } from '../../core/index.js';
-import { subtaskMetadataEntry, type CheckpointStorage } from '../checkpoint/index.js';
+import { isStorageFailure, subtaskMetadataEntry, type CheckpointStorage } from '../checkpoint/index.js';
 import type { CheckpointAckMetrics, JmToTm, TmToJm } from './control-protocol.js';
 
 export interface CheckpointTaskRef {
@@ -26,7 +26,8 @@ export interface CheckpointCoordinatorOptions {
   storage: CheckpointStorage;
   send(tmId: string, message: JmToTm): void;
   /** Too many failed checkpoints: the job fails with this reason. */
-  failJob(reason: string): void;
+  /** Fails the job; `restartable: false` when retrying cannot help (checkpoint storage refuses writes). */
+  failJob(reason: string, restartable?: boolean): void;
   /** False while some task is not RUNNING (no checkpoint is triggered then). */
   allTasksRunning(): boolean;
   clock?: Clock;
@@ -241,16 +242,31 @@ export class CheckpointCoordinator {
     return id;
   }
 
-  receive(message: Extract<TmToJm, { type: 'checkpoint-ack' | 'checkpoint-decline' }>): void {
+  /**
+   * An acknowledgement or decline from TaskManager `fromTmId`. Only the TaskManager the subtask is deployed on
+   * may speak for it; anything else is logged and ignored (a stray or spoofed message must not fail a checkpoint).
+   */
+  receive(message: Extract<TmToJm, { type: 'checkpoint-ack' | 'checkpoint-decline' }>, fromTmId: string): void {
     const p = this.pending.get(message.checkpointId);
     if (!p) return; // late message for an aborted or subsumed checkpoint
+    const ref = this.tasks.find((t) => t.vertexId === message.vertexId && t.subtaskIndex === message.subtaskIndex);
+    if (!ref || ref.tmId !== fromTmId) {
+      this.o.logger.warn(`ignoring ${message.type} from a TaskManager that does not run the subtask`, {
+        from: fromTmId,
+        runsOn: ref?.tmId,
+        vertexId: message.vertexId,
+        subtaskIndex: message.subtaskIndex,
+        checkpointId: message.checkpointId,
+      });
+      return;
+    }
     if (message.type === 'checkpoint-decline') {
-      this.abort(p.id, `checkpoint ${p.id} declined by ${message.vertexId} subtask ${message.subtaskIndex}: ${message.reason}`, this.o.allTasksRunning());
+      const reason = `checkpoint ${p.id} declined by ${message.vertexId} subtask ${message.subtaskIndex}: ${message.reason}`;
+      this.abort(p.id, reason, this.o.allTasksRunning(), message.storageFailure === true);
       return;
     }
     const key = `${message.vertexId}/${message.subtaskIndex}`;
-    const ref = this.tasks.find((t) => t.vertexId === message.vertexId && t.subtaskIndex === message.subtaskIndex);
-    if (!ref || p.acks.has(key)) return;
+    if (p.acks.has(key)) return;
     p.acks.set(key, { handle: message.handle, metrics: message.metrics, ref });
     const m = message.metrics;
     this.subtasks.get(p.id)?.push({
@@ -293,7 +309,7 @@ export class CheckpointCoordinator {
       });
       p.stats.path = finalized.dir;
     } catch (error) {
-      this.recordFailure(p.stats, `checkpoint ${p.id} could not be finalized: ${error instanceof Error ? error.message : String(error)}`, true);
+      this.recordFailure(p.stats, `checkpoint ${p.id} could not be finalized: ${error instanceof Error ? error.message : String(error)}`, true, isStorageFailure(error));
       return;
     }
     const duration = Math.max(0, this.clock.nowMs() - p.triggeredAtMs);
@@ -323,16 +339,16 @@ export class CheckpointCoordinator {
     this.o.logger.info('checkpoint completed', { id: p.id, durationMs: Math.round(duration), stateBytes: p.stats.stateBytes });
   }
 
-  private abort(id: number, reason: string, countsAsFailure: boolean): void {
+  private abort(id: number, reason: string, countsAsFailure: boolean, storageFailure = false): void {
     const p = this.pending.get(id);
     if (!p) return;
     p.expiry.cancel();
     this.pending.delete(id);
     void this.o.storage.discard(id).catch(() => undefined);
-    this.recordFailure(p.stats, reason, countsAsFailure);
+    this.recordFailure(p.stats, reason, countsAsFailure, storageFailure);
   }
 
-  private recordFailure(stats: CheckpointStats, reason: string, countsAsFailure: boolean): void {
+  private recordFailure(stats: CheckpointStats, reason: string, countsAsFailure: boolean, storageFailure = false): void {
     stats.status = 'FAILED';
     stats.failureReason = reason;
     stats.durationMs = null;
@@ -342,7 +358,12 @@ export class CheckpointCoordinator {
     this.consecutiveFailures++;
     const tolerable = this.o.config['execution.checkpointing.tolerable-failed-checkpoints'];
     if (this.consecutiveFailures > tolerable) {
-      this.o.failJob(`Exceeded checkpoint tolerable failure threshold (${tolerable}): ${reason}`);
+      if (storageFailure) {
+        // a restart would fail the same way, forever: fail the job, naming the storage
+        this.o.failJob(`Exceeded checkpoint tolerable failure threshold (${tolerable}): checkpoint storage failed, the job is not restarted: ${reason}`, false);
+      } else {
+        this.o.failJob(`Exceeded checkpoint tolerable failure threshold (${tolerable}): ${reason}`);
+      }
     }
   }
 

@@ -127,7 +127,16 @@ export type TmToJm =
       handle: { file: string; bytes: number; stateBytes: number; channelStateBytes: number };
       metrics: CheckpointAckMetrics;
     }
-  | { type: 'checkpoint-decline'; jobId: string; checkpointId: number; vertexId: string; subtaskIndex: number; reason: string }
+  | {
+      type: 'checkpoint-decline';
+      jobId: string;
+      checkpointId: number;
+      vertexId: string;
+      subtaskIndex: number;
+      reason: string;
+      /** The state could not be written to checkpoint storage (counts against tolerable failures; never restarted). */
+      storageFailure?: boolean;
+    }
   | { type: 'register'; tmId: string; dataAddress: Address; slots: number; pid: number; metricsAddress?: Address }
   | { type: 'heartbeat'; tmId: string }
   | { type: 'task-state'; jobId: string; vertexId: string; subtaskIndex: number; attemptId?: string; state: TaskState; error?: string }

@@ -4,18 +4,20 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
 import { ManualClock, createLogger, resolveConfig, serializeConfig, type ConfigInput } from '../../core/index.js';
-import type { Address, JmToTm, TaskDeployment, TaskState, TmToJm } from './control-protocol.js';
+import type { Address, TaskDeployment } from './control-protocol.js';
 import { taskReport } from '../test-support/task-report.js';
 import { within } from '../test-support/environment.js';
+import { FakeTm, type Deploy } from '../test-support/fake-task-manager.js';
 import { presetJobGraph, type JobGraphSpec } from './job-graph.js';
 import { CANCEL_GRACE_MS, JobManager, type JobManagerOptions } from './job-manager.js';
-import { readJsonLines, writeJsonLine } from './json-lines.js';
 import { resolveRestartStrategy } from './job-execution.js';
 
 const WAIT_MS = 10_000;
@@ -25,106 +27,6 @@ const quiet = createLogger('jobmanager-test', 'error');
 
 async function startJm(config: ConfigInput = {}, options: Partial<JobManagerOptions> = {}): Promise<JobManager> {
   return JobManager.start({ config: resolveConfig({ ...RELAXED, ...config }), restPort: 0, logger: quiet, ...options });
-}
-
-type Deploy = Extract<JmToTm, { type: 'deploy' }>;
-
-/** A TaskManager double: a raw control connection that records what the JobManager sends. */
-class FakeTm {
-  readonly messages: JmToTm[] = [];
-  private waiters: (() => void)[] = [];
-  private heartbeat: NodeJS.Timeout | undefined;
-  closed = false;
-
-  private constructor(
-    readonly tmId: string,
-    readonly socket: Socket,
-    readonly dataAddress: Address,
-  ) {
-    readJsonLines<JmToTm>(
-      socket,
-      tmId,
-      (m) => {
-        this.messages.push(m);
-        this.notify();
-      },
-      () => undefined,
-    );
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      this.closed = true;
-      this.stopHeartbeats();
-      this.notify();
-    });
-  }
-
-  static async connect(jm: JobManager, tmId: string, options: { slots?: number; dataPort?: number; register?: boolean } = {}): Promise<FakeTm> {
-    const socket = connect(jm.controlAddress.port, jm.controlAddress.host);
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    const tm = new FakeTm(tmId, socket, { host: '127.0.0.1', port: options.dataPort ?? 40_000 + Number(tmId.replace(/\D/g, '') || 0) });
-    if (options.register !== false) {
-      tm.send({ type: 'register', tmId, dataAddress: tm.dataAddress, slots: options.slots ?? 1, pid: 1000 });
-      await tm.next('registered');
-    }
-    return tm;
-  }
-
-  send(message: TmToJm | Record<string, unknown>): void {
-    writeJsonLine(this.socket, message);
-  }
-
-  taskState(jobId: string, vertexId: string, subtaskIndex: number, state: TaskState, error?: string): void {
-    this.send({ type: 'task-state', jobId, vertexId, subtaskIndex, state, ...(error !== undefined ? { error } : {}) });
-  }
-
-  /** Reports every task of its deployment in `state`. */
-  reportAll(deploy: Deploy, state: TaskState): void {
-    for (const t of deploy.tasks) this.taskState(deploy.jobId, t.vertexId, t.subtaskIndex, state);
-  }
-
-  startHeartbeats(intervalMs: number): void {
-    this.heartbeat = setInterval(() => this.send({ type: 'heartbeat', tmId: this.tmId }), intervalMs);
-  }
-
-  stopHeartbeats(): void {
-    clearInterval(this.heartbeat);
-  }
-
-  /** The first message of `type` not yet taken (messages are consumed in order per type). */
-  async next<T extends JmToTm['type']>(type: T): Promise<Extract<JmToTm, { type: T }>> {
-    return within(this.until(() => this.take(type)), WAIT_MS, `${this.tmId}: a "${type}" message`);
-  }
-
-  async waitClosed(): Promise<void> {
-    await within(this.until(() => (this.closed ? true : undefined)), WAIT_MS, `${this.tmId}: connection closed by the JobManager`);
-  }
-
-  close(): void {
-    this.stopHeartbeats();
-    this.socket.destroy();
-  }
-
-  private taken = new Set<JmToTm>();
-
-  private take<T extends JmToTm['type']>(type: T): Extract<JmToTm, { type: T }> | undefined {
-    const m = this.messages.find((x) => x.type === type && !this.taken.has(x));
-    if (m) this.taken.add(m);
-    return m as Extract<JmToTm, { type: T }> | undefined;
-  }
-
-  private async until<R>(probe: () => R | undefined): Promise<R> {
-    for (;;) {
-      const r = probe();
-      if (r !== undefined) return r;
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
-  }
-
-  private notify(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
-  }
 }
 
 interface HttpResult {
@@ -720,5 +622,49 @@ describe('JobManager restart strategy (fixed-delay)', () => {
     assert.deepEqual(resolveRestartStrategy(resolveConfig({})), { kind: 'none' });
     assert.deepEqual(resolveRestartStrategy(resolveConfig({ 'execution.checkpointing.interval': '1 s' })), { kind: 'fixed-delay', attempts: 2_147_483_647, delayMs: 1000 });
     assert.deepEqual(resolveRestartStrategy(resolveConfig({ 'execution.checkpointing.interval': '1 s', 'restart-strategy': 'none' })), { kind: 'none' });
+  });
+});
+
+describe('JobManager trusts only the TaskManager that runs an attempt (issue 14, defect 4)', () => {
+  it('ignores a checkpoint decline and metrics from a TaskManager that runs no subtask, and refuses a billion slots', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flowlab-jm-trust-'));
+    try {
+      await using jm = await startJm({ 'execution.checkpointing.interval': '1h', 'execution.checkpointing.dir': dir });
+      const a = await FakeTm.connect(jm, 'tm-1');
+      const b = await FakeTm.connect(jm, 'tm-2');
+      const { jobId, da, db } = await deployKeyBy(jm, a, b);
+      a.reportAll(da, 'RUNNING');
+      b.reportAll(db, 'RUNNING');
+      await jobState(jm, jobId, 'RUNNING');
+      const intruder = await FakeTm.connect(jm, 'tm-3');
+      let trigger = await http(jm, 'POST', `/jobs/${jobId}/checkpoints`);
+      for (let i = 0; trigger.status === 409 && i < 200; i++) {
+        await new Promise((r) => setTimeout(r, 20)); // the JobManager may not have applied every RUNNING yet
+        trigger = await http(jm, 'POST', `/jobs/${jobId}/checkpoints`);
+      }
+      assert.equal(trigger.status, 202, trigger.text);
+      const checkpointId = trigger.body['checkpointId'] as number;
+
+      intruder.send({ type: 'checkpoint-decline', jobId, checkpointId, vertexId: 'source', subtaskIndex: 0, reason: 'spoofed' });
+      intruder.send({ type: 'metrics', jobId, tasks: [taskReport('sink', 0, 'sink', { sink: { records: 1, duplicated: 424_242, outOfOrder: 0, latencyHistogram: '' } })] });
+      intruder.send({ type: 'register', tmId: 'tm-3', dataAddress: { host: '127.0.0.1', port: 1 }, slots: 1, pid: 1 }); // closes it: all above was read
+      await intruder.waitClosed();
+
+      const details = await http(jm, 'GET', `/jobs/${jobId}/checkpoints/${checkpointId}`);
+      assert.equal(details.body['status'], 'IN_PROGRESS', details.text);
+      assert.equal((await http(jm, 'GET', `/jobs/${jobId}`)).body['state'], 'RUNNING');
+      const metrics = await http(jm, 'GET', `/jobs/${jobId}/metrics`);
+      assert.notEqual((metrics.body['aggregate'] as Record<string, unknown>)['sinkDuplicated'], 424_242);
+
+      const greedy = await FakeTm.connect(jm, 'tm-4', { register: false });
+      greedy.send({ type: 'register', tmId: 'tm-4', dataAddress: { host: '127.0.0.1', port: 2 }, slots: 1_000_000_000, pid: 4 });
+      await greedy.waitClosed();
+      const overview = await http(jm, 'GET', '/overview');
+      assert.equal(overview.body['slotsTotal'], 2);
+      a.close();
+      b.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,8 +4,10 @@
  * or with the fixed-delay restart strategy restarts it from the latest completed checkpoint) and the REST API (see
  * job-manager-rest.ts).
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { createInternalServer, internalTlsFromConfig, type InternalTls, type TlsPeerError } from '../security/index.js';
 import {
+  FlowlabError,
   createLogger,
   serializeConfig,
   systemClock,
@@ -48,6 +50,10 @@ import { NotEnoughSlotsError, scheduleJob, type JobPlan, type SchedulableTaskMan
 export const CANCEL_GRACE_MS = 2_000;
 /** How long `stop()` waits for a TaskManager connection to close after ending it. */
 const CONNECTION_CLOSE_WAIT_MS = 1_000;
+/** Most slots one registration may claim: the upper bound of `taskmanager.numberOfTaskSlots`. */
+const MAX_SLOTS_PER_TASK_MANAGER = 1024;
+/** Most TaskManagers registered at once, so a flood of registrations cannot grow the JobManager without bound. */
+const MAX_TASK_MANAGERS = 1024;
 const TASK_STATES: ReadonlySet<string> = new Set<TaskState>(['DEPLOYING', 'RUNNING', 'FINISHED', 'FAILED', 'CANCELED']);
 
 export interface JobManagerOptions {
@@ -112,7 +118,10 @@ export class JobManager implements RestBackend {
   static async start(options: JobManagerOptions): Promise<JobManager> {
     const host = options.host ?? '127.0.0.1';
     const jm = new JobManager(options.config, options.clock ?? systemClock, options.logger ?? createLogger('jobmanager'), options.linkOverrides ?? {});
-    jm.controlServer = await listenControl(host, options.controlPort ?? 0, (socket) => jm.acceptControl(socket));
+    const tls = internalTlsFromConfig(options.config);
+    jm.controlServer = await listenControl(host, options.controlPort ?? 0, tls, (socket) => jm.acceptControl(socket), (error) =>
+      jm.logger.warn('refused a control connection', { error: error.message }),
+    );
     try {
       jm.rest = await JobManagerRestServer.start({ backend: jm, host, port: options.restPort ?? options.config['rest.port'], logger: jm.logger.child('rest') });
     } catch (error) {
@@ -309,7 +318,7 @@ export class JobManager implements RestBackend {
         const tm = this.registered.get(tmId);
         if (tm) this.send(tm, message);
       },
-      failJob: (reason) => this.applyTransition(job, job.fail(reason, this.epochMs())),
+      failJob: (reason, restartable) => this.applyTransition(job, job.fail(reason, this.epochMs(), restartable)),
       allTasksRunning: () => job.state === 'RUNNING' && job.allSubtasksRunning(),
       clock: this.clock,
       logger: this.logger.child('checkpoints'),
@@ -352,7 +361,8 @@ export class JobManager implements RestBackend {
           }
           this.onMessage(tm, message);
         } catch (error) {
-          this.logger.error('closing control connection', { connection: name, tm: tm?.tmId, error: toError(error).message });
+          const code = error instanceof FlowlabError ? error.code : 'UNTYPED';
+          this.logger.error('closing control connection', { connection: name, tm: tm?.tmId, code, error: toError(error).message });
           socket.destroy();
         }
       },
@@ -365,7 +375,12 @@ export class JobManager implements RestBackend {
     const { tmId, dataAddress, slots, pid } = message;
     if (typeof tmId !== 'string' || tmId === '') throw new ControlProtocolError('register needs a non-empty tmId', name);
     if (!isAddress(dataAddress)) throw new ControlProtocolError(`register from ${tmId} needs dataAddress {host, port}`, name);
-    if (!Number.isInteger(slots) || slots < 1) throw new ControlProtocolError(`register from ${tmId}: slots ${String(slots)} must be an integer ≥ 1`, name);
+    if (!Number.isInteger(slots) || slots < 1 || slots > MAX_SLOTS_PER_TASK_MANAGER) {
+      throw new ControlProtocolError(`register from ${tmId}: slots ${String(slots)} must be an integer from 1 to ${MAX_SLOTS_PER_TASK_MANAGER} (taskmanager.numberOfTaskSlots)`, name);
+    }
+    if (this.registered.size >= MAX_TASK_MANAGERS && !this.registered.has(tmId)) {
+      throw new ControlProtocolError(`register from ${tmId}: ${MAX_TASK_MANAGERS} TaskManagers are registered already`, name);
+    }
     const previous = this.registered.get(tmId);
     // a restarted TaskManager may register before the close of its predecessor's connection is observed
     if (previous && (previous.socket.destroyed || !previous.socket.writable)) this.loseTaskManager(previous, 'replaced by a new registration');
@@ -399,7 +414,7 @@ export class JobManager implements RestBackend {
         return this.onMetrics(tm, message);
       case 'checkpoint-ack':
       case 'checkpoint-decline':
-        this.coordinators.get(message.jobId)?.receive(message);
+        this.coordinators.get(message.jobId)?.receive(message, tm.tmId);
         return;
       default:
         this.logger.warn('ignoring unknown control message', { tm: tm.tmId, type: (message as { type: string }).type });
@@ -446,6 +461,10 @@ export class JobManager implements RestBackend {
     for (const report of message.tasks) {
       const subtask = report ? job.subtask(report.vertexId, report.subtaskIndex) : undefined;
       if (!subtask || (report.attemptId !== undefined && report.attemptId !== subtask.attemptId)) continue;
+      if (subtask.tmId !== tm.tmId) {
+        this.logger.warn('ignoring metrics from a TaskManager that does not run the subtask', { tm: tm.tmId, runsOn: subtask.tmId, vertexId: report.vertexId, subtaskIndex: report.subtaskIndex });
+        continue;
+      }
       job.recordMetrics(tm.tmId, now, report);
     }
   }
@@ -626,9 +645,9 @@ function checkpointTasks(plan: JobPlan, sources: ReadonlySet<string>): Checkpoin
   return plan.subtasks.map((s) => ({ vertexId: s.vertexId, subtaskIndex: s.subtaskIndex, tmId: s.tmId, isSource: sources.has(s.vertexId) }));
 }
 
-function listenControl(host: string, port: number, onConnection: (socket: Socket) => void): Promise<Server> {
+function listenControl(host: string, port: number, tls: InternalTls | undefined, onConnection: (socket: Socket) => void, onRefused: (error: TlsPeerError) => void): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(onConnection);
+    const server = createInternalServer(tls, onConnection, onRefused);
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);

@@ -5,7 +5,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FlowlabError, serializeConfig, type ResolvedConfig } from '../../core/index.js';
+import { FlowlabError, resolveConfig, serializeConfig, type ResolvedConfig } from '../../core/index.js';
+import { checkNetworkMemoryFits } from '../buffer/index.js';
+import { checkCheckpointDirWritable, defaultCheckpointRoot } from '../checkpoint/index.js';
+import { InternalTls, generateRunScopedPair, type RunScopedPair } from '../security/index.js';
 import type { Address } from './control-protocol.js';
 import { JobManagerClient } from './rest-client.js';
 
@@ -79,13 +82,45 @@ export class LocalCluster {
     readonly jobManager: ProcessInfo & { rest: Address; control: Address },
     readonly taskManagers: TaskManagerInfo[],
     private readonly startTaskManagerProcess: (tmId: string) => Promise<TaskManagerInfo>,
+    /** The run-scoped TLS pair this cluster generated (deleted on stop), if any. */
+    readonly tlsPair?: RunScopedPair,
   ) {
     this.client = new JobManagerClient(jobManager.rest);
   }
 
   static async start(options: LocalClusterOptions): Promise<LocalCluster> {
+    if (!Number.isSafeInteger(options.taskManagers) || options.taskManagers < 0) {
+      throw new FlowlabError('ERR_USAGE', `a local cluster needs a whole number of TaskManagers, got ${String(options.taskManagers)}`);
+    }
+    checkNetworkMemoryFits(options.config, options.taskManagers);
+    if (options.config['execution.checkpointing.interval'] !== null) {
+      await checkCheckpointDirWritable(options.config['execution.checkpointing.dir'] ?? defaultCheckpointRoot());
+    }
+    let resolved = options.config;
+    let tlsPair: RunScopedPair | undefined;
+    if (resolved['security.ssl.internal.enabled']) {
+      if (resolved['security.ssl.internal.keystore'] === null) {
+        tlsPair = await generateRunScopedPair();
+        resolved = resolveConfig({ ...serializeConfig(resolved), ...tlsPair.config });
+      }
+      try {
+        InternalTls.fromConfig(resolved); // a keystore or truststore that does not work fails here, naming the key
+      } catch (error) {
+        await tlsPair?.remove();
+        throw error;
+      }
+    }
+    try {
+      return await LocalCluster.startProcesses(options, resolved, tlsPair);
+    } catch (error) {
+      await tlsPair?.remove();
+      throw error;
+    }
+  }
+
+  private static async startProcesses(options: LocalClusterOptions, resolved: ResolvedConfig, tlsPair: RunScopedPair | undefined): Promise<LocalCluster> {
     const stderr = options.childStderr ?? 'inherit';
-    const config = serializeConfig(options.config);
+    const config = serializeConfig(resolved);
     const jm = await startChild(
       'job-manager-main.js',
       { config, restPort: options.restPort ?? options.config['rest.port'], controlPort: 0, linkOverrides: options.linkOverrides ?? {} },
@@ -111,7 +146,7 @@ export class LocalCluster {
       await stopAll([jm.child, ...started.map((tm) => tm.child)]);
       throw failed.reason;
     }
-    return new LocalCluster(jobManager, started, startTaskManager);
+    return new LocalCluster(jobManager, started, startTaskManager, tlsPair);
   }
 
   /** Every process this cluster started. */
@@ -149,6 +184,7 @@ export class LocalCluster {
     // TaskManagers first, so none of them sees its JobManager vanish mid-write and logs it as an error
     await stopAll(this.taskManagers.map((p) => p.child));
     await stopAll([this.jobManager.child]);
+    await this.tlsPair?.remove();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -3,12 +3,18 @@
  * the JobManager (register, heartbeats, task states, metrics every second), and the subtasks it was deployed.
  * A deployment with `restore` reads the subtask's checkpointed state and hands it to the task before it starts.
  */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
+import { connectInternal } from '../security/index.js';
 import { EventEmitter } from 'node:events';
 import { FlowlabError, createLogger, systemClock, type Clock, type Logger, type ResolvedConfig, type TimerHandle } from '../../core/index.js';
 import { NetworkEnvironment } from '../shuffle/index.js';
+<<<<<<< HEAD
 import { AggregateProcessor, FlatMapProcessor, MapProcessor, OneInputTask, SourceTask, StreamTask, VerifyingSink, type TaskCheckpoint, type TaskContext } from '../task/index.js';
 import { CheckpointStorage, StateFileWriter, defaultCheckpointRoot } from '../checkpoint/index.js';
+=======
+import { AggregateProcessor, MapProcessor, OneInputTask, SourceTask, StreamTask, VerifyingSink, type TaskCheckpoint, type TaskContext } from '../task/index.js';
+import { CheckpointStorage, StateFileWriter, defaultCheckpointRoot, isStorageFailure } from '../checkpoint/index.js';
+>>>>>>> harden
 import { PrometheusExporter, type TaskMetricsSample } from '../metrics/index.js';
 import type { Address, JmToTm, TaskDeployment, TaskState, TmToJm } from './control-protocol.js';
 import { readJsonLines, writeJsonLine } from './json-lines.js';
@@ -56,14 +62,7 @@ export class TaskManager extends EventEmitter {
     const env = await NetworkEnvironment.start({ config: options.config, host: options.host ?? '127.0.0.1', clock, logger });
     let socket: Socket;
     try {
-      socket = await new Promise<Socket>((resolve, reject) => {
-        const s = connect({ host: options.jobManager.host, port: options.jobManager.port, noDelay: true });
-        s.once('connect', () => {
-          s.off('error', reject);
-          resolve(s);
-        });
-        s.once('error', reject);
-      });
+      socket = await connectInternal(env.server.options.tls, { host: options.jobManager.host, port: options.jobManager.port, noDelay: true });
     } catch (error) {
       await env.stop();
       throw new FlowlabError('ERR_JOBMANAGER_UNREACHABLE', `TaskManager ${options.tmId} cannot reach the JobManager at ${options.jobManager.host}:${options.jobManager.port}`, { cause: error });
@@ -244,7 +243,15 @@ export class TaskManager extends EventEmitter {
         },
       });
     } catch (error) {
-      this.send({ type: 'checkpoint-decline', jobId, checkpointId: checkpoint.checkpointId, vertexId, subtaskIndex, reason: `state could not be written: ${error instanceof Error ? error.message : String(error)}` });
+      this.send({
+        type: 'checkpoint-decline',
+        jobId,
+        checkpointId: checkpoint.checkpointId,
+        vertexId,
+        subtaskIndex,
+        reason: `state could not be written: ${error instanceof Error ? error.message : String(error)}`,
+        storageFailure: isStorageFailure(error),
+      });
     }
   }
 

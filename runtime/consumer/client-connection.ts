@@ -19,6 +19,7 @@ import {
   type FrameHandler,
 } from '../network/index.js';
 import type { ChannelConnection, RemoteInputChannel } from './remote-input-channel.js';
+import type { InternalTls } from '../security/index.js';
 
 const READ_BUFFER_BYTES = 256 * 1024;
 const CLIENT_ACCEPTS: ReadonlySet<number> = new Set([
@@ -40,6 +41,8 @@ export class ConnectionManager {
   constructor(
     private readonly segmentSizeBytes: number,
     logger?: Logger,
+    /** TLS with mutual authentication (`security.ssl.internal.enabled`); plaintext when undefined. */
+    private readonly tls?: InternalTls,
   ) {
     this.logger = logger ?? createLogger('data-client');
   }
@@ -48,7 +51,7 @@ export class ConnectionManager {
     const key = `${address.host}:${address.port}`;
     let connection = this.connections.get(key);
     if (!connection) {
-      connection = ClientConnection.open(address, this.segmentSizeBytes, this.logger, () => this.connections.delete(key));
+      connection = ClientConnection.open(address, this.segmentSizeBytes, this.logger, () => this.connections.delete(key), this.tls);
       this.connections.set(key, connection);
       connection.catch(() => this.connections.delete(key));
     }
@@ -98,7 +101,15 @@ export class ClientConnection implements ChannelConnection, FrameHandler {
     });
   }
 
-  static open(address: DataAddress, segmentSizeBytes: number, logger: Logger, onClosed: () => void): Promise<ClientConnection> {
+  static open(address: DataAddress, segmentSizeBytes: number, logger: Logger, onClosed: () => void, tls?: InternalTls): Promise<ClientConnection> {
+    if (tls) {
+      // TLS decrypts into its own buffers, so no `onread` here: chunks arrive as 'data' events
+      return tls.connect({ host: address.host, port: address.port, noDelay: true }).then((socket) => {
+        const connection = new ClientConnection(socket, segmentSizeBytes, logger, onClosed);
+        socket.on('data', (chunk: Buffer) => connection.onBytes(chunk, chunk.length));
+        return connection;
+      });
+    }
     return new Promise((resolve, reject) => {
       const readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
       let connection: ClientConnection | undefined;

@@ -5,7 +5,7 @@
  * closes that connection with a typed error; the server keeps serving the others.
  */
 import { EventEmitter } from 'node:events';
-import { createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
 import { ProtocolError, createLogger, toError, type Logger } from '../../core/index.js';
 import type { NetworkBuffer } from '../buffer/index.js';
 import { CreditBasedReader, type ReaderQueue } from './credit-based-reader.js';
@@ -19,6 +19,7 @@ import {
   writeBufferResponseHeader,
 } from './messages.js';
 import type { ResultPartitionManager } from './result-partition-manager.js';
+import { createInternalServer, type InternalTls } from '../security/index.js';
 
 /** Frames and bytes gathered into one socket write at most. */
 const MAX_BATCH_FRAMES = 64;
@@ -43,6 +44,8 @@ export interface PartitionRequestServerOptions {
   host?: string;
   port?: number;
   logger?: Logger;
+  /** TLS with mutual authentication (`security.ssl.internal.enabled`); plaintext when undefined. */
+  tls?: InternalTls;
 }
 
 export interface ServerStats {
@@ -77,7 +80,12 @@ export class PartitionRequestServer extends EventEmitter {
   static start(options: PartitionRequestServerOptions): Promise<PartitionRequestServer> {
     const logger = options.logger ?? createLogger('data-server');
     return new Promise((resolve, reject) => {
-      const server = createServer({ noDelay: true });
+      let instance: PartitionRequestServer | undefined;
+      const server = createInternalServer(
+        options.tls,
+        (socket) => instance?.accept(socket),
+        (error) => instance?.reportError(error, error.peer),
+      );
       server.once('error', reject);
       server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
         server.off('error', reject);
@@ -86,8 +94,7 @@ export class PartitionRequestServer extends EventEmitter {
           reject(new Error('data server has no TCP address'));
           return;
         }
-        const instance = new PartitionRequestServer(server, address.address, address.port, options, logger);
-        server.on('connection', (socket) => instance.accept(socket));
+        instance = new PartitionRequestServer(server, address.address, address.port, options, logger);
         resolve(instance);
       });
     });
@@ -139,10 +146,17 @@ export class PartitionRequestServer extends EventEmitter {
 
 class ServerConnection implements ReaderQueue, FrameHandler {
   private readonly readers = new Map<string, CreditBasedReader>();
+<<<<<<< HEAD
   /** Receivers whose PartitionRequest waits for the partition to be registered. */
   private readonly pendingReceivers = new Set<string>();
   /** Buffer sizes announced for a receiver whose partition request is still waiting for its partition. */
   private readonly pendingBufferSizes = new Map<string, number>();
+=======
+  /** Receivers whose PartitionRequest waits for the partition to be registered, with credit announced meanwhile. */
+  private readonly pendingReceivers = new Map<string, Array<(reader: CreditBasedReader) => void>>();
+  /** Receivers whose request was answered with an ErrorResponse; late credit for them is dropped, not fatal. */
+  private readonly refusedReceivers = new Set<string>();
+>>>>>>> harden
   private readonly available: CreditBasedReader[] = [];
   private readonly decoder: FrameDecoder;
   private readonly name: string;
@@ -203,14 +217,20 @@ class ServerConnection implements ReaderQueue, FrameHandler {
         return;
       case MessageId.ADD_CREDIT: {
         const credit = body.readInt32BE(0);
-        const reader = this.readers.get(body.toString('hex', 4, 20));
-        if (credit <= 0) throw new ProtocolError('ERR_BAD_CREDIT', `AddCredit of ${credit}`, this.name, body.toString('hex', 4, 20));
-        reader?.addCredit(credit);
+        const receiverId = body.toString('hex', 4, 20);
+        if (credit <= 0) throw new ProtocolError('ERR_BAD_CREDIT', `AddCredit of ${credit}`, this.name, receiverId);
+        const reader = this.readers.get(receiverId);
+        if (reader) reader.addCredit(credit);
+        else this.pendingOrRefused(receiverId, 'AddCredit').push((r) => r.addCredit(credit));
         return;
       }
-      case MessageId.RESUME_CONSUMPTION:
-        this.readers.get(body.toString('hex', 0, 16))?.resumeConsumption();
+      case MessageId.RESUME_CONSUMPTION: {
+        const receiverId = body.toString('hex', 0, 16);
+        const reader = this.readers.get(receiverId);
+        if (reader) reader.resumeConsumption();
+        else this.pendingOrRefused(receiverId, 'ResumeConsumption').push((r) => r.resumeConsumption());
         return;
+      }
       case MessageId.CANCEL_PARTITION_REQUEST: {
         const receiverId = body.toString('hex', 0, 16);
         const reader = this.readers.get(receiverId);
@@ -238,6 +258,17 @@ class ServerConnection implements ReaderQueue, FrameHandler {
     }
   }
 
+  /**
+   * The pending request a message for a receiver without a reader belongs to. A receiver that never asked
+   * fails the connection, as Flink's `No reader for receiverId = … exists` does.
+   */
+  private pendingOrRefused(receiverId: string, message: string): Array<(reader: CreditBasedReader) => void> {
+    const pending = this.pendingReceivers.get(receiverId);
+    if (pending) return pending;
+    if (this.refusedReceivers.has(receiverId)) return [];
+    throw new ProtocolError('ERR_UNKNOWN_RECEIVER', `${message} for receiver ${receiverId}, which has no reader on this connection`, this.name, receiverId);
+  }
+
   private onPartitionRequest(body: Buffer): void {
     const request = decodePartitionRequest(body);
     const { receiverId, subpartitionIndex, initialCredit, partitionId } = request;
@@ -248,25 +279,37 @@ class ServerConnection implements ReaderQueue, FrameHandler {
     if (initialCredit < 0) {
       throw new ProtocolError('ERR_BAD_CREDIT', `PartitionRequest with initial credit ${initialCredit}`, this.name, receiverId);
     }
-    this.pendingReceivers.add(receiverId);
+    const early: Array<(reader: CreditBasedReader) => void> = [];
+    this.pendingReceivers.set(receiverId, early);
     void this.server.options.partitions.waitFor(partitionId, PARTITION_REQUEST_TIMEOUT_MS).then((partition) => {
       this.pendingReceivers.delete(receiverId);
       const announcedSize = this.pendingBufferSizes.get(receiverId);
       this.pendingBufferSizes.delete(receiverId);
       if (this.closed) return;
       if (!partition || partition.isReleased) {
-        this.sendError('ERR_PARTITION_NOT_FOUND', `partition ${partitionId.dataSetId}:${partitionId.partitionIndex} not found`, receiverId);
+        this.refuse(receiverId, 'ERR_PARTITION_NOT_FOUND', `partition ${partitionId.dataSetId}:${partitionId.partitionIndex} not found`);
         return;
       }
       const subpartition = partition.subpartitions[subpartitionIndex];
       if (!subpartition || request.subpartitionEnd !== subpartitionIndex) {
-        this.sendError('ERR_BAD_SUBPARTITION', `subpartition ${subpartitionIndex} of ${partition.numSubpartitions} does not exist`, receiverId);
+        this.refuse(receiverId, 'ERR_BAD_SUBPARTITION', `subpartition ${subpartitionIndex} of ${partition.numSubpartitions} does not exist`);
+        return;
+      }
+      if (subpartition.isBeingConsumed) {
+        // Flink's PipelinedSubpartition.createReadView: one reader per subpartition, the newcomer gets the error
+        this.refuse(
+          receiverId,
+          'ERR_SUBPARTITION_CONSUMED',
+          `Subpartition ${subpartitionIndex} of partition ${partitionId.dataSetId}:${partitionId.partitionIndex} is being (or already has been) consumed, ` +
+            'but pipelined subpartitions can only be consumed once.',
+        );
         return;
       }
       const reader = new CreditBasedReader(receiverId, initialCredit, subpartition, this);
       if (announcedSize !== undefined) subpartition.bufferSizeBytes = announcedSize;
       this.readers.set(receiverId, reader);
       subpartition.setListener(reader);
+      for (const apply of early) apply(reader); // credit and resumes announced while the request waited, in order
       this.enqueueAvailableReader(reader);
     });
   }
@@ -340,6 +383,11 @@ class ServerConnection implements ReaderQueue, FrameHandler {
 
   private sendControl(frame: Buffer): void {
     if (!this.closed) this.socket.write(frame);
+  }
+
+  private refuse(receiverId: string, code: string, message: string): void {
+    this.refusedReceivers.add(receiverId);
+    this.sendError(code, message, receiverId);
   }
 
   private sendError(code: string, message: string, receiverId?: string): void {

@@ -90,6 +90,11 @@ export class PipelinedSubpartition {
     return bytes;
   }
 
+  /** Whether a reader is attached (a pipelined subpartition has at most one at a time). */
+  get isBeingConsumed(): boolean {
+    return this.listener !== undefined;
+  }
+
   setListener(listener: SubpartitionAvailabilityListener | undefined): void {
     this.listener = listener;
   }

@@ -7,6 +7,7 @@ import { NetworkBufferPool, numberOfNetworkBuffers, outputPoolSpec, type Network
 import { ConnectionManager, SingleInputGate, type InputChannelSpec } from '../consumer/index.js';
 import { PartitionRequestServer, ResultPartitionManager, type ServerStats } from '../network/index.js';
 import { ResultPartition, newId16, type ResultPartitionId } from '../partition/index.js';
+import { internalTlsFromConfig } from '../security/index.js';
 
 export interface NetworkEnvironmentOptions {
   config: ResolvedConfig;
@@ -37,11 +38,12 @@ export class NetworkEnvironment {
     logger: Logger,
   ) {
     this.globalPool = globalPool;
-    this.connections = new ConnectionManager(config['taskmanager.memory.segment-size'], logger.child('client'));
+    this.connections = new ConnectionManager(config['taskmanager.memory.segment-size'], logger.child('client'), server.options.tls);
   }
 
   static async start(options: NetworkEnvironmentOptions): Promise<NetworkEnvironment> {
     const { config } = options;
+    const tls = internalTlsFromConfig(config); // a keystore that does not work fails before memory is allocated
     const logger = options.logger ?? createLogger('network');
     const segmentSizeBytes = config['taskmanager.memory.segment-size'];
     const globalPool = new NetworkBufferPool({
@@ -52,6 +54,7 @@ export class NetworkEnvironment {
     });
     const partitions = new ResultPartitionManager();
     const server = await PartitionRequestServer.start({
+      tls,
       partitions,
       segmentSizeBytes,
       host: options.host ?? '127.0.0.1',
