@@ -146,17 +146,10 @@ export class PartitionRequestServer extends EventEmitter {
 
 class ServerConnection implements ReaderQueue, FrameHandler {
   private readonly readers = new Map<string, CreditBasedReader>();
-<<<<<<< HEAD
-  /** Receivers whose PartitionRequest waits for the partition to be registered. */
-  private readonly pendingReceivers = new Set<string>();
-  /** Buffer sizes announced for a receiver whose partition request is still waiting for its partition. */
-  private readonly pendingBufferSizes = new Map<string, number>();
-=======
-  /** Receivers whose PartitionRequest waits for the partition to be registered, with credit announced meanwhile. */
+  /** Receivers whose PartitionRequest waits for the partition to be registered, with credit and sizes announced meanwhile. */
   private readonly pendingReceivers = new Map<string, Array<(reader: CreditBasedReader) => void>>();
   /** Receivers whose request was answered with an ErrorResponse; late credit for them is dropped, not fatal. */
   private readonly refusedReceivers = new Set<string>();
->>>>>>> harden
   private readonly available: CreditBasedReader[] = [];
   private readonly decoder: FrameDecoder;
   private readonly name: string;
@@ -247,7 +240,7 @@ class ServerConnection implements ReaderQueue, FrameHandler {
         if (size <= 0) throw new ProtocolError('ERR_BAD_BUFFER_SIZE', `NewBufferSize of ${size}`, this.name, receiverId);
         this.server.newBufferSizeReceived++;
         if (reader) reader.subpartition.bufferSizeBytes = size;
-        else if (this.pendingReceivers.has(receiverId)) this.pendingBufferSizes.set(receiverId, size);
+        else this.pendingOrRefused(receiverId, 'NewBufferSize').push((r) => (r.subpartition.bufferSizeBytes = size));
         return;
       }
       case MessageId.CLOSE_REQUEST:
@@ -283,8 +276,6 @@ class ServerConnection implements ReaderQueue, FrameHandler {
     this.pendingReceivers.set(receiverId, early);
     void this.server.options.partitions.waitFor(partitionId, PARTITION_REQUEST_TIMEOUT_MS).then((partition) => {
       this.pendingReceivers.delete(receiverId);
-      const announcedSize = this.pendingBufferSizes.get(receiverId);
-      this.pendingBufferSizes.delete(receiverId);
       if (this.closed) return;
       if (!partition || partition.isReleased) {
         this.refuse(receiverId, 'ERR_PARTITION_NOT_FOUND', `partition ${partitionId.dataSetId}:${partitionId.partitionIndex} not found`);
@@ -306,10 +297,9 @@ class ServerConnection implements ReaderQueue, FrameHandler {
         return;
       }
       const reader = new CreditBasedReader(receiverId, initialCredit, subpartition, this);
-      if (announcedSize !== undefined) subpartition.bufferSizeBytes = announcedSize;
       this.readers.set(receiverId, reader);
       subpartition.setListener(reader);
-      for (const apply of early) apply(reader); // credit and resumes announced while the request waited, in order
+      for (const apply of early) apply(reader); // credit, resumes and buffer sizes announced while the request waited, in order
       this.enqueueAvailableReader(reader);
     });
   }
