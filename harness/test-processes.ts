@@ -1,5 +1,15 @@
-/** Test support: the child processes of a process, and whether a pid is alive (for "no process is left behind"). */
+/** Test support for process and suite tests: child pids, liveness, temp dirs, tiny scenarios, the CLI's path. */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The compiled CLI entry. */
+export const CLI = join(here, '..', 'cli', 'main.js');
+/** The repository root (dist/.. ). */
+export const REPO = join(here, '..', '..');
 
 export function childPids(pid: number): number[] {
   try {
@@ -16,4 +26,28 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** A temporary folder removed after the test. */
+export function tempDir(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'flowlab-suite-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** An inline scenario (YAML, indented for a suite's `- scenario:`): parallelism 1 across two TaskManagers, 2 s. */
+export const tinyScenario = (name: string): string => `
+      name: ${name}
+      description: test scenario ${name}
+      job: { topology: source-sink, parallelism: 1 }
+      cluster: { taskManagers: 2 }
+      placement: { slotSharingGroups: { source: a, sink: b } }
+      workload: { rate: 3000, warmup: 500ms, duration: 1500ms }
+      config: { execution.buffer-timeout: 5 ms }
+      calibrate: false`;
+
+/** The newest results folder of a suite under `out`. */
+export function latestSuiteDir(out: string, suite: string): string {
+  const stamps = readdirSync(join(out, suite)).sort();
+  return join(out, suite, stamps.at(-1)!);
 }
