@@ -526,9 +526,11 @@ function addRecovery(doc: ResultDocument, intervals: readonly LatencyInterval[])
       r.recovery = { recovered: false, reason: 'no before phase to compare with' };
       continue;
     }
-    const series = intervals.map((i) => ({ tMs: i.endMs, recordsPerSec: i.recordsPerSec, p99Us: i.p99Us }));
+    const healed = healedAtMs(r, endOfRun);
+    // only intervals mostly after the heal: one that straddles a kill is mostly the healthy second before it
+    const series = intervals.filter((i) => (i.startMs + i.endMs) / 2 >= healed).map((i) => ({ tMs: i.endMs, recordsPerSec: i.recordsPerSec, p99Us: i.p99Us }));
     try {
-      r.recovery = timeToRecover(series, healedAtMs(r, endOfRun), { recordsPerSec: before.throughput.recordsPerSec, p99Us: before.latencyUs?.p99 ?? null });
+      r.recovery = timeToRecover(series, healed, { recordsPerSec: before.throughput.recordsPerSec, p99Us: before.latencyUs?.p99 ?? null });
     } catch (error) {
       // the figures of a run are data: one that cannot be judged says why instead of failing the run
       r.recovery = { recovered: false, reason: `could not be computed: ${toError(error).message}` };
