@@ -82,11 +82,11 @@ async function run(args: Record<string, unknown>): Promise<void> {
   jobRun.on('log', (line: string) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}flowlab: ${line}\n`));
   jobRun.on('progress', (p: ProgressEvent) => process.stderr.write(tty ? `\r${liveLine(p)}\x1b[K` : `${liveLine(p)}\n`));
   let interrupted = false;
-  const onSignal = (): void => {
+  const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted) return;
     interrupted = true;
     process.stderr.write('\nflowlab: stopping every process …\n');
-    void jobRun.abort();
+    void jobRun.abort(`interrupted by ${signal}`);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);

@@ -21,6 +21,7 @@ import {
   validateJobGraph,
   type JobGraphSpec,
   type JobManagerClient,
+  type JobDetails,
   type JobMetrics,
   type SourceParams,
   type TopologyPreset,
@@ -37,6 +38,7 @@ import type { AbsoluteGate } from './absolute-gates.js';
 import type { Scenario } from './scenario-schema.js';
 import type { GuardedLatencySummary } from './result-schema.js';
 import { RunSamples, perLinkFromMetrics, type WindowFigures } from './run-samples.js';
+import { describeRunFailure } from './run-failure.js';
 
 const SAMPLE_INTERVAL_MS = 1000;
 /** Shortest fault phase (before/during/after). */
@@ -164,6 +166,7 @@ export class JobRun extends EventEmitter {
   private cluster: LocalCluster | undefined;
   private placement: ChaosPlacement | undefined;
   private aborted = false;
+  private abortReason: string | undefined;
   /** 1 s intervals of end-to-end latency after `execute()`, tagged by phase (for the `.hlog`). */
   intervals: LatencyInterval[] = [];
 
@@ -171,9 +174,10 @@ export class JobRun extends EventEmitter {
     super();
   }
 
-  /** Stops the cluster; the run ends as `aborted`. */
-  async abort(): Promise<void> {
+  /** Stops the cluster; the run ends as `aborted`, with `reason` (e.g. `interrupted by SIGTERM`) as its error. */
+  async abort(reason?: string): Promise<void> {
     this.aborted = true;
+    this.abortReason ??= reason;
     await this.cluster?.stop();
   }
 
@@ -268,7 +272,9 @@ export class JobRun extends EventEmitter {
       doc.harness = { cpuMsPerSecond: round2(((cpu.user + cpu.system) / 1000 / Math.max(1, runEndMs)) * 1000), wallMs: runEndMs };
     } catch (error) {
       doc.state = this.aborted ? 'aborted' : 'errored';
-      doc.error = this.placement ? this.placement.nameAddresses(toError(error).message) : toError(error).message;
+      const reason = await describeRunFailure(toError(error), { abortReason: this.abortReason, processes: this.cluster?.processes });
+      doc.error = this.placement ? this.placement.nameAddresses(reason) : reason;
+      if (doc.timeseries.length > 0) doc.partial = true;
     } finally {
       const endOfRun = runEndMs || (samples.samples.at(-1)?.tMs ?? 0);
       if (faults) {
@@ -306,10 +312,19 @@ export class JobRun extends EventEmitter {
     let previous = { tMs: 0, records: 0 };
     const pools = new PoolUsageSampler();
     let last: JobMetrics | undefined;
+    let stopped: Error | undefined;
     for (;;) {
       await new Promise((r) => setTimeout(r, SAMPLE_INTERVAL_MS));
       const tMs = Date.now() - t0;
-      const [job, metrics] = await Promise.all([cluster.client.job(jobId), cluster.client.metrics(jobId)]);
+      let job: JobDetails;
+      let metrics: JobMetrics;
+      try {
+        [job, metrics] = await Promise.all([cluster.client.job(jobId), cluster.client.metrics(jobId)]);
+      } catch (error) {
+        if (!last) throw error;
+        stopped = toError(error); // keep what was sampled: the figures below come from the last answer
+        break;
+      }
       last = metrics;
       const sinkRecords = metrics.aggregate.sinkRecordsIn;
       // counters restart with a new attempt after a restart: a drop is not negative throughput
@@ -355,7 +370,7 @@ export class JobRun extends EventEmitter {
     const agg = final.aggregate;
     doc.sink = {
       records: agg.sinkRecordsIn,
-      lost: doc.state === 'completed' ? Math.max(0, agg.sourceRecordsOut - agg.sinkRecordsIn) : null,
+      lost: doc.state === 'completed' && !stopped ? Math.max(0, agg.sourceRecordsOut - agg.sinkRecordsIn) : null,
       duplicated: agg.sinkDuplicated,
       outOfOrder: agg.sinkOutOfOrder,
     };
@@ -375,6 +390,7 @@ export class JobRun extends EventEmitter {
       { name: 'steady', startMs: windowStart, endMs, throughput: { recordsPerSec: doc.throughput.recordsPerSec, records: agg.sinkRecordsIn - (warmup?.records ?? 0) }, latencyUs: doc.latencyUs },
     ];
     for (const h of [total, measured, warmup?.latency]) h?.destroy();
+    if (stopped) throw stopped;
   }
 }
 
