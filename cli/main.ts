@@ -75,13 +75,13 @@ function scenarioFromArgs(args: Record<string, unknown>): LoadedScenario {
 }
 
 /** Runs `work`; the first SIGINT or SIGTERM meanwhile says `message` and calls `stop` (the work then ends early). */
-async function untilDone<T>(work: () => Promise<T>, message: string, stop: () => Promise<void>): Promise<{ result: T; interrupted: boolean }> {
+async function untilDone<T>(work: () => Promise<T>, message: string, stop: (signal: NodeJS.Signals) => Promise<void>): Promise<{ result: T; interrupted: boolean }> {
   let interrupted = false;
-  const onSignal = (): void => {
+  const onSignal = (signal: NodeJS.Signals): void => {
     if (interrupted) return;
     interrupted = true;
     process.stderr.write(`\nflowlab: ${message}\n`);
-    void stop();
+    void stop(signal);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -100,7 +100,7 @@ async function run(args: Record<string, unknown>): Promise<void> {
   jobRun.on('phase', (phase: string) => process.stderr.write(`flowlab: ${phase}\n`));
   jobRun.on('log', (line: string) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}flowlab: ${line}\n`));
   jobRun.on('progress', (p: ProgressEvent) => process.stderr.write(tty ? `\r${liveLine(p)}\x1b[K` : `${liveLine(p)}\n`));
-  const { result, interrupted } = await untilDone(() => jobRun.execute(), 'stopping every process …', () => jobRun.abort());
+  const { result, interrupted } = await untilDone(() => jobRun.execute(), 'stopping every process …', (signal) => jobRun.abort(`interrupted by ${signal}`));
   if (tty) process.stderr.write('\n');
   const out = args['out'] as string | undefined;
   if (out) {

@@ -23,7 +23,7 @@ export function renderSummary(r: ResultDocument): string {
   const out: string[] = [];
   const head = `${r.topology.preset}, parallelism ${r.topology.parallelism}, ${r.topology.taskManagers} TaskManagers, ${r.workload.ratePerSec === 'unbounded' ? 'unbounded rate' : `${n(r.workload.ratePerSec)} records/s per source`}, ${r.workload.recordSizeBytes}-byte records`;
   out.push(`\n${head}`);
-  if (r.state !== 'completed') out.push(`\nRun ${r.state}: ${r.error ?? ''}`);
+  if (r.state !== 'completed') out.push(`\nRun ${r.state}: ${r.error ?? ''}${r.partial ? '\nPartial result: the figures below cover what was sampled until then.' : ''}`);
   // buffer debloating: the size each task's gate last announced and its estimated time to consume (sources: none)
   const debloating = r.tasks.some((t) => t.debloatedBufferSize !== undefined);
   out.push(

@@ -21,6 +21,7 @@ import {
   validateJobGraph,
   type JobGraphSpec,
   type JobManagerClient,
+  type JobDetails,
   type JobMetrics,
   type SourceParams,
   type TopologyPreset,
@@ -37,6 +38,7 @@ import type { AbsoluteGate } from './absolute-gates.js';
 import type { Scenario } from './scenario-schema.js';
 import type { GuardedLatencySummary } from './result-schema.js';
 import { RunSamples, perLinkFromMetrics, type WindowFigures } from './run-samples.js';
+import { describeRunFailure } from './run-failure.js';
 
 const SAMPLE_INTERVAL_MS = 1000;
 /** Shortest fault phase (before/during/after). */
@@ -168,6 +170,7 @@ export class JobRun extends EventEmitter {
   private placement: ChaosPlacement | undefined;
   private aborted = false;
   private jobId: string | undefined;
+  private abortReason: string | undefined;
   /** 1 s intervals of end-to-end latency after `execute()`, tagged by phase (for the `.hlog`). */
   intervals: LatencyInterval[] = [];
 
@@ -175,9 +178,10 @@ export class JobRun extends EventEmitter {
     super();
   }
 
-  /** Stops the cluster; the run ends as `aborted`. */
-  async abort(): Promise<void> {
+  /** Stops the cluster; the run ends as `aborted`, with `reason` (e.g. `interrupted by SIGTERM`) as its error. */
+  async abort(reason?: string): Promise<void> {
     this.aborted = true;
+    this.abortReason ??= reason;
     const cluster = this.cluster;
     // cancel the job first, so the JobManager records a cancellation rather than tasks vanishing under it
     if (cluster && this.jobId !== undefined) {
@@ -288,8 +292,9 @@ export class JobRun extends EventEmitter {
       runEndMs = Date.now() - t0;
     } catch (error) {
       doc.state = this.aborted ? 'aborted' : 'errored';
-      const message = this.aborted ? 'interrupted: the run was stopped before its job ended' : toError(error).message;
-      doc.error = this.placement ? this.placement.nameAddresses(message) : message;
+      const reason = this.aborted && this.abortReason === undefined ? 'interrupted: the run was stopped before its job ended' : await describeRunFailure(toError(error), { abortReason: this.abortReason, processes: this.cluster?.processes });
+      doc.error = this.placement ? this.placement.nameAddresses(reason) : reason;
+      if (doc.timeseries.length > 0) doc.partial = true;
     } finally {
       try {
         const endOfRun = runEndMs || (samples.samples.at(-1)?.tMs ?? 0);
@@ -339,10 +344,19 @@ export class JobRun extends EventEmitter {
     let previous = { tMs: 0, records: 0 };
     const pools = new PoolUsageSampler();
     let last: JobMetrics | undefined;
+    let stopped: Error | undefined;
     for (;;) {
       await new Promise((r) => setTimeout(r, SAMPLE_INTERVAL_MS));
       const tMs = Date.now() - t0;
-      const [job, metrics] = await Promise.all([cluster.client.job(jobId), cluster.client.metrics(jobId)]);
+      let job: JobDetails;
+      let metrics: JobMetrics;
+      try {
+        [job, metrics] = await Promise.all([cluster.client.job(jobId), cluster.client.metrics(jobId)]);
+      } catch (error) {
+        if (!last) throw error;
+        stopped = toError(error); // keep what was sampled: the figures below come from the last answer
+        break;
+      }
       last = metrics;
       if (sourceStartMs === undefined && job.startTimeMs !== undefined) sourceStartMs = Math.max(0, job.startTimeMs - t0);
       const warmupEndMs = (sourceStartMs ?? 0) + this.options.warmupMs;
@@ -391,7 +405,7 @@ export class JobRun extends EventEmitter {
     const agg = final.aggregate;
     doc.sink = {
       records: agg.sinkRecordsIn,
-      lost: doc.state === 'completed' ? Math.max(0, agg.sourceRecordsOut - agg.sinkRecordsIn) : null,
+      lost: doc.state === 'completed' && !stopped ? Math.max(0, agg.sourceRecordsOut - agg.sinkRecordsIn) : null,
       duplicated: agg.sinkDuplicated,
       outOfOrder: agg.sinkOutOfOrder,
     };
@@ -422,6 +436,7 @@ export class JobRun extends EventEmitter {
       },
     ];
     for (const h of [total, measured, warmup?.latency]) h?.destroy();
+    if (stopped) throw stopped;
   }
 }
 

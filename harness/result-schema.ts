@@ -130,6 +130,7 @@ export const resultDocumentSchema = z
     flowlab: z.object({ version: z.string(), commit: z.string().nullable() }),
     state: z.enum(['completed', 'errored', 'aborted']),
     error: z.string().optional(),
+    partial: z.boolean().optional().describe('The run stopped early (errored or aborted): figures cover what was sampled until then.'),
     scenario: z.record(z.string(), z.unknown()).optional().describe('The resolved scenario (every default filled): what it takes to redo the run.'),
     variant: z.record(z.string(), z.unknown()).optional().describe('Swept fields and their values for this run (suites).'),
     repetition: z.number().optional().describe('1-based repetition within a suite.'),

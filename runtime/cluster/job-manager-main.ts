@@ -1,12 +1,13 @@
 /**
- * Process entry of a JobManager. argv[2] is JSON `{ config: SerializedConfig, restPort?, controlPort?,
- * linkOverrides? }`. When ready it prints exactly one JSON line to stdout:
+ * Process entry of a JobManager. argv[2] (or FLOWLAB_PROCESS_ARGS, as LocalCluster passes it) is JSON
+ * `{ config: SerializedConfig, restPort?, controlPort?, linkOverrides? }`. When ready it prints exactly one JSON line to stdout:
  * `{"rest":{"host","port"},"control":{"host","port"},"pid":N}`. SIGTERM/SIGINT (or `POST /shutdown`) stop it with
  * exit code 0; a startup or uncaught error exits 1 with the message on stderr.
  */
 import { createLogger, resolveConfig, toError, type SerializedConfig } from '../../core/index.js';
 import type { Address } from './control-protocol.js';
 import { JobManager } from './job-manager.js';
+import { processArgs } from './process-args.js';
 
 export interface JobManagerProcessArgs {
   config: SerializedConfig;
@@ -37,7 +38,7 @@ function parseArgs(raw: string | undefined): JobManagerProcessArgs {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv[2]);
+  const args = parseArgs(processArgs());
   const config = resolveConfig(args.config ?? {});
   const jm = await JobManager.start({
     config,

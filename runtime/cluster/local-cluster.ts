@@ -10,6 +10,7 @@ import { checkNetworkMemoryFits } from '../buffer/index.js';
 import { checkCheckpointDirWritable, defaultCheckpointRoot } from '../checkpoint/index.js';
 import { InternalTls, generateRunScopedPair, type RunScopedPair } from '../security/index.js';
 import type { Address } from './control-protocol.js';
+import { PROCESS_ARGS_ENV } from './process-args.js';
 import { JobManagerClient } from './rest-client.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,7 +45,8 @@ export interface TaskManagerInfo extends ProcessInfo {
 
 function startChild(entry: string, args: unknown, stderr: 'inherit' | 'ignore', name: string): Promise<{ child: ChildProcess; line: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
-    const child = fork(join(here, entry), [JSON.stringify(args)], { stdio: ['ignore', 'pipe', stderr, 'ipc'] });
+    // the arguments (config with any keystore password) go by environment, which only this user can read, not argv
+    const child = fork(join(here, entry), [], { stdio: ['ignore', 'pipe', stderr, 'ipc'], env: { ...process.env, [PROCESS_ARGS_ENV]: JSON.stringify(args) } });
     let buffered = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -1,11 +1,13 @@
 /**
- * Process entry of a TaskManager. argv[2]: JSON `{ tmId, jobManager: {host, port}, config: SerializedConfig }`.
+ * Process entry of a TaskManager. argv[2] (or FLOWLAB_PROCESS_ARGS, as LocalCluster passes it): JSON
+ * `{ tmId, jobManager: {host, port}, config: SerializedConfig }`.
  * Prints one JSON line `{"tmId","data":{host,port},"pid"}` when registered. Exits when the JobManager goes away,
  * asks it to shut down, on SIGTERM/SIGINT, or when its parent's IPC channel closes.
  */
 import { createLogger, resolveConfig, type SerializedConfig } from '../../core/index.js';
 import type { Address } from './control-protocol.js';
 import { TaskManager } from './task-manager.js';
+import { processArgs } from './process-args.js';
 
 interface Args {
   tmId: string;
@@ -14,7 +16,7 @@ interface Args {
 }
 
 async function main(): Promise<void> {
-  const args = JSON.parse(process.argv[2] ?? '{}') as Args;
+  const args = JSON.parse(processArgs() ?? '{}') as Args;
   const logger = createLogger(args.tmId ?? 'taskmanager');
   const tm = await TaskManager.start({ tmId: args.tmId, jobManager: args.jobManager, config: resolveConfig(args.config), logger });
   process.stdout.write(`${JSON.stringify({ tmId: tm.tmId, data: tm.dataAddress, pid: process.pid })}\n`);

@@ -3,7 +3,7 @@
 // pair is deleted when the cluster stops.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,10 @@ test('a cluster with internal TLS runs a job across TaskManagers exactly once, o
     const pairDir = cluster.tlsPair?.dir;
     try {
       assert.ok(pairDir && existsSync(pairDir), 'a run-scoped pair');
+      for (const p of cluster.processes) {
+        // config (and any keystore password) travels by environment, not on the world-readable command line
+        assert.doesNotMatch(readFileSync(`/proc/${p.pid}/cmdline`, 'utf8'), /security\.ssl/);
+      }
       await awaitTaskManagers(cluster.client, 2);
       const { jobId } = await cluster.client.submitJob(presetJobGraph('keyby-aggregate', 2, { ratePerSec: 2000, durationMs: 1500, keys: 32, seed: 5 }));
       const job = await awaitJobEnd(cluster.client, jobId);

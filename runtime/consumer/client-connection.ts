@@ -197,7 +197,13 @@ export class ClientConnection implements ChannelConnection, FrameHandler {
       return;
     }
     if (id === MessageId.ERROR_RESPONSE) {
-      const { error, receiverId } = decodeErrorResponse(body);
+      let decoded: ReturnType<typeof decodeErrorResponse>;
+      try {
+        decoded = decodeErrorResponse(body);
+      } catch (cause) {
+        throw new ProtocolError('ERR_BAD_ERROR_RESPONSE', `ErrorResponse that does not decode: ${toError(cause).message}`, this.name, undefined, { cause });
+      }
+      const { error, receiverId } = decoded;
       const remote = new ProtocolError(error.code, `producer reported: ${error.message}`, this.name, receiverId);
       if (receiverId) this.channels.get(receiverId)?.fail(remote);
       else this.fail(remote);

@@ -141,7 +141,8 @@ export function encodeErrorResponse(error: ErrorPayload, receiverId?: string): B
 export function decodeErrorResponse(body: Buffer): { error: ErrorPayload; receiverId: string | undefined } {
   const jsonLength = body.readInt32BE(0);
   if (jsonLength < 0 || 4 + jsonLength + 1 > body.length) throw new RangeError('ErrorResponse JSON length out of bounds');
-  const parsed = JSON.parse(body.toString('utf8', 4, 4 + jsonLength)) as Partial<ErrorPayload>;
+  const value = JSON.parse(body.toString('utf8', 4, 4 + jsonLength)) as unknown;
+  const parsed: Partial<ErrorPayload> = typeof value === 'object' && value !== null ? value : {};
   const hasReceiver = body.readUInt8(4 + jsonLength) === 1;
   if (hasReceiver && body.length < 4 + jsonLength + 1 + 16) throw new RangeError('ErrorResponse receiver id truncated');
   return {

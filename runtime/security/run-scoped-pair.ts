@@ -7,7 +7,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 import type { ConfigInput } from '../../core/index.js';
 
 const VALIDITY_MS = 24 * 3_600_000;
@@ -24,6 +23,7 @@ export interface RunScopedPair extends AsyncDisposable {
 
 /** Generates a pair into a fresh private temp directory (mode 0700, files 0600). */
 export async function generateRunScopedPair(): Promise<RunScopedPair> {
+  const { generate } = await import('selfsigned'); // loaded only by the process that generates a pair
   const now = new Date();
   const pems = await generate([{ name: 'commonName', value: 'flowlab internal' }], {
     keyType: 'ec',
