@@ -99,7 +99,7 @@ export function hdrSpec(series: readonly HdrSeries[], unit: 'us' = 'us'): ChartS
       },
       y: { field: 'ms', type: 'quantitative', title: 'latency, ms' },
       color: { field: 'series', type: 'nominal', title: null },
-      strokeDash: { field: 'source', type: 'nominal', title: null, scale: { domain: ['this run', 'baseline'], range: [[1, 0], [6, 3]] } },
+      ...(series.some((s) => s.baseline) ? { strokeDash: { field: 'source', type: 'nominal', title: null, scale: { domain: ['this run', 'baseline'], range: [[1, 0], [6, 3]] } } } : {}),
       tooltip: [{ field: 'series' }, { field: 'percentile', format: '.3f' }, { field: 'ms', format: '.2f' }],
     },
   };
