@@ -208,8 +208,12 @@ export function formatMs(ms: number | null | undefined): string {
 }
 
 export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
-  if (bytes >= 1024) return `${formatNumber(bytes / 1024, 1)} KiB`;
+  const units: [string, number][] = [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ];
+  for (const [unit, factor] of units) if (bytes >= factor) return `${formatNumber(bytes / factor, 1)} ${unit}`;
   return `${bytes} B`;
 }
 
