@@ -152,3 +152,19 @@ describe('reports of a real suite run', () => {
     assert.match(constraint.stderr, /constraint "p98 < 1ms": unknown metric "p98"/);
   });
 });
+
+describe('flowlab run --report', () => {
+  it('writes the reports of one run beside its results', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowlab-run-report-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const r = await cli(['run', '--topology', 'source-sink', '--parallelism', '1', '--rate', '2000', '--duration', '2s', '--warmup', '500ms', '--no-calibrate', '--out', join(dir, 'run'), '--report', join(dir, 'report')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(readdirSync(join(dir, 'report')).sort(), ['junit.xml', 'report.html', 'report.json', 'report.md']);
+    assert.match(readFileSync(join(dir, 'report', 'report.md'), 'utf8'), /^# flowlab report: run\n/);
+    assert.match(readFileSync(join(dir, 'report', 'junit.xml'), 'utf8'), /<testcase classname="flowlab.run.base" name="rep 1: invariant lost = 0" time="0.000"\/>/);
+    // the run folder renders to the same Markdown through flowlab report
+    const again = await cli(['report', join(dir, 'run'), '--format', 'md', '--out', join(dir, 'again')]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(readFileSync(join(dir, 'again', 'report.md'), 'utf8'), readFileSync(join(dir, 'report', 'report.md'), 'utf8'));
+  });
+});
