@@ -156,7 +156,7 @@ function tuningSection(t: TuningReport): string[] {
     ),
   );
   if (t.rows.length > shown.length) out.push('', `… ${t.rows.length - shown.length} more variants (all in report.json and report.html).`);
-  out.push('', `★ Pareto frontier over throughput, p99, ${t.rows.some((r) => r.checkpointP99Ms !== null) ? 'checkpoint p99, ' : ''}network memory ((buffers-per-channel + floating-buffers-per-gate) × segment-size); throughputs within 1 % count as equal.`, '');
+  out.push('', `★ Pareto frontier over throughput, p99, ${t.rows.some((r) => r.checkpointP99Ms !== null) ? 'checkpoint p99, ' : ''}network memory ((buffers-per-channel + floating-buffers-per-gate) × segment-size); throughput capped at the intended rate, and within 2 % counts as equal.`, '');
   if (t.recommended && t.yaml) out.push(`**Recommended: ${t.recommended.variant}**`, '', '```yaml', t.yaml, '```', '');
   else out.push(`No recommendation: ${t.reason ?? 'no variant qualifies'}.`, '');
   return out;

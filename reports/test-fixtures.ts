@@ -36,6 +36,7 @@ interface DocOptions {
   readonly checkpoints?: boolean;
   readonly histograms?: boolean;
   readonly state?: string;
+  readonly ratePerSec?: number | 'unbounded';
 }
 
 const BASE_CONFIG = {
@@ -70,7 +71,7 @@ export function resultDoc(o: DocOptions): ReportResult {
     startedAt: '2026-01-01T00:00:00.000Z',
     durationMs: 10_000,
     config: { ...BASE_CONFIG, ...o.config },
-    workload: { ratePerSec: 5_000, recordSizeBytes: 100, durationMs: 8_000, warmupMs: 1_000 },
+    workload: { ratePerSec: o.ratePerSec ?? 5_000, recordSizeBytes: 100, durationMs: 8_000, warmupMs: 1_000 },
     topology: { preset: 'source-sink', parallelism: 2, taskManagers: 2 },
     calibration: { loopbackBytesPerSec: 2_000_000_000, loopbackRttUs: 40 },
     throughput: { recordsPerSec: o.recordsPerSec, bytesPerSec: o.recordsPerSec * 100 },
@@ -153,6 +154,7 @@ export function goldenInput(options: { baseline?: boolean; histograms?: boolean 
       const parameters = { 'config.execution.buffer-timeout': s.timeout, 'config.taskmanager.network.memory.buffers-per-channel': s.buffers };
       const doc = resultDoc({
         name: 'buffers',
+        ratePerSec: 'unbounded',
         recordsPerSec: s.rps,
         p99Us: s.p99,
         histograms,

@@ -8,8 +8,8 @@ import type { OptimizeGoal, ReportResult, TuningGoal } from './report-input.js';
 
 export const OPTIMIZE_GOALS: readonly OptimizeGoal[] = ['throughput', 'latency', 'checkpoint'];
 export const DEFAULT_TUNING_GOAL: TuningGoal = { optimize: 'latency', constraints: [] };
-/** Throughputs within this fraction of each other count as equal (a fixed-rate sweep achieves the rate in every variant). */
-export const THROUGHPUT_TIE = 0.01;
+/** Throughputs within this fraction of each other count as equal (run-to-run noise on a shared machine). */
+export const THROUGHPUT_TIE = 0.02;
 
 /** A constraint that does not parse: `p99 < 50ms`, `throughput >= 20000`, `checkpoint < 2s`, `memory <= 64kb`. */
 export class TuningConstraintError extends FlowlabError {
@@ -103,6 +103,15 @@ export function flinkKeyOf(path: string, config: Readonly<Record<string, string>
   return key in config ? key : null;
 }
 
+/**
+ * Throughput as ranked: at a fixed rate, capped at the intended rate (rate × parallelism), since records/s above it
+ * are a backlog catching up, not headroom.
+ */
+export function rankedThroughput(doc: ReportResult): number {
+  const rate = doc.workload.ratePerSec;
+  return rate === 'unbounded' ? doc.throughput.recordsPerSec : Math.min(doc.throughput.recordsPerSec, rate * doc.topology.parallelism);
+}
+
 function rowOf(group: VariantGroup, constraints: readonly Constraint[]): Omit<TuningRow, 'pareto' | 'rank'> {
   const docs = group.completed;
   const first = docs[0] ?? group.runs.find((r) => r.result)?.result;
@@ -116,7 +125,7 @@ function rowOf(group: VariantGroup, constraints: readonly Constraint[]): Omit<Tu
     variant: group.variant,
     parameters: group.parameters,
     runs: docs.length,
-    recordsPerSec: median(docs.map((d) => d.throughput.recordsPerSec)),
+    recordsPerSec: median(docs.map(rankedThroughput)),
     p50Us: median(docs.map((d) => d.latencyUs.p50)),
     p99Us: median(docs.map((d) => d.latencyUs.p99)),
     p999Us: median(docs.map((d) => d.latencyUs.p999)),
