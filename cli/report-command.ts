@@ -12,6 +12,7 @@ import {
   buildTuningReport,
   groupRuns,
   parseConstraint,
+  sweptScenarios,
   renderMarkdown,
   writeReports,
   type OptimizeGoal,
@@ -93,8 +94,7 @@ export function loadReportInput(inputs: readonly string[]): { input: ReportInput
 /** The recommendation of each sweep, for the terminal. */
 export function tuningLines(input: ReportInput): string[] {
   const lines: string[] = [];
-  for (const g of groupRuns(input.runs)) {
-    if (g.sweptKeys.length === 0 || g.variants.length < 2) continue;
+  for (const g of sweptScenarios(groupRuns(input.runs))) {
     const t = buildTuningReport(g, input.tuning);
     lines.push(t.yaml ? `Recommended for ${g.name} (optimize ${t.goal.optimize}${t.goal.constraints.length ? `, ${t.goal.constraints.join(', ')}` : ''}):\n${t.yaml}` : `No recommendation for ${g.name}: ${t.reason ?? ''}`);
   }

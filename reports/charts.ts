@@ -157,11 +157,11 @@ const TASK_METRICS = [
 /** Per-task back-pressured / busy / idle ms per second over time (task × time heat maps). */
 export function taskHeatmapSpec(doc: ReportResult): ChartSpec | null {
   if (doc.timeseries.length < 2) return null;
-  const step = (i: number): number => seconds((doc.timeseries[i + 1]?.tMs ?? doc.timeseries[i]!.tMs + 1000) - doc.timeseries[i]!.tMs);
   const perTask = doc.timeseries.some((s) => s.tasks && Object.keys(s.tasks).length > 0);
+  // a sample describes the second before it: its cell spans from the previous sample
   const values = doc.timeseries.flatMap((s, i) => {
-    const t0 = seconds(s.tMs);
-    const t1 = t0 + step(i);
+    const t1 = seconds(s.tMs);
+    const t0 = i === 0 ? Math.max(0, t1 - 1) : seconds(doc.timeseries[i - 1]!.tMs);
     if (!perTask) return [{ t0, t1, task: 'busiest task', metric: 'back-pressured', msPerSecond: s.maxBackPressuredTimeMsPerSecond }];
     return Object.entries(s.tasks ?? {}).flatMap(([task, m]) => TASK_METRICS.map(([key, metric]) => ({ t0, t1, task, metric, msPerSecond: m[key] })));
   });
@@ -229,7 +229,7 @@ export function rateSweepSpec(sweep: RateSweepInput): ChartSpec | null {
     width: WIDTH,
     height: 240,
     layer: [
-      { data: { values }, mark: { type: 'line', color: '#888' }, encoding: { x: { field: 'achieved', type: 'quantitative', title: 'achieved records/s' }, y: { field: 'p99Ms', type: 'quantitative', title: 'p99, ms' }, order: { field: 'rate' } } },
+      { data: { values }, mark: { type: 'line', color: '#888' }, encoding: { x: { field: 'achieved', type: 'quantitative', title: 'achieved records/s' }, y: { field: 'p99Ms', type: 'quantitative', title: 'p99, ms (log scale)', scale: { type: 'log' } }, order: { field: 'rate' } } },
       {
         data: { values },
         mark: { type: 'point', filled: true, size: 60 },

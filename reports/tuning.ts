@@ -204,7 +204,10 @@ export function configYaml(scenario: string, goal: TuningGoal, row: TuningRow): 
   return lines.join('\n');
 }
 
-/** The scenarios a tuning report applies to: those swept over more than one variant. */
+/** The field a rate sweep varies; its scenarios get the latency–throughput curve and knee instead of a ranking. */
+export const RATE_FIELD = 'workload.rate';
+
+/** The scenarios a tuning report applies to: swept over more than one variant, and not over the rate. */
 export function sweptScenarios(groups: readonly ScenarioGroup[]): ScenarioGroup[] {
-  return groups.filter((g) => g.sweptKeys.length > 0 && g.variants.filter((v) => v.variant !== 'A' && v.variant !== 'B').length > 1);
+  return groups.filter((g) => g.sweptKeys.length > 0 && !g.sweptKeys.includes(RATE_FIELD) && g.variants.filter((v) => v.variant !== 'A' && v.variant !== 'B').length > 1);
 }
