@@ -143,6 +143,17 @@ describe('reports of a real suite run', () => {
     assert.match(r.stdout, /Recommended for timeout-sweep \(optimize throughput, p99 < 10s\)/);
   });
 
+  it('flowlab report takes result files and renders them as one report', async () => {
+    const index = JSON.parse(readFileSync(join(folder, 'suite.json'), 'utf8')) as { runs: { dir: string }[] };
+    const files = index.runs.map((r) => join(folder, r.dir, 'result.json'));
+    const out = join(dir, 'files');
+    const r = await cli(['report', ...files, '--format', 'md', '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    assert.match(md, /^# flowlab report: partition-checkpointed, timeout-sweep\n/);
+    assert.match(md, /\| buffer-timeout=0ms \| 1\/1 \|/);
+  });
+
   it('flowlab report names a bad format or constraint and exits 2', async () => {
     const format = await cli(['report', folder, '--format', 'pdf']);
     assert.equal(format.code, 2);

@@ -25,4 +25,13 @@ describe('renderHtml', () => {
     assert.match(html, /partition data-tm-1-tm-0/);
     assert.match(html, /8,000 → 2,000 records\/s, recovered in 1.3 s/);
   });
+
+  it('overlays the baseline runs (dashed) on the percentile distribution', async () => {
+    const input = goldenInput({ histograms: true });
+    const html = await renderHtml({ ...input, baseline: { label: 'last-week', runs: input.runs } });
+    const hdr = /<figure class="chart" data-chart="partition-hdr">([\s\S]*?)<\/figure>/.exec(html)?.[1] ?? '';
+    assert.match(hdr, /baseline fault 0 during/);
+    assert.match(hdr, /stroke-dasharray="6,3"/);
+    assert.match(hdr, /Dashed: the baseline\./);
+  });
 });
