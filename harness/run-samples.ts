@@ -119,7 +119,8 @@ export class RunSamples {
     const a = nearest(fromMs);
     const b = nearest(toMs);
     if (b.asOfMs <= a.asOfMs) return undefined;
-    const records = b.records - a.records;
+    // a restarted job's sink counters start again from 0: count the new attempt's records
+    const records = b.records >= a.records ? b.records - a.records : b.records;
     let latencyUs: LatencySummary;
     let hb = b.latency ? hdr.decodeFromCompressedBase64(b.latency) : undefined;
     try {
