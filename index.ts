@@ -6,6 +6,20 @@ export { FlowlabError, InvalidConfigError, CONFIG_KEYS, resolveConfig, defaultCo
 export { LocalCluster, JobManagerClient, TOPOLOGY_PRESETS, validateJobGraph, type JobGraphSpec, type TopologyPreset, type LocalClusterOptions } from './runtime/index.js';
 export { startToxiproxyServer, connectToxiproxy, ToxiproxyClient, type ToxiproxyConnection } from './chaos/index.js';
 export {
+  renderMarkdown,
+  renderHtml,
+  renderJunit,
+  writeReports,
+  buildTuningReport,
+  type ReportInput,
+  type ReportRun,
+  type ReportResult,
+  type BaselineInput,
+  type BaselineVerdict,
+  type TuningGoal,
+  type TuningReport,
+} from './reports/index.js';
+export {
   JobRun,
   SuiteRunner,
   loadScenario,

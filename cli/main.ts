@@ -24,6 +24,8 @@ import {
   type SuiteProgress,
   type SuiteRunRecord,
 } from '../harness/index.js';
+import { OPTIMIZE_GOALS, parseReportFormats, type OptimizeGoal } from '../reports/index.js';
+import { reportCommand, writeRunReports, writeSuiteReports } from './report-command.js';
 import { runFlagOptions, runOverrides } from './run-flags.js';
 import { renderSuiteSummary, renderSummary } from './summary.js';
 import { checkTaskManagersFlag } from './cluster-flags.js';
@@ -107,6 +109,8 @@ async function run(args: Record<string, unknown>): Promise<void> {
     writeRunFiles(out, result, jobRun.intervals);
     process.stderr.write(`flowlab: result, .hgrm per phase, .hlog and timeseries.csv written to ${out}\n`);
   }
+  const reportDir = args['report'] as string | undefined;
+  if (reportDir) process.stderr.write(`flowlab: ${await writeRunReports(reportDir, result)}\n`);
   if (args['json']) process.stdout.write(`${JSON.stringify(result)}\n`);
   else console.log(renderSummary(result));
   if (result.state !== 'completed') process.exitCode = interrupted ? 130 : 1;
@@ -146,6 +150,11 @@ async function suite(args: Record<string, unknown>): Promise<void> {
   const { result: index, interrupted } = await untilDone(() => runner.execute(), 'interrupted: stopping the current run, keeping every finished result …', () => runner.interrupt());
   if (args['json']) process.stdout.write(`${JSON.stringify(index)}\n`);
   else console.log(renderSuiteSummary(index, runner.dir));
+  try {
+    for (const line of await writeSuiteReports(runner.dir, index)) process.stderr.write(`flowlab: ${line}\n`);
+  } catch (error) {
+    process.stderr.write(`flowlab: reports could not be written (the results are kept): ${error instanceof Error ? error.message : String(error)}\n`);
+  }
   if (interrupted) process.exitCode = 130;
   else if (index.state === 'bailed') process.exitCode = 1;
 }
@@ -211,7 +220,8 @@ export async function main(argv: string[]): Promise<void> {
           })
           .option('set', { type: 'string', array: true, describe: 'override any scenario field: --set workload.rate=5000 (repeatable)' })
           .option('json', { type: 'boolean', default: false, describe: 'print only the result document (JSON) to stdout' })
-          .option('out', { type: 'string', describe: 'write result.json, latency-<phase>.hgrm, latency.hlog and timeseries.csv into this folder' }),
+          .option('out', { type: 'string', describe: 'write result.json, latency-<phase>.hgrm, latency.hlog and timeseries.csv into this folder' })
+          .option('report', { type: 'string', describe: 'write report.md, report.html, junit.xml and report.json into this folder' }),
       (args) => run(args as Record<string, unknown>),
     )
     .command(
@@ -227,6 +237,22 @@ export async function main(argv: string[]): Promise<void> {
           .option('set', { type: 'string', array: true, describe: 'override a field of every scenario: --set workload.duration=5s' })
           .option('json', { type: 'boolean', default: false, describe: 'print only suite.json to stdout' }),
       (args) => suite(args as Record<string, unknown>),
+    )
+    .command(
+      'report <inputs..>',
+      'render Markdown, HTML (charts), JUnit XML and JSON reports from a results folder or result files',
+      (y) =>
+        y
+          .positional('inputs', { type: 'string', array: true, demandOption: true, describe: 'a suite results folder (or its parent: the newest run), a run folder, or result.json files' })
+          .option('format', { type: 'string', default: 'md,html,junit,json', describe: 'comma-separated: md, html, junit, json' })
+          .option('out', { type: 'string', describe: 'output folder (default: the results folder; for result files ./report)' })
+          .option('optimize', { choices: OPTIMIZE_GOALS, default: 'latency', describe: 'the tuning report recommends the best variant of a sweep for this goal' })
+          .option('constraint', { type: 'string', array: true, default: [] as string[], describe: "tuning constraint, repeatable: 'p99 < 50ms', 'throughput >= 20000', 'checkpoint < 2s', 'memory <= 64kb'" })
+          .option('baseline', { type: 'string', describe: 'a results folder or result file drawn as the baseline (dashed) in percentile charts' }),
+      async (args) => {
+        const lines = await reportCommand({ inputs: args.inputs, formats: parseReportFormats(args.format), out: args.out, optimize: args.optimize as OptimizeGoal, constraints: args.constraint, baseline: args.baseline });
+        for (const line of lines) console.log(line);
+      },
     )
     .command(
       'cluster start',

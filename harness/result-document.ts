@@ -85,6 +85,10 @@ export function checkpointsSection(view: CheckpointsView): CheckpointsSection {
       unaligned: h.unaligned,
       persistedChannelStateBytes: h.persistedChannelStateBytes,
       stateBytes: h.stateBytes,
+      alignmentMs: h.maxAlignmentDurationMs,
+      startDelayMs: h.maxStartDelayMs,
+      syncMs: h.maxSyncDurationMs,
+      asyncMs: h.maxAsyncDurationMs,
       ...(h.failureReason !== undefined ? { failureReason: h.failureReason } : {}),
     });
   }

@@ -41,6 +41,10 @@ export const checkpointsSectionSchema = z.object({
       unaligned: z.boolean(),
       persistedChannelStateBytes: z.number(),
       stateBytes: z.number(),
+      alignmentMs: z.number().optional().describe("The slowest subtask's alignment."),
+      startDelayMs: z.number().optional().describe("The slowest subtask's start delay (trigger to first barrier)."),
+      syncMs: z.number().optional().describe("The slowest subtask's synchronous snapshot part."),
+      asyncMs: z.number().optional().describe("The slowest subtask's asynchronous snapshot part."),
       failureReason: z.string().optional(),
     }),
   ),
@@ -196,6 +200,10 @@ export const resultDocumentSchema = z
         latencyP99Us: z.number(),
         maxBackPressuredTimeMsPerSecond: z.number(),
         links: z.record(z.string(), z.number()).optional(),
+        tasks: z
+          .record(z.string(), z.object({ backPressuredTimeMsPerSecond: z.number(), idleTimeMsPerSecond: z.number(), busyTimeMsPerSecond: z.number() }))
+          .optional()
+          .describe('Per subtask (`vertex#subtask`) at this sample, as Flink reports them.'),
       }),
     ),
   })

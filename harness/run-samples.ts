@@ -122,9 +122,8 @@ export class RunSamples {
     const a = nearest(fromMs);
     const b = nearest(toMs);
     if (b.asOfMs <= a.asOfMs) return undefined;
-    // a restarted job's sinks count again from their restored state: records replayed after a restore make the
-    // difference negative, which is no throughput at all
-    const records = Math.max(0, b.records - a.records);
+    // a restarted job's sink counters start again from 0: count the new attempt's records
+    const records = b.records >= a.records ? b.records - a.records : b.records;
     let latencyUs: LatencySummary;
     let hb = b.latency ? hdr.decodeFromCompressedBase64(b.latency) : undefined;
     try {

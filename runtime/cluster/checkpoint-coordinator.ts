@@ -48,6 +48,9 @@ export interface CheckpointStats {
   persistedChannelStateBytes: number;
   maxAlignmentDurationMs: number;
   maxStartDelayMs: number;
+  /** The slowest subtask's synchronous and asynchronous snapshot parts, ms. */
+  maxSyncDurationMs: number;
+  maxAsyncDurationMs: number;
   unaligned: boolean;
   failureReason?: string;
   path?: string;
@@ -227,6 +230,8 @@ export class CheckpointCoordinator {
       persistedChannelStateBytes: 0,
       maxAlignmentDurationMs: 0,
       maxStartDelayMs: 0,
+      maxSyncDurationMs: 0,
+      maxAsyncDurationMs: 0,
       unaligned: false,
     };
     const expiry = this.clock.setTimeout(() => this.abort(id, `checkpoint ${id} expired before completing (execution.checkpointing.timeout)`, true), this.o.config['execution.checkpointing.timeout']);
@@ -289,6 +294,8 @@ export class CheckpointCoordinator {
     s.persistedChannelStateBytes += message.metrics.persistedChannelStateBytes;
     s.maxAlignmentDurationMs = Math.max(s.maxAlignmentDurationMs, message.metrics.alignmentDurationMs);
     s.maxStartDelayMs = Math.max(s.maxStartDelayMs, message.metrics.startDelayMs);
+    s.maxSyncDurationMs = Math.max(s.maxSyncDurationMs, message.metrics.syncDurationMs);
+    s.maxAsyncDurationMs = Math.max(s.maxAsyncDurationMs, message.metrics.asyncDurationMs);
     s.unaligned ||= message.metrics.unaligned;
     if (p.acks.size === this.tasks.length) void this.complete(p);
   }
