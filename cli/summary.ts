@@ -1,5 +1,6 @@
 /** The human summary of a run's result document (the terminal table `flowlab run` prints). */
 import { join } from 'node:path';
+import { median } from 'simple-statistics';
 import type { ResultDocument, SuiteIndex } from '../harness/index.js';
 
 const n = (v: number, digits = 0): string => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -113,11 +114,8 @@ export function renderSuiteSummary(index: SuiteIndex, dir: string): string {
   const out: string[] = [`\nsuite ${index.suite}: ${index.state}, ${index.runs.filter((r) => r.state === 'completed').length} of ${index.runs.length} runs completed`];
   const groups = new Map<string, SuiteIndex['runs']>();
   for (const r of index.runs) groups.set(`${r.scenario}\u0000${r.variant}`, [...(groups.get(`${r.scenario}\u0000${r.variant}`) ?? []), r]);
-  const med = (values: number[]): number | null => {
-    if (values.length === 0) return null;
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.floor((sorted.length - 1) / 2)]!;
-  };
+  // the same median as the reports and the suite analysis (the mean of the two middle values for an even count)
+  const med = (values: number[]): number | null => (values.length === 0 ? null : median(values));
   const rows = [...groups.values()].map((runs) => {
     const done = runs.filter((r) => r.summary !== null && r.state === 'completed');
     const rate = med(done.map((r) => r.summary!.recordsPerSec));
