@@ -137,3 +137,27 @@ test('a back-pressured job with debloating: sizes converge below the segment siz
   assert.equal(aggregate.sinkDuplicated, 0, 'duplicated 0');
   assert.equal(aggregate.sinkOutOfOrder, 0, 'out of order 0 (keyBy: one path per key)');
 });
+
+test('debloating with the aligned-checkpoint timeout: checkpoints start aligned, switch to unaligned, complete; the sink proves exactly-once', async (t) => {
+  const config = testClusterConfig(dir, {
+    'taskmanager.network.memory.buffer-debloat.enabled': true,
+    'taskmanager.network.memory.buffer-debloat.target': '100 ms',
+    'execution.checkpointing.interval': '300 ms',
+    'execution.checkpointing.unaligned': true,
+    'execution.checkpointing.aligned-checkpoint-timeout': '20 ms',
+  });
+  await using local = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore' });
+  await awaitTaskManagers(local.client, 2);
+  const graph = presetJobGraph('keyby-aggregate', PARALLELISM, { ratePerSec: RATE_PER_SEC, durationMs: 3000, keys: 64, seed: 11 }, {}, { costUs: SINK_COST_US });
+  const { jobId } = await local.client.submitJob(graph);
+  const job = await awaitJobEnd(local.client, jobId, 60_000);
+  assert.equal(job.state, 'FINISHED', job.failureReason ?? '');
+  const cps = await local.client.checkpoints(jobId);
+  t.diagnostic(`${cps.counts.completed} completed (${cps.history.filter((h) => h.unaligned).length} of the last ${cps.history.length} unaligned), ${cps.counts.failed} failed`);
+  assert.ok(cps.counts.completed >= 2, `${cps.counts.completed} checkpoints completed`);
+  const { aggregate, tasks } = await local.client.metrics(jobId);
+  assert.ok(tasks.filter((x) => x.operator !== 'source').every((x) => x.debloatedBufferSize !== undefined && x.debloatedBufferSize < SEGMENT));
+  assert.equal(aggregate.sinkRecordsIn, aggregate.sourceRecordsOut, 'lost 0');
+  assert.equal(aggregate.sinkDuplicated, 0);
+  assert.equal(aggregate.sinkOutOfOrder, 0);
+});
