@@ -82,21 +82,31 @@ test('a back-pressured job with debloating: sizes converge below the segment siz
   const sizesOf = (m: JobMetrics, vertex: string): number[] => m.tasks.filter((t) => t.vertexId === vertex).map((t) => t.debloatedBufferSize ?? SEGMENT);
   const out = (m: JobMetrics, vertex: string): { bytes: number; buffers: number } =>
     m.tasks.filter((t) => t.vertexId === vertex).reduce((s, x: Task) => ({ bytes: s.bytes + x.numBytesOut, buffers: s.buffers + x.numBuffersOut }), { bytes: 0, buffers: 0 });
-  const first = await cluster.client.metrics(jobId);
-  await new Promise((r) => setTimeout(r, 1200));
-  const second = await cluster.client.metrics(jobId);
-  for (const [producer, consumer] of [
+  // (reports come every second and a loaded machine may stall the job for a while: poll until both produced some)
+  const pairs = [
     ['source', 'aggregate'],
     ['aggregate', 'sink'],
-  ] as const) {
+  ] as const;
+  const first = await cluster.client.metrics(jobId);
+  const announced = new Map<string, number[]>(pairs.map(([, consumer]) => [consumer, sizesOf(first, consumer)]));
+  const second = await until(
+    'producers finishing buffers',
+    async () => {
+      const m = await cluster.client.metrics(jobId);
+      for (const [, consumer] of pairs) announced.get(consumer)!.push(...sizesOf(m, consumer));
+      return pairs.every(([producer]) => out(m, producer).buffers - out(first, producer).buffers >= 10) ? m : undefined;
+    },
+    20_000,
+    250,
+  );
+  for (const [producer, consumer] of pairs) {
     const a = out(first, producer);
     const b = out(second, producer);
-    const buffers = b.buffers - a.buffers;
-    assert.ok(buffers > 0, `${producer} finished buffers`);
-    const perBuffer = (b.bytes - a.bytes) / buffers;
-    const largest = Math.max(...sizesOf(first, consumer), ...sizesOf(second, consumer));
-    t.diagnostic(`${producer} → ${consumer}: ${perBuffer.toFixed(0)} B per finished buffer, announced sizes ${[...sizesOf(first, consumer), ...sizesOf(second, consumer)].join(', ')} B`);
-    // a buffer is finished at the announced size, or earlier by a flush or an event; a size announced in between may be larger
+    const perBuffer = (b.bytes - a.bytes) / (b.buffers - a.buffers);
+    const sizes = announced.get(consumer)!;
+    const largest = Math.max(...sizes);
+    t.diagnostic(`${producer} → ${consumer}: ${perBuffer.toFixed(0)} B per finished buffer, announced sizes ${Math.min(...sizes)}…${largest} B`);
+    // a buffer is finished at the announced size, or earlier by a flush or an event
     assert.ok(perBuffer <= largest * 1.25, `${producer} → ${consumer}: ${perBuffer.toFixed(0)} B per buffer, announced ≤ ${largest} B`);
     assert.ok(perBuffer < SEGMENT / 2, `${producer} → ${consumer}: ${perBuffer.toFixed(0)} B per buffer`);
   }
