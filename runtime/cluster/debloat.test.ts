@@ -82,21 +82,31 @@ test('a back-pressured job with debloating: sizes converge below the segment siz
   const sizesOf = (m: JobMetrics, vertex: string): number[] => m.tasks.filter((t) => t.vertexId === vertex).map((t) => t.debloatedBufferSize ?? SEGMENT);
   const out = (m: JobMetrics, vertex: string): { bytes: number; buffers: number } =>
     m.tasks.filter((t) => t.vertexId === vertex).reduce((s, x: Task) => ({ bytes: s.bytes + x.numBytesOut, buffers: s.buffers + x.numBuffersOut }), { bytes: 0, buffers: 0 });
-  const first = await cluster.client.metrics(jobId);
-  await new Promise((r) => setTimeout(r, 1200));
-  const second = await cluster.client.metrics(jobId);
-  for (const [producer, consumer] of [
+  // (reports come every second and a loaded machine may stall the job for a while: poll until both produced some)
+  const pairs = [
     ['source', 'aggregate'],
     ['aggregate', 'sink'],
-  ] as const) {
+  ] as const;
+  const first = await cluster.client.metrics(jobId);
+  const announced = new Map<string, number[]>(pairs.map(([, consumer]) => [consumer, sizesOf(first, consumer)]));
+  const second = await until(
+    'producers finishing buffers',
+    async () => {
+      const m = await cluster.client.metrics(jobId);
+      for (const [, consumer] of pairs) announced.get(consumer)!.push(...sizesOf(m, consumer));
+      return pairs.every(([producer]) => out(m, producer).buffers - out(first, producer).buffers >= 10) ? m : undefined;
+    },
+    20_000,
+    250,
+  );
+  for (const [producer, consumer] of pairs) {
     const a = out(first, producer);
     const b = out(second, producer);
-    const buffers = b.buffers - a.buffers;
-    assert.ok(buffers > 0, `${producer} finished buffers`);
-    const perBuffer = (b.bytes - a.bytes) / buffers;
-    const largest = Math.max(...sizesOf(first, consumer), ...sizesOf(second, consumer));
-    t.diagnostic(`${producer} → ${consumer}: ${perBuffer.toFixed(0)} B per finished buffer, announced sizes ${[...sizesOf(first, consumer), ...sizesOf(second, consumer)].join(', ')} B`);
-    // a buffer is finished at the announced size, or earlier by a flush or an event; a size announced in between may be larger
+    const perBuffer = (b.bytes - a.bytes) / (b.buffers - a.buffers);
+    const sizes = announced.get(consumer)!;
+    const largest = Math.max(...sizes);
+    t.diagnostic(`${producer} → ${consumer}: ${perBuffer.toFixed(0)} B per finished buffer, announced sizes ${Math.min(...sizes)}…${largest} B`);
+    // a buffer is finished at the announced size, or earlier by a flush or an event
     assert.ok(perBuffer <= largest * 1.25, `${producer} → ${consumer}: ${perBuffer.toFixed(0)} B per buffer, announced ≤ ${largest} B`);
     assert.ok(perBuffer < SEGMENT / 2, `${producer} → ${consumer}: ${perBuffer.toFixed(0)} B per buffer`);
   }
@@ -129,11 +139,38 @@ test('a back-pressured job with debloating: sizes converge below the segment siz
 
   const job = await awaitJobEnd(cluster.client, jobId, 60_000);
   assert.equal(job.state, 'FINISHED', job.failureReason ?? '');
-  assert.equal(job.restarts, 1);
+  // one restart, or two when a loaded machine lets the first redeployment reach the killed TaskManager before the
+  // JobManager noticed it was gone; exactly-once must hold either way
+  assert.ok((job.restarts ?? 0) >= 1, `restarts ${String(job.restarts)}`);
+  if ((job.restarts ?? 0) > 1) t.diagnostic(`restarts: ${JSON.stringify(job.failureHistory)}`);
   assert.ok((job.restoredFromCheckpoint ?? 0) >= 1);
   const { aggregate } = await cluster.client.metrics(jobId);
   assert.equal(aggregate.sourceRecordsOut, PARALLELISM * RATE_PER_SEC * (DURATION_MS / 1000), 'the restored sources end where the original would');
   assert.equal(aggregate.sinkRecordsIn, aggregate.sourceRecordsOut, 'lost 0');
   assert.equal(aggregate.sinkDuplicated, 0, 'duplicated 0');
   assert.equal(aggregate.sinkOutOfOrder, 0, 'out of order 0 (keyBy: one path per key)');
+});
+
+test('debloating with the aligned-checkpoint timeout: checkpoints start aligned, switch to unaligned, complete; the sink proves exactly-once', async (t) => {
+  const config = testClusterConfig(dir, {
+    'taskmanager.network.memory.buffer-debloat.enabled': true,
+    'taskmanager.network.memory.buffer-debloat.target': '100 ms',
+    'execution.checkpointing.interval': '300 ms',
+    'execution.checkpointing.unaligned': true,
+    'execution.checkpointing.aligned-checkpoint-timeout': '20 ms',
+  });
+  await using local = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore' });
+  await awaitTaskManagers(local.client, 2);
+  const graph = presetJobGraph('keyby-aggregate', PARALLELISM, { ratePerSec: RATE_PER_SEC, durationMs: 3000, keys: 64, seed: 11 }, {}, { costUs: SINK_COST_US });
+  const { jobId } = await local.client.submitJob(graph);
+  const job = await awaitJobEnd(local.client, jobId, 60_000);
+  assert.equal(job.state, 'FINISHED', job.failureReason ?? '');
+  const cps = await local.client.checkpoints(jobId);
+  t.diagnostic(`${cps.counts.completed} completed (${cps.history.filter((h) => h.unaligned).length} of the last ${cps.history.length} unaligned), ${cps.counts.failed} failed`);
+  assert.ok(cps.counts.completed >= 2, `${cps.counts.completed} checkpoints completed`);
+  const { aggregate, tasks } = await local.client.metrics(jobId);
+  assert.ok(tasks.filter((x) => x.operator !== 'source').every((x) => x.debloatedBufferSize !== undefined && x.debloatedBufferSize < SEGMENT));
+  assert.equal(aggregate.sinkRecordsIn, aggregate.sourceRecordsOut, 'lost 0');
+  assert.equal(aggregate.sinkDuplicated, 0);
+  assert.equal(aggregate.sinkOutOfOrder, 0);
 });

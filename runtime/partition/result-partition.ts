@@ -16,6 +16,11 @@ export interface ResultPartitionOptions {
   pool: LocalBufferPool;
   /** `execution.buffer-timeout` in ms: > 0 flusher period, 0 flush every record, -1 only full buffers. */
   bufferTimeoutMs: number;
+  /**
+   * Size the subpartitions cut buffers at until a consumer announces one (buffer debloating: the starting size);
+   * unset: the whole segment.
+   */
+  initialBufferSizeBytes?: number;
   clock?: Clock;
 }
 
@@ -59,6 +64,7 @@ export class ResultPartition implements BufferListener {
     this.clock = options.clock ?? systemClock;
     this.bufferTimeoutMs = options.bufferTimeoutMs;
     this.subpartitions = Array.from({ length: options.numSubpartitions }, (_, i) => new PipelinedSubpartition(i));
+    if (options.initialBufferSizeBytes !== undefined) for (const s of this.subpartitions) s.bufferSizeBytes = options.initialBufferSizeBytes;
     this.openBuffers = new Array<QueuedBuffer | null>(options.numSubpartitions).fill(null);
     this.dirty = new Uint8Array(options.numSubpartitions);
     this.flushAlways = options.bufferTimeoutMs === 0;

@@ -52,11 +52,14 @@ test('debloating disabled (the default): no NewBufferSize on the wire, buffers a
 test('debloating enabled: the gate announces the starting size over NewBufferSize, then what the formula says; the producer cuts buffers at it and records span them', async () => {
   await using pair = await startPair({ ...debloatOn, 'taskmanager.network.memory.buffer-debloat.samples': 1, 'taskmanager.network.memory.buffer-debloat.threshold-percentages': 0 });
   const partition = pair.producer.createResultPartition({ numSubpartitions: 1 });
-  const gate = await connectGate(pair, partition);
   const subpartition = partition.subpartitions[0]!;
+  // a producer in a debloating cluster starts at the starting size, before any consumer is connected
+  assert.equal(subpartition.bufferSizeBytes, 1024);
+  subpartition.bufferSizeBytes = Number.MAX_SAFE_INTEGER; // … here forgotten, to see the announcement do it
+  const gate = await connectGate(pair, partition);
   // the starting size (1 KiB) is announced when the gate connects
-  await eventually(() => subpartition.bufferSizeBytes === 1024, 5000, 'NewBufferSize(1024) at the producer');
-  assert.equal(pair.producer.server.stats.newBufferSizeReceived, 1);
+  await eventually(() => pair.producer.server.stats.newBufferSizeReceived === 1, 5000, 'NewBufferSize at the producer');
+  assert.equal(subpartition.bufferSizeBytes, 1024);
   assert.equal(gate.debloater?.debloatedBufferSize, 1024);
 
   // at the starting size: buffers of 1 KiB (104-byte records span them)

@@ -82,6 +82,8 @@ export class NetworkEnvironment {
       numSubpartitions: options.numSubpartitions,
       pool,
       bufferTimeoutMs: this.config['execution.buffer-timeout'],
+      // with debloating, producers start at the size their consumers' gates start from (and announce when they connect)
+      ...(this.config['taskmanager.network.memory.buffer-debloat.enabled'] ? { initialBufferSizeBytes: this.config['taskmanager.memory.starting-segment-size'] } : {}),
       ...(this.clock ? { clock: this.clock } : {}),
     });
     this.partitions.register(partition);
