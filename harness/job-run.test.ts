@@ -118,3 +118,20 @@ test('if flowlab run is killed outright (SIGKILL), its JobManager and TaskManage
   for (const pid of left) process.kill(pid, 'SIGKILL');
   assert.deepEqual(left, [], 'no orphaned process');
 });
+
+test('with buffer debloating on, task rows and the time series carry the debloated size of every task with an input', async () => {
+  const result = await new JobRun({
+    ...base,
+    topology: 'source-map-sink',
+    ratePerSec: 0,
+    sinkCostUs: 200,
+    durationMs: 2500,
+    config: { 'taskmanager.network.memory.buffer-debloat.enabled': true, 'taskmanager.network.memory.buffer-debloat.target': '100 ms' },
+  }).execute();
+  assert.equal(result.state, 'completed', result.error);
+  const withInput = result.tasks.filter((t) => t.vertex !== 'source');
+  assert.ok(withInput.every((t) => typeof t.debloatedBufferSize === 'number' && t.debloatedBufferSize <= 32 * 1024), JSON.stringify(withInput));
+  assert.ok(result.tasks.filter((t) => t.vertex === 'source').every((t) => t.debloatedBufferSize === undefined), 'sources debloat nobody');
+  const sampled = result.timeseries.flatMap((s) => Object.entries(s.tasks ?? {})).filter(([, t]) => t.debloatedBufferSize !== undefined);
+  assert.ok(sampled.length > 0 && sampled.every(([task]) => !task.startsWith('source')), 'the time series carries the size per task');
+});

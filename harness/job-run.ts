@@ -386,7 +386,18 @@ export class JobRun extends EventEmitter {
         latencyP99Us: metrics.aggregate.latencyUs.p99,
         maxBackPressuredTimeMsPerSecond: busiest?.backPressuredTimeMsPerSecond ?? 0,
         ...(links.size > 0 ? { links: linkRates } : {}),
-        tasks: Object.fromEntries(metrics.tasks.map((t) => [`${t.vertexId}#${t.subtaskIndex}`, { backPressuredTimeMsPerSecond: t.backPressuredTimeMsPerSecond, idleTimeMsPerSecond: t.idleTimeMsPerSecond, busyTimeMsPerSecond: t.busyTimeMsPerSecond }])),
+        tasks: Object.fromEntries(
+          metrics.tasks.map((t) => [
+            `${t.vertexId}#${t.subtaskIndex}`,
+            {
+              backPressuredTimeMsPerSecond: t.backPressuredTimeMsPerSecond,
+              idleTimeMsPerSecond: t.idleTimeMsPerSecond,
+              busyTimeMsPerSecond: t.busyTimeMsPerSecond,
+              ...(t.debloatedBufferSize !== undefined ? { debloatedBufferSize: t.debloatedBufferSize } : {}),
+              ...(t.estimatedTimeToConsumeBuffersMs !== undefined ? { estimatedTimeToConsumeBuffersMs: t.estimatedTimeToConsumeBuffersMs } : {}),
+            },
+          ]),
+        ),
       });
       this.emit('progress', { elapsedMs: tMs, recordsPerSec: rate, latencyP99Us: metrics.aggregate.latencyUs.p99, busiest, state: job.state } satisfies ProgressEvent);
       if (!warmup && tMs >= warmupEndMs) {

@@ -201,7 +201,16 @@ export const resultDocumentSchema = z
         maxBackPressuredTimeMsPerSecond: z.number(),
         links: z.record(z.string(), z.number()).optional(),
         tasks: z
-          .record(z.string(), z.object({ backPressuredTimeMsPerSecond: z.number(), idleTimeMsPerSecond: z.number(), busyTimeMsPerSecond: z.number() }))
+          .record(
+            z.string(),
+            z.object({
+              backPressuredTimeMsPerSecond: z.number(),
+              idleTimeMsPerSecond: z.number(),
+              busyTimeMsPerSecond: z.number(),
+              debloatedBufferSize: z.number().optional().describe('Buffer debloating: the size last announced upstream, bytes.'),
+              estimatedTimeToConsumeBuffersMs: z.number().optional(),
+            }),
+          )
           .optional()
           .describe('Per subtask (`vertex#subtask`) at this sample, as Flink reports them.'),
       }),
