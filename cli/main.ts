@@ -24,6 +24,7 @@ import {
   type SuiteProgress,
   type SuiteRunRecord,
 } from '../harness/index.js';
+import { baselineSave, gate, gateOptions } from './gate-command.js';
 import { runFlagOptions, runOverrides } from './run-flags.js';
 import { renderSuiteSummary, renderSummary } from './summary.js';
 
@@ -228,6 +229,23 @@ export async function main(argv: string[]): Promise<void> {
           .option('set', { type: 'string', array: true, describe: 'override a field of every scenario: --set workload.duration=5s' })
           .option('json', { type: 'boolean', default: false, describe: 'print only suite.json to stdout' }),
       (args) => suite(args as Record<string, unknown>),
+    )
+    .command(
+      'gate [results..]',
+      'judge results against a baseline (and the invariants and absolute gates): pass, improvement, regression, inconclusive or invalid; exit 0, 1 or 2',
+      (y) => gateOptions(y.positional('results', { type: 'string', array: true, describe: 'a suite results folder (results/<suite>/<timestamp>), a folder of them (the newest is judged), or result.json files' })),
+      (args) => gate(args as Record<string, unknown>),
+    )
+    .command(
+      'baseline save <results..>',
+      'store a baseline with provenance from a suite results folder or result files',
+      (y) =>
+        y
+          .positional('results', { type: 'string', array: true, demandOption: true, describe: 'a suite results folder or result.json files' })
+          .option('to', { type: 'string', demandOption: true, describe: 'the baseline file to write, e.g. suites/baselines/nightly.json' })
+          .option('name', { type: 'string', describe: 'the baseline’s name (default: the suite’s name, else the file name)' })
+          .option('allow-errored', { type: 'boolean', default: false, describe: 'leave out runs that did not complete instead of refusing' }),
+      (args) => baselineSave(args as Record<string, unknown>),
     )
     .command(
       'cluster start',
