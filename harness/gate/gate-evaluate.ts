@@ -242,6 +242,8 @@ function baselineGates(runs: readonly RunFigures[], entry: BaselineEntry, ctx: G
   const selection = selectGates(entry, options);
   const skipped = [...selection.skipped];
   const gates: GateVerdict[] = [];
+  // across machines the calibrated ratio is the one comparison left: judge it (or say why it cannot be) even when the baseline lacks it
+  if (!ctx.like && !options.metrics?.length && !selection.scalars.includes('throughput.calibrated@steady')) selection.scalars.push('throughput.calibrated@steady');
   const ruleOptions = (metric: string) => ({ minSamples: options.minSamples, alpha: options.alpha, minChangePct: options.minChangePct, maxThresholdPct: options.maxThresholdPct, floorPct: floorFor(metric, ctx.floors) });
   for (const key of selection.scalars) {
     const { metric, phase } = parseMetricKey(key);

@@ -113,7 +113,8 @@ export function compareScalar(current: readonly number[], baseline: readonly num
   const fixedPct = Math.max(options.minChangePct, options.floorPct);
   if (worsePct > fixedPct) {
     // worse by more than the fixed threshold, but within 2σ or not significant: more runs would tell
-    const needed = Math.ceil((4 * (sB ** 2 + sC ** 2)) / d ** 2) + 1;
+    // the smallest n per side with 2σ(n) = 2√((s₁² + s₂²) ÷ n) below |d|
+    const needed = Math.floor((4 * (sB ** 2 + sC ** 2)) / d ** 2) + 1;
     return {
       ...figures,
       verdict: 'inconclusive',
@@ -124,7 +125,7 @@ export function compareScalar(current: readonly number[], baseline: readonly num
   }
   const noisePct = Math.max(twoSigmaPct, options.floorPct);
   if (noisePct > options.maxThresholdPct) {
-    const needed = Math.ceil((4 * (sB ** 2 + sC ** 2)) / ((options.maxThresholdPct / 100) * base) ** 2) + 1;
+    const needed = Math.floor((4 * (sB ** 2 + sC ** 2)) / ((options.maxThresholdPct / 100) * base) ** 2) + 1;
     return {
       ...figures,
       verdict: 'inconclusive',
