@@ -29,7 +29,7 @@ export interface ChangePoint {
   readonly pValue: number;
 }
 
-/** Matteson & James's divergence of two samples (α = 1), scaled by mn ÷ (m + n). */
+/** Matteson & James's energy divergence of two samples (α = 1), scaled by mn ÷ (m + n). */
 export function energyDivergence(x: readonly number[], y: readonly number[]): number {
   const m = x.length;
   const n = y.length;
@@ -39,7 +39,8 @@ export function energyDivergence(x: readonly number[], y: readonly number[]): nu
   for (let i = 0; i < m; i++) for (let k = i + 1; k < m; k++) within += Math.abs(x[i]! - x[k]!);
   let withinY = 0;
   for (let i = 0; i < n; i++) for (let k = i + 1; k < n; k++) withinY += Math.abs(y[i]! - y[k]!);
-  const e = (2 * between) / (m * n) - (m > 1 ? (2 * within) / (m * (m - 1)) : 0) - (n > 1 ? (2 * withinY) / (n * (n - 1)) : 0);
+  // the V-statistic form (every ordered pair, i = k included): ≥ 0, and 0 for identical samples
+  const e = (2 * between) / (m * n) - (2 * within) / (m * m) - (2 * withinY) / (n * n);
   return ((m * n) / (m + n)) * e;
 }
 
