@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeededRandom } from '../../core/index.js';
 import { buildBaseline } from './baseline.js';
+import type { Baseline } from './baseline-schema.js';
 import { evaluateGates, DEFAULT_GATE_OPTIONS, type GateOptions } from './gate-evaluate.js';
 import { runFigures, type RunFigures } from './gate-metrics.js';
 import { fakeResult, logNormalLatencies, normal, type FakeRun } from './fake-results.js';
@@ -218,4 +219,40 @@ test('a baseline without the scenario is invalid input (exit 2), naming what it 
   assert.equal(doc.exitCode, 2);
   assert.match(gate(doc, 'baseline figures').reason, /the baseline has no pipeline\/base \(it has: other\/base\)/);
   assert.ok(doc.notes.some((n) => /in the baseline but not in these results/.test(n)));
+});
+
+test('a published figure is a baseline too: a mean worse than it by more than its tolerance is a regression', () => {
+  const published = (tolerancePct: number): Baseline => ({
+    schemaVersion: 1,
+    kind: 'flowlab-baseline',
+    name: 'published-shape',
+    source: 'published',
+    reference: 'shared/spec/published-figures.md §8',
+    createdAt: '2026-11-30T00:00:00.000Z',
+    recordedFrom: { suite: null, paths: [], startedAt: null },
+    flowlab: { version: '0.1.0', commit: null },
+    environment: null,
+    calibration: null,
+    noiseFloor: null,
+    scenarios: {
+      'pipeline/base': {
+        scenario: 'pipeline',
+        variant: 'base',
+        runs: 0,
+        scalars: { 'throughput.recordsPerSec@steady': { metric: 'throughput.recordsPerSec', phase: 'steady', unit: 'records/s', direction: 'higher-is-better', samples: [50_000], n: 1, mean: 50_000, stddev: null, tolerancePct, reference: 'a model figure' } },
+        latency: {},
+        vertices: {},
+      },
+    },
+  });
+  const current = runs({ runs: 3, meanRps: 0, sdRps: 0, seed: 23, values: [35_000, 36_000, 34_000] });
+  const worse = evaluateGates({ runs: current, sources: ['x'], baseline: { file: 'p.json', document: published(20) } }, OPTIONS);
+  const g = gate(worse, THROUGHPUT);
+  assert.equal(g.rule, 'published');
+  assert.equal(g.verdict, 'regression');
+  assert.equal(g.thresholdFrom, 'tolerance');
+  assert.match(g.reason, /^−30 % against the published 50000 records\/s \(a model figure\); tolerance 20 %$/);
+  assert.equal(worse.baseline?.source, 'published');
+  const within = evaluateGates({ runs: current, sources: ['x'], baseline: { file: 'p.json', document: published(40) } }, OPTIONS);
+  assert.equal(gate(within, THROUGHPUT).verdict, 'pass');
 });
