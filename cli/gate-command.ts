@@ -42,11 +42,17 @@ function positive(args: Record<string, unknown>, flag: string, { integer = false
   return v;
 }
 
+function atLeastTwo(args: Record<string, unknown>): number {
+  const v = args['min-samples'] as number;
+  if (!Number.isInteger(v) || v < 2) throw new GateInputError('--min-samples', `expected an integer ≥ 2 (a spread needs two runs), got ${String(v)}`);
+  return v;
+}
+
 function optionsFrom(args: Record<string, unknown>): GateOptions {
   const seed = args['seed'] as number;
   if (!Number.isInteger(seed) || seed < 0) throw new GateInputError('--seed', `expected an integer ≥ 0, got ${String(seed)}`);
   return {
-    minSamples: positive(args, 'min-samples', { integer: true }),
+    minSamples: atLeastTwo(args),
     alpha: positive(args, 'alpha', { max: 0.5 }),
     minChangePct: positive(args, 'min-change'),
     latencyThresholdPct: positive(args, 'latency-threshold'),

@@ -57,11 +57,14 @@ test('baseline from a small suite; an unchanged rerun passes (exit 0); a slower 
 
   const same = flowlab(['suite', 'suite.yaml', '--out', 'same'], dir);
   assert.equal(same.status, 0, same.stderr);
-  const pass = flowlab(['gate', newest(join(dir, 'same')), '--baseline', baselineFile, '--json'], dir);
+  // only throughput is judged here: at a fixed rate it is the rate whatever the machine's load, while latency and the
+  // harness's CPU are timings that another engineer's build can move (no timing assertions in functional tests)
+  const pass = flowlab(['gate', newest(join(dir, 'same')), '--baseline', baselineFile, '--json', '--metric', 'throughput.recordsPerSec'], dir);
   const passDoc = verdictDocumentSchema.parse(JSON.parse(pass.stdout));
   const tput = passDoc.scenarios[0]!.gates.find((g) => g.gate === 'throughput.recordsPerSec in steady')!;
-  assert.notEqual(passDoc.verdict, 'regression', JSON.stringify(passDoc.scenarios[0]!.gates.map((g) => [g.gate, g.verdict, g.reason])));
   assert.equal(tput.verdict, 'pass', tput.reason);
+  assert.deepEqual(passDoc.scenarios[0]!.gates.map((g) => g.gate), ['job completed', 'sink.lost == 0', 'sink.duplicated == 0', 'throughput.recordsPerSec in steady']);
+  assert.equal(passDoc.verdict, 'pass', JSON.stringify(passDoc.scenarios[0]!.gates.map((g) => [g.gate, g.verdict, g.reason])));
   assert.equal(pass.status, 0, pass.stderr);
 
   // fifteen times the map's cost: 600 µs a record caps it near 1,700 records/s, under the 3,000 offered
@@ -87,5 +90,5 @@ test('exit 2 for input that cannot be judged: a missing folder, a file that is n
   assert.match(bad.stderr, /b\.json: kind: .*not a flowlab baseline/);
   const flag = flowlab(['gate', dir, '--min-samples', '0'], dir);
   assert.equal(flag.status, 2);
-  assert.match(flag.stderr, /--min-samples: expected an integer > 0, got 0/);
+  assert.match(flag.stderr, /--min-samples: expected an integer ≥ 2 \(a spread needs two runs\), got 0/);
 });

@@ -59,11 +59,16 @@ export function summarize(values: readonly number[]): SampleSummary {
 const round = (v: number, digits = 2): number => Math.round(v * 10 ** digits) / 10 ** digits;
 export const pct = (v: number): string => `${v > 0 ? '+' : v < 0 ? '−' : '±'}${Math.abs(v) < 10 ? Math.abs(v).toFixed(1) : Math.abs(v).toFixed(0)} %`;
 
+/** Sample standard deviation, 0 for fewer than two values. */
+function sd(values: readonly number[]): number {
+  return values.length < 2 ? 0 : sampleStandardDeviation([...values]);
+}
+
 /** Welch's two-sided test of current − baseline; identical constant samples give p = 1, different constants p = 0. */
 function welch(current: readonly number[], baseline: readonly number[], alpha: number): { pValue: number; ci: [number, number] } {
   const d = mean([...current]) - mean([...baseline]);
-  const se = Math.sqrt(sampleStandardDeviation([...current]) ** 2 / current.length + sampleStandardDeviation([...baseline]) ** 2 / baseline.length);
-  if (se === 0) return { pValue: d === 0 ? 1 : 0, ci: [d, d] };
+  const se = Math.sqrt(sd(current) ** 2 / current.length + sd(baseline) ** 2 / baseline.length);
+  if (se === 0 || current.length < 2 || baseline.length < 2) return { pValue: d === 0 ? 1 : 0, ci: [d, d] };
   const t = ttest2([...current], [...baseline], { alpha, variance: 'unequal' });
   return { pValue: t.pValue, ci: [t.ci[0]!, t.ci[1]!] };
 }
@@ -83,8 +88,8 @@ export function compareScalar(current: readonly number[], baseline: readonly num
   }
   const mB = mean([...baseline]);
   const mC = mean([...current]);
-  const sB = sampleStandardDeviation([...baseline]);
-  const sC = sampleStandardDeviation([...current]);
+  const sB = sd(baseline);
+  const sC = sd(current);
   const d = mC - mB;
   const worse = direction === 'higher-is-better' ? -d : d;
   const base = Math.abs(mB);
