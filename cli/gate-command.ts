@@ -1,6 +1,6 @@
 /** `flowlab gate` and `flowlab baseline save`: flags, reading files through the harness, printing and exit codes. */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import type { Argv } from 'yargs';
 import {
   DEFAULT_CHANGE_POINT_OPTIONS,
@@ -13,6 +13,7 @@ import {
   loadCurrentResults,
   loadResultSets,
   saveBaseline,
+  type Baseline,
   type GateOptions,
 } from '../harness/index.js';
 import { renderBaselineSaved, renderGateVerdict } from './gate-summary.js';
@@ -89,6 +90,20 @@ export async function gate(args: Record<string, unknown>): Promise<void> {
   if (args['json']) process.stdout.write(`${JSON.stringify(doc)}\n`);
   else console.log(renderGateVerdict(doc));
   process.exitCode = doc.exitCode;
+}
+
+/** `flowlab suite --baseline <file>`: the baseline is read before anything runs, so a bad file fails at once. */
+export function suiteBaseline(file: string | undefined): { file: string; document: Baseline } | undefined {
+  return file === undefined ? undefined : { file, document: loadBaseline(file) };
+}
+
+/** Judges a finished suite's folder with the default options; writes `gate.json` beside `suite.json`; returns the exit code. */
+export function gateSuiteFolder(dir: string, baseline: { file: string; document: Baseline }, print: boolean): number {
+  const current = loadCurrentResults([dir]);
+  const doc = evaluateGates({ runs: current.runs, sources: [dir], notes: current.notes, baseline }, DEFAULT_GATE_OPTIONS);
+  writeFileSync(join(dir, 'gate.json'), `${JSON.stringify(doc, null, 2)}\n`);
+  if (print) console.log(`\n${renderGateVerdict(doc)}\n\nverdict: ${join(dir, 'gate.json')}`);
+  return doc.exitCode;
 }
 
 export async function baselineSave(args: Record<string, unknown>): Promise<void> {

@@ -68,8 +68,11 @@ test('baseline from a small suite; an unchanged rerun passes (exit 0); a slower 
   assert.equal(pass.status, 0, pass.stderr);
 
   // fifteen times the map's cost: 600 µs a record caps it near 1,700 records/s, under the 3,000 offered
-  const slow = flowlab(['suite', 'suite.yaml', '--out', 'slow', '--set', 'job.mapCostUs=600'], dir);
-  assert.equal(slow.status, 0, slow.stderr);
+  // `suite --baseline` judges the folder it wrote: gate.json beside suite.json, and the verdict's exit code
+  const slow = flowlab(['suite', 'suite.yaml', '--out', 'slow', '--set', 'job.mapCostUs=600', '--baseline', baselineFile], dir);
+  assert.equal(slow.status, 1, slow.stdout + slow.stderr);
+  const written = verdictDocumentSchema.parse(JSON.parse(readFileSync(join(newest(join(dir, 'slow')), 'gate.json'), 'utf8')));
+  assert.equal(written.verdict, 'regression');
   const fail = flowlab(['gate', newest(join(dir, 'slow')), '--baseline', baselineFile], dir);
   assert.equal(fail.status, 1, fail.stdout + fail.stderr);
   assert.match(fail.stdout, /^flowlab gate: REGRESSION \(exit 1\)/);

@@ -24,7 +24,7 @@ import {
   type SuiteProgress,
   type SuiteRunRecord,
 } from '../harness/index.js';
-import { baselineSave, gate, gateOptions } from './gate-command.js';
+import { baselineSave, gate, gateOptions, gateSuiteFolder, suiteBaseline } from './gate-command.js';
 import { runFlagOptions, runOverrides } from './run-flags.js';
 import { renderSuiteSummary, renderSummary } from './summary.js';
 
@@ -113,6 +113,7 @@ async function suite(args: Record<string, unknown>): Promise<void> {
   const repetitions = args['repetitions'] as number | undefined;
   if (repetitions !== undefined && (!Number.isInteger(repetitions) || repetitions < 1)) throw new FlowlabError('ERR_USAGE', `--repetitions takes an integer ≥ 1, got ${String(repetitions)}`);
   const overrides = runOverrides({ set: args['set'] });
+  const baseline = suiteBaseline(args['baseline'] as string | undefined);
   const plan = planSuite(args['suite'] as string, { filter: args['filter'] as string | undefined, repetitions, overrides });
   const runner = new SuiteRunner(plan, {
     out: args['out'] as string,
@@ -149,8 +150,10 @@ async function suite(args: Record<string, unknown>): Promise<void> {
   process.off('SIGTERM', onSignal);
   if (args['json']) process.stdout.write(`${JSON.stringify(index)}\n`);
   else console.log(renderSuiteSummary(index, runner.dir));
+  const gateExit = baseline && !interrupted ? gateSuiteFolder(runner.dir, baseline, !args['json']) : 0;
   if (interrupted) process.exitCode = 130;
   else if (index.state === 'bailed') process.exitCode = 1;
+  else process.exitCode = gateExit;
 }
 
 async function clusterStart(args: { 'task-managers': number; D: string[]; 'rest-port'?: number }): Promise<void> {
@@ -227,6 +230,7 @@ export async function main(argv: string[]): Promise<void> {
           .option('repetitions', { type: 'number', describe: 'runs of every scenario and variant (overrides the files)' })
           .option('bail', { type: 'boolean', default: false, describe: 'stop at the first run that does not complete (exit 1)' })
           .option('set', { type: 'string', array: true, describe: 'override a field of every scenario: --set workload.duration=5s' })
+          .option('baseline', { type: 'string', describe: 'then judge the results against this baseline (flowlab gate): gate.json in the results folder, exit code of the verdict' })
           .option('json', { type: 'boolean', default: false, describe: 'print only suite.json to stdout' }),
       (args) => suite(args as Record<string, unknown>),
     )
