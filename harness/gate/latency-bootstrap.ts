@@ -5,6 +5,7 @@
  * Each bootstrap round resamples at two levels, so both sources of noise are in the interval: the runs (drawn with
  * replacement; run-to-run variation is usually the larger part) and, within each drawn run, its samples (a Poisson
  * bootstrap of every histogram bucket, as for large counts a multinomial resample is nearly Poisson per bucket).
+ * With few runs the resampled spread of runs is too small by (n − 1) ÷ n, so the interval is widened by √(n ÷ (n − 1)).
  * A verdict is given only when the interval clears the threshold: regression when its lower end is above it,
  * improvement when its upper end is below minus it, pass when its upper end is at or below it.
  */
@@ -134,10 +135,14 @@ function bootstrap(current: readonly Buckets[], baseline: readonly Buckets[], pe
     if (c.total === 0 || b.total === 0) continue;
     percents.forEach((p, k) => draws[k]!.push(percentileOf(grid, c.counts, c.total, p) / Math.max(percentileOf(grid, b.counts, b.total, p), 1) - 1));
   }
+  // resampling n runs understates their spread by (n − 1) ÷ n (the bootstrap's variance of a mean); widen to undo it
+  const runs = Math.min(current.length, baseline.length);
+  const widen = runs > 1 ? Math.sqrt(runs / (runs - 1)) : 1;
   return percents.map((_, k) => {
     const sorted = draws[k]!.sort((a, b) => a - b);
     const q = (f: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.floor(f * (sorted.length - 1))))] ?? 0;
-    return { point: points[k]!, lo: q(0.025), hi: q(0.975) };
+    const point = points[k]!;
+    return { point, lo: point - (point - q(0.025)) * widen, hi: point + (q(0.975) - point) * widen };
   });
 }
 
