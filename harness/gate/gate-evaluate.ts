@@ -25,6 +25,7 @@ import { compareScalar, DEFAULT_RULE_OPTIONS, pct, summarize, type Comparison } 
 import { VERDICTS, VERDICT_SCHEMA_VERSION, type GateVerdict, type ScenarioVerdict, type VerdictDocument, type VerdictKind } from './verdict-schema.js';
 import { groupRuns } from './baseline.js';
 import type { History } from './history.js';
+import { holmAdjust } from './holm.js';
 
 export interface GateOptions {
   /** Runs on each side before a verdict. @default 3 */
@@ -357,7 +358,7 @@ export function evaluateGates(input: GateInput, options: GateOptions = DEFAULT_G
   const ctx: GroupContext = { options, floors, floorFrom, like: lfl.like, differences: lfl.differences, published: baseline?.source === 'published' };
   const scenarios: ScenarioVerdict[] = [];
   const groups = groupRuns(input.runs);
-  for (const [key, runs] of groups) {
+  const judgedGroups = [...groups.entries()].map(([key, runs]) => {
     const entry = baseline?.scenarios[key];
     const gates = [...invariantGates(runs), ...absoluteGates(runs)];
     let skipped: ScenarioVerdict['skipped'] = [];
@@ -368,6 +369,11 @@ export function evaluateGates(input: GateInput, options: GateOptions = DEFAULT_G
       gates.push(...judged.gates);
       skipped = judged.skipped;
     }
+    return { runs, entry, gates, skipped };
+  });
+  const tests = holmAdjust(judgedGroups.flatMap((g) => g.gates), options.alpha);
+  if (tests > 1) notes.push(`${tests} Welch tests: significance is Holm–Bonferroni-adjusted so that noise alone gives a false verdict among them at most ${options.alpha * 100} % of the time`);
+  for (const { runs, entry, gates, skipped } of judgedGroups) {
     const evidence = evidenceOf(runs, entry);
     for (const g of gates) if ((g.verdict === 'regression' || g.verdict === 'improvement') && g.rule !== 'invariant') g.diagnosis = diagnosisLine(g, runs, evidence);
     const first = runs[0]!;
