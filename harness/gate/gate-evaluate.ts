@@ -25,7 +25,7 @@ import { compareScalar, DEFAULT_RULE_OPTIONS, pct, summarize, type Comparison } 
 import { VERDICTS, VERDICT_SCHEMA_VERSION, type GateVerdict, type ScenarioVerdict, type VerdictDocument, type VerdictKind } from './verdict-schema.js';
 import { groupRuns } from './baseline.js';
 import type { History } from './history.js';
-import { holmAdjust } from './holm.js';
+import { holmAdjust, simultaneousLatency } from './holm.js';
 
 export interface GateOptions {
   /** Runs on each side before a verdict. @default 3 */
@@ -372,7 +372,9 @@ export function evaluateGates(input: GateInput, options: GateOptions = DEFAULT_G
     return { runs, entry, gates, skipped };
   });
   const tests = holmAdjust(judgedGroups.flatMap((g) => g.gates), options.alpha);
+  const intervals = simultaneousLatency(judgedGroups.flatMap((g) => g.gates), options.alpha);
   if (tests > 1) notes.push(`${tests} Welch tests: significance is Holm–Bonferroni-adjusted so that noise alone gives a false verdict among them at most ${options.alpha * 100} % of the time`);
+  if (intervals > 1) notes.push(`${intervals} latency intervals: simultaneous 95 % intervals (Bonferroni over all of them)`);
   for (const { runs, entry, gates, skipped } of judgedGroups) {
     const evidence = evidenceOf(runs, entry);
     for (const g of gates) if ((g.verdict === 'regression' || g.verdict === 'improvement') && g.rule !== 'invariant') g.diagnosis = diagnosisLine(g, runs, evidence);

@@ -177,27 +177,33 @@ export function compareLatency(current: readonly string[], baseline: readonly st
   });
   const open = percents.filter((_, k) => guarded[k] === null);
   const intervals = open.length > 0 ? bootstrap(cur, base, open, options) : [];
-  const t = options.thresholdPct;
   return percents.map((p, k): Comparison => {
     const g = guarded[k];
     if (g) return g;
     const { point, lo, hi } = intervals[open.indexOf(p)]!;
-    const [changePct, loPct, hiPct] = [point * 100, lo * 100, hi * 100];
-    const figures = { changePct: r2(changePct), ci95Pct: [r2(loPct), r2(hiPct)] as const, pValue: null, thresholdPct: r2(t), thresholdFrom: options.thresholdFrom };
-    const stated = `${pct(changePct)} (95 % CI ${pct(loPct)}…${pct(hiPct)}; threshold ${t.toFixed(1)} % from ${options.thresholdFrom})`;
-    if (loPct > t) return { ...figures, verdict: 'regression', reason: stated };
-    if (hiPct < -t) return { ...figures, verdict: 'improvement', reason: stated };
-    if (hiPct <= t) return { ...figures, verdict: 'pass', reason: stated };
-    // the interval straddles the threshold: it narrows about as 1/√runs
-    const halfWidth = (hiPct - loPct) / 2;
-    const margin = Math.abs(changePct - t);
-    const runs = margin > 0 ? Math.ceil(cur.length * (halfWidth / margin) ** 2) : MAX_RUNS_SUGGESTED;
-    return {
-      ...figures,
-      verdict: 'inconclusive',
-      inconclusiveBecause: 'too-noisy',
-      runsToSettle: Math.min(Math.max(runs, cur.length + 1), MAX_RUNS_SUGGESTED),
-      reason: `too noisy: ${stated}; the interval straddles the threshold`,
-    };
+    return latencyVerdict(point * 100, lo * 100, hi * 100, options.thresholdPct, options.thresholdFrom, cur.length);
   });
+}
+
+/**
+ * The verdict on a latency percentile from its change and interval (%): regression when the interval's lower end is
+ * above the threshold, improvement when its upper end is below minus it, pass when its upper end is at or below it,
+ * else inconclusive with the runs that would narrow it enough (it narrows about as 1/√runs).
+ */
+export function latencyVerdict(changePct: number, loPct: number, hiPct: number, t: number, thresholdFrom: string, runs: number, level = '95 % CI'): Comparison {
+  const figures = { changePct: r2(changePct), ci95Pct: [r2(loPct), r2(hiPct)] as const, pValue: null, thresholdPct: r2(t), thresholdFrom };
+  const stated = `${pct(changePct)} (${level} ${pct(loPct)}…${pct(hiPct)}; threshold ${t.toFixed(1)} % from ${thresholdFrom})`;
+  if (loPct > t) return { ...figures, verdict: 'regression', reason: stated };
+  if (hiPct < -t) return { ...figures, verdict: 'improvement', reason: stated };
+  if (hiPct <= t) return { ...figures, verdict: 'pass', reason: stated };
+  const halfWidth = (hiPct - loPct) / 2;
+  const margin = Math.abs(changePct - t);
+  const needed = margin > 0 ? Math.ceil(runs * (halfWidth / margin) ** 2) : MAX_RUNS_SUGGESTED;
+  return {
+    ...figures,
+    verdict: 'inconclusive',
+    inconclusiveBecause: 'too-noisy',
+    runsToSettle: Math.min(Math.max(needed, runs + 1), MAX_RUNS_SUGGESTED),
+    reason: `too noisy: ${stated}; the interval straddles the threshold`,
+  };
 }
