@@ -6,6 +6,8 @@ import {
   DEFAULT_CHANGE_POINT_OPTIONS,
   DEFAULT_GATE_OPTIONS,
   GateInputError,
+  LATENCY_METRICS,
+  SCALAR_METRICS,
   analyzeHistory,
   buildBaseline,
   evaluateGates,
@@ -49,6 +51,15 @@ function atLeastTwo(args: Record<string, unknown>): number {
   return v;
 }
 
+function metricsFrom(given: string[] | undefined): string[] | undefined {
+  const known: readonly string[] = [...SCALAR_METRICS, ...LATENCY_METRICS];
+  for (const m of given ?? []) {
+    const metric = m.split('@')[0]!;
+    if (!known.includes(metric)) throw new GateInputError('--metric', `unknown metric ${JSON.stringify(metric)}: one of ${known.join(', ')} (optionally @<phase>)`);
+  }
+  return given;
+}
+
 function optionsFrom(args: Record<string, unknown>): GateOptions {
   const seed = args['seed'] as number;
   if (!Number.isInteger(seed) || seed < 0) throw new GateInputError('--seed', `expected an integer ≥ 0, got ${String(seed)}`);
@@ -61,7 +72,7 @@ function optionsFrom(args: Record<string, unknown>): GateOptions {
     bootstrapIterations: positive(args, 'bootstrap', { integer: true }),
     seed,
     failOnInconclusive: args['fail-on-inconclusive'] as boolean,
-    metrics: args['metric'] as string[] | undefined,
+    metrics: metricsFrom(args['metric'] as string[] | undefined),
   };
 }
 

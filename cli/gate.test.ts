@@ -94,4 +94,7 @@ test('exit 2 for input that cannot be judged: a missing folder, a file that is n
   const flag = flowlab(['gate', dir, '--min-samples', '0'], dir);
   assert.equal(flag.status, 2);
   assert.match(flag.stderr, /--min-samples: expected an integer ≥ 2 \(a spread needs two runs\), got 0/);
+  const metric = flowlab(['gate', dir, '--metric', 'latencyUs.p98@steady'], dir);
+  assert.equal(metric.status, 2);
+  assert.match(metric.stderr, /--metric: unknown metric "latencyUs\.p98": one of throughput\.recordsPerSec, /);
 });
