@@ -130,9 +130,10 @@ export function loadCurrentResults(paths: readonly string[], flag = '<results>')
     const sets = loadResultSets([given], flag);
     const suites = sets.filter((s) => s.suite !== null);
     if (suites.length > 1) {
-      const newest = suites.at(-1)!;
-      notes.push(`${given} holds ${suites.length} suite runs; judging the newest, ${newest.source} (use --history to look across them)`);
-      chosen.push(newest, ...sets.filter((s) => s.suite === null));
+      // the newest run of each suite (sets are in start order)
+      const newest = new Map(suites.map((s) => [s.suite!.suite, s]));
+      notes.push(`${given} holds ${suites.length} suite runs; judging the newest of each suite: ${[...newest.values()].map((s) => s.source).join(', ')} (--history looks across them)`);
+      chosen.push(...newest.values(), ...sets.filter((s) => s.suite === null));
     } else chosen.push(...sets);
   }
   return { runs: chosen.flatMap((s) => s.runs), sets: chosen, notes };
