@@ -33,6 +33,7 @@ export function renderGateVerdict(doc: VerdictDocument): string {
   if (doc.baseline) out.push(`baseline: ${doc.baseline.name} (${doc.baseline.source}, ${doc.baseline.file}, commit ${doc.baseline.commit?.slice(0, 12) ?? 'unknown'}, ${doc.baseline.createdAt})`);
   out.push(`like-for-like: ${doc.likeForLike.like ? 'yes' : `no — ${doc.likeForLike.differences.join('; ')}`}`);
   if (doc.noiseFloor) out.push(`A/A noise floor: throughput ${doc.noiseFloor.throughputPct ?? 'n/a'} %, p99 ${doc.noiseFloor.latencyPct ?? 'n/a'} % (${doc.noiseFloor.from}); no threshold is tighter`);
+  if (doc.controlCheck) out.push(`A/A control judged B against A by the same rules (no floor): ${SHOUT[doc.controlCheck.verdict]}${doc.controlCheck.flagged.length > 0 ? ` — ${doc.controlCheck.flagged.length} of ${doc.controlCheck.gates} gates flagged` : ''}`);
   for (const note of doc.notes) out.push(`note: ${note}`);
   for (const s of doc.scenarios) {
     out.push('', `${s.scenario}/${s.variant}: ${SHOUT[s.verdict]} (${s.runs.completed} of ${s.runs.current} runs completed${s.runs.baseline !== null ? `; baseline ${s.runs.baseline} runs` : ''})`);

@@ -189,6 +189,12 @@ test('the A/A noise floor raises the threshold: no gate is tighter than the cont
   const g = doc.scenarios[0]!.gates.find((x) => x.gate === THROUGHPUT)!;
   assert.equal(g.thresholdFrom, 'A/A noise floor');
   assert.notEqual(g.verdict, 'regression');
+  // the control judged by the gate's own rules, B against A without the floor: the 9 % gap is flagged there
+  assert.equal(doc.controlCheck?.scenario, 'pipeline');
+  assert.equal(doc.controlCheck?.runsPerVariant, 3);
+  assert.equal(doc.controlCheck?.verdict, 'regression');
+  assert.match(doc.controlCheck.flagged[0]!, /^throughput\.recordsPerSec in steady: regression −\d/);
+  assert.ok(doc.notes.some((n) => /the A\/A control \(pipeline, B against A, no floor\) was flagged/.test(n)));
 });
 
 test('invariants are always on: a lost record is a regression (exit 1), an errored run is invalid (exit 2), even without a baseline', () => {

@@ -23,7 +23,7 @@ import { compareLatency, DEFAULT_BOOTSTRAP, mergeHistograms } from './latency-bo
 import { noiseFloorOf } from './noise-floor.js';
 import { compareScalar, DEFAULT_RULE_OPTIONS, pct, summarize, type Comparison } from './scalar-rule.js';
 import { VERDICTS, VERDICT_SCHEMA_VERSION, type GateVerdict, type ScenarioVerdict, type VerdictDocument, type VerdictKind } from './verdict-schema.js';
-import { groupRuns } from './baseline.js';
+import { baselineEntry, groupRuns } from './baseline.js';
 import type { History } from './history.js';
 import { holmAdjust, simultaneousLatency } from './holm.js';
 
@@ -328,6 +328,29 @@ function quickPercentile(histograms: string[], percent: number): number | null {
   return percent === 50 ? s.p50 : percent === 90 ? s.p90 : percent === 99 ? s.p99 : s.p999;
 }
 
+/**
+ * The A/A control judged by the same rules, B against A, without a noise floor (the floor is made of exactly this
+ * difference): if the gate flags two identical configurations tonight, its other verdicts deserve suspicion.
+ */
+function controlCheck(runs: readonly RunFigures[], options: GateOptions): VerdictDocument['controlCheck'] {
+  const control = runs.filter((r) => r.control !== null && r.state === 'completed');
+  const a = control.filter((r) => r.control === 'A');
+  const b = control.filter((r) => r.control === 'B');
+  if (a.length < options.minSamples || b.length < options.minSamples) return undefined;
+  const ctx: GroupContext = { options, floors: { throughputPct: 0, latencyPct: 0 }, floorFrom: 'none', like: true, differences: [], published: false };
+  const { gates } = baselineGates(b, baselineEntry(a), ctx);
+  holmAdjust(gates, options.alpha);
+  simultaneousLatency(gates, options.alpha);
+  const flagged = gates.filter((g) => g.verdict === 'regression' || g.verdict === 'improvement');
+  return {
+    scenario: a[0]!.scenario,
+    runsPerVariant: Math.min(a.length, b.length),
+    verdict: worst(gates.map((g) => g.verdict)),
+    flagged: flagged.map((g) => `${g.gate}: ${g.verdict} ${g.reason}`),
+    gates: gates.length,
+  };
+}
+
 function headlineOf(verdict: VerdictKind, scenarios: readonly ScenarioVerdict[], history: History | undefined): string {
   const all = scenarios.flatMap((s) => s.gates.map((g) => ({ s, g })));
   const hits = all.filter(({ g }) => g.verdict === verdict);
@@ -394,6 +417,8 @@ export function evaluateGates(input: GateInput, options: GateOptions = DEFAULT_G
     if (missing.length > 0) notes.push(`in the baseline but not in these results (not judged): ${missing.join(', ')}`);
   }
   if (input.runs.length === 0) notes.push('no runs to judge');
+  const check = controlCheck(input.runs, options);
+  if (check && check.flagged.length > 0) notes.push(`the A/A control (${check.scenario}, B against A, no floor) was flagged by ${check.flagged.length} of ${check.gates} gates: this machine was noisy tonight; the floor of ${floors.throughputPct} % / ${floors.latencyPct} % is what keeps that out of the verdicts`);
   const historyVerdicts = input.history?.series.map((s) => s.verdict) ?? [];
   const verdict = input.runs.length === 0 && !input.history ? 'invalid' : worst([...scenarios.map((s) => s.verdict), ...historyVerdicts]);
   const exitCode = verdict === 'invalid' ? 2 : verdict === 'regression' ? 1 : verdict === 'inconclusive' && options.failOnInconclusive ? 1 : 0;
@@ -439,6 +464,7 @@ export function evaluateGates(input: GateInput, options: GateOptions = DEFAULT_G
     notes,
     counts,
     scenarios,
+    ...(check ? { controlCheck: check } : {}),
     ...(input.history ? { history: input.history } : {}),
   };
 }

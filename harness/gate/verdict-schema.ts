@@ -98,6 +98,10 @@ export const verdictDocumentSchema = z
     notes: z.array(z.string()),
     counts: z.record(verdict, z.number()),
     scenarios: z.array(scenarioVerdictSchema),
+    controlCheck: z
+      .object({ scenario: z.string(), runsPerVariant: z.number(), verdict, gates: z.number(), flagged: z.array(z.string()) })
+      .optional()
+      .describe("The suite's A/A control judged by the same rules (B against A, no noise floor): what the gate would wrongly flag tonight."),
     history: historySchema.optional().describe('With --history: change points per scenario/variant/metric across nights.'),
   })
   .describe('The verdict of `flowlab gate`: did these results get slower, worse in latency, longer in checkpoints?');
