@@ -56,8 +56,10 @@ export function renderGateVerdict(doc: VerdictDocument): string {
   if (doc.history) {
     const h = doc.history;
     out.push('', `history: ${h.nights} nights, ${h.method}, p < ${h.pValue}, segments ≥ ${h.minSegment}`);
-    const found = h.series.filter((s) => s.changePoints.length > 0 || s.verdict !== 'pass');
-    if (found.length === 0) out.push(`  no change point in ${h.series.length} series`);
+    const short = h.nights < 2 * h.minSegment;
+    const found = short ? [] : h.series.filter((s) => s.changePoints.length > 0 || s.verdict !== 'pass');
+    if (short) out.push(`  ${h.series.length} series, inconclusive: ${h.nights} night(s), a change point needs ≥ ${h.minSegment} on each side`);
+    else if (found.length === 0) out.push(`  no change point in ${h.series.length} series`);
     for (const s of found) out.push(`  ${SHOUT[s.verdict].padEnd(12)} ${s.scenario}/${s.variant} ${s.metric}${s.phase ? ` in ${s.phase}` : ''}: ${s.reason}`);
   }
   const c = doc.counts;
