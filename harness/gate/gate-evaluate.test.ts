@@ -262,3 +262,19 @@ test('a published figure is a baseline too: a mean worse than it by more than it
   const within = evaluateGates({ runs: current, sources: ['x'], baseline: { file: 'p.json', document: published(40) } }, OPTIONS);
   assert.equal(gate(within, THROUGHPUT).verdict, 'pass');
 });
+
+test('a fault that no longer recovers is a regression of its time to recover', () => {
+  const withFault = (recovered: boolean[], seed: number): RunFigures[] => {
+    const random = new SeededRandom(seed);
+    return recovered.map((ok, i) => {
+      const figures = runFigures(fakeResult({ repetition: i + 1, recordsPerSec: normal(random, 50_000, 300) }), `r${i}`);
+      return { ...figures, scalars: { ...figures.scalars, ...(ok ? { 'recovery.timeToRecoverMs@fault-0-after': 1000 + 10 * i } : {}) } };
+    });
+  };
+  const baseline = buildBaseline([set(withFault([true, true, true], 24))], { name: 'b' });
+  const doc = evaluateGates({ runs: withFault([true, false, false], 25), sources: ['x'], baseline: { file: 'b.json', document: baseline } }, OPTIONS);
+  const g = gate(doc, 'recovery.timeToRecoverMs in fault-0-after');
+  assert.equal(g.verdict, 'regression');
+  assert.match(g.reason, /^did not recover in 2 of 3 runs; every baseline run recovered \(mean 1010 ms\)$/);
+  assert.equal(doc.exitCode, 1);
+});

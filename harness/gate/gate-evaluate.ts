@@ -270,6 +270,12 @@ function baselineGates(runs: readonly RunFigures[], entry: BaselineEntry, ctx: G
       gates.push(publishedGate(key, b, current, b.tolerancePct ?? options.minChangePct));
       continue;
     }
+    const completedRuns = runs.filter((r) => r.state === 'completed').length;
+    if (metric === 'recovery.timeToRecoverMs' && current.length < completedRuns && b.n >= entry.runs) {
+      // every baseline run recovered; some current runs never did: that is worse than any time to recover
+      gates.push(gateOf({ ...shared, verdict: 'regression', reason: `did not recover in ${completedRuns - current.length} of ${completedRuns} runs; every baseline run recovered (mean ${Math.round(b.mean)} ms)` }));
+      continue;
+    }
     if (current.length === 0) {
       const why = metric === 'throughput.calibrated' ? 'the current runs were not calibrated (calibrate: false)' : 'none of the current runs has a value (no checkpoint completed, or the fault did not recover)';
       gates.push(gateOf({ ...shared, verdict: metric === 'throughput.calibrated' ? 'inconclusive' : 'invalid', ...(metric === 'throughput.calibrated' ? { inconclusiveBecause: 'not-like-for-like' as const } : {}), reason: why }));
