@@ -26,6 +26,7 @@ import {
 } from '../harness/index.js';
 import { OPTIMIZE_GOALS, parseReportFormats, type OptimizeGoal } from '../reports/index.js';
 import { reportCommand, writeRunReports, writeSuiteReports } from './report-command.js';
+import { baselineSave, gate, gateOptions, gateSuiteFolder, suiteBaseline } from './gate-command.js';
 import { runFlagOptions, runOverrides } from './run-flags.js';
 import { renderSuiteSummary, renderSummary } from './summary.js';
 import { checkTaskManagersFlag } from './cluster-flags.js';
@@ -125,6 +126,7 @@ async function suite(args: Record<string, unknown>): Promise<void> {
   const repetitions = args['repetitions'] as number | undefined;
   if (repetitions !== undefined && (!Number.isInteger(repetitions) || repetitions < 1)) throw new FlowlabError('ERR_USAGE', `--repetitions takes an integer ≥ 1, got ${String(repetitions)}`);
   const overrides = runOverrides({ set: args['set'] });
+  const baseline = suiteBaseline(args['baseline'] as string | undefined);
   const plan = planSuite(args['suite'] as string, { filter: args['filter'] as string | undefined, repetitions, overrides });
   const runner = new SuiteRunner(plan, {
     out: args['out'] as string,
@@ -155,8 +157,10 @@ async function suite(args: Record<string, unknown>): Promise<void> {
   } catch (error) {
     process.stderr.write(`flowlab: reports could not be written (the results are kept): ${error instanceof Error ? error.message : String(error)}\n`);
   }
+  const gateExit = baseline && !interrupted ? gateSuiteFolder(runner.dir, baseline, !args['json']) : 0;
   if (interrupted) process.exitCode = 130;
   else if (index.state === 'bailed') process.exitCode = 1;
+  else process.exitCode = gateExit;
 }
 
 async function clusterStart(args: { 'task-managers': number; D: string[]; 'rest-port'?: number }): Promise<void> {
@@ -235,6 +239,7 @@ export async function main(argv: string[]): Promise<void> {
           .option('repetitions', { type: 'number', describe: 'runs of every scenario and variant (overrides the files)' })
           .option('bail', { type: 'boolean', default: false, describe: 'stop at the first run that does not complete (exit 1)' })
           .option('set', { type: 'string', array: true, describe: 'override a field of every scenario: --set workload.duration=5s' })
+          .option('baseline', { type: 'string', describe: 'then judge the results against this baseline (flowlab gate): gate.json in the results folder, exit code of the verdict' })
           .option('json', { type: 'boolean', default: false, describe: 'print only suite.json to stdout' }),
       (args) => suite(args as Record<string, unknown>),
     )
@@ -253,6 +258,23 @@ export async function main(argv: string[]): Promise<void> {
         const lines = await reportCommand({ inputs: args.inputs, formats: parseReportFormats(args.format), out: args.out, optimize: args.optimize as OptimizeGoal, constraints: args.constraint, baseline: args.baseline });
         for (const line of lines) console.log(line);
       },
+    )
+    .command(
+      'gate [results..]',
+      'judge results against a baseline (and the invariants and absolute gates): pass, improvement, regression, inconclusive or invalid; exit 0, 1 or 2',
+      (y) => gateOptions(y.positional('results', { type: 'string', array: true, describe: 'a suite results folder (results/<suite>/<timestamp>), a folder of them (the newest is judged), or result.json files' })),
+      (args) => gate(args as Record<string, unknown>),
+    )
+    .command(
+      'baseline save <results..>',
+      'store a baseline with provenance from a suite results folder or result files',
+      (y) =>
+        y
+          .positional('results', { type: 'string', array: true, demandOption: true, describe: 'a suite results folder or result.json files' })
+          .option('to', { type: 'string', demandOption: true, describe: 'the baseline file to write, e.g. suites/baselines/nightly.json' })
+          .option('name', { type: 'string', describe: 'the baseline’s name (default: the suite’s name, else the file name)' })
+          .option('allow-errored', { type: 'boolean', default: false, describe: 'leave out runs that did not complete instead of refusing' }),
+      (args) => baselineSave(args as Record<string, unknown>),
     )
     .command(
       'cluster start',

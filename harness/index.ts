@@ -19,3 +19,4 @@ export { SuiteRunner, type SuiteRunOptions, type SuiteProgress } from './suite-r
 export { analyzeControl, analyzeRateSweeps, SUSTAINABLE_ACHIEVED_RATIO, SUSTAINABLE_P99_GROWTH } from './suite-analysis.js';
 export { writeRunFiles, timeseriesCsv, RUN_FILES, type RunFiles } from './results-folder.js';
 export { jsonSchemas } from './json-schemas.js';
+export * from './gate/index.js';

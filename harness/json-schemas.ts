@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { resultDocumentSchema } from './result-schema.js';
 import { scenarioSchema } from './scenario-schema.js';
 import { suiteIndexSchema, suiteSchema } from './suite-schema.js';
+import { baselineSchema } from './gate/baseline-schema.js';
+import { verdictDocumentSchema } from './gate/verdict-schema.js';
 
 /** File name under `schemas/` → JSON Schema (draft 2020-12). Input files describe what may be written, outputs what is written. */
 export function jsonSchemas(): Record<string, unknown> {
@@ -16,5 +18,7 @@ export function jsonSchemas(): Record<string, unknown> {
     'suite.schema.json': titled('flowlab suite', z.toJSONSchema(suiteSchema, { io: 'input', unrepresentable: 'any' })),
     'result.schema.json': titled('flowlab result document', z.toJSONSchema(resultDocumentSchema, { io: 'output', unrepresentable: 'any' })),
     'suite-index.schema.json': titled('flowlab suite index (suite.json)', z.toJSONSchema(suiteIndexSchema, { io: 'output', unrepresentable: 'any' })),
+    'baseline.schema.json': titled('flowlab baseline', z.toJSONSchema(baselineSchema, { io: 'output', unrepresentable: 'any' })),
+    'gate-verdict.schema.json': titled('flowlab gate verdict', z.toJSONSchema(verdictDocumentSchema, { io: 'output', unrepresentable: 'any' })),
   };
 }
