@@ -152,12 +152,13 @@ async function suite(args: Record<string, unknown>): Promise<void> {
   const { result: index, interrupted } = await untilDone(() => runner.execute(), 'interrupted: stopping the current run, keeping every finished result …', () => runner.interrupt());
   if (args['json']) process.stdout.write(`${JSON.stringify(index)}\n`);
   else console.log(renderSuiteSummary(index, runner.dir));
+  // the gate first: its verdicts (gate.json) go into the reports
+  const gateExit = baseline && !interrupted ? gateSuiteFolder(runner.dir, baseline, !args['json']) : 0;
   try {
     for (const line of await writeSuiteReports(runner.dir, index)) process.stderr.write(`flowlab: ${line}\n`);
   } catch (error) {
     process.stderr.write(`flowlab: reports could not be written (the results are kept): ${error instanceof Error ? error.message : String(error)}\n`);
   }
-  const gateExit = baseline && !interrupted ? gateSuiteFolder(runner.dir, baseline, !args['json']) : 0;
   if (interrupted) process.exitCode = 130;
   else if (index.state === 'bailed') process.exitCode = 1;
   else process.exitCode = gateExit;

@@ -5,7 +5,7 @@
 import { appendFileSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { FlowlabError } from '../core/index.js';
-import { resultDocumentSchema, suiteIndexSchema, type ResultDocument, type SuiteIndex } from '../harness/index.js';
+import { reportBaselineOf, resultDocumentSchema, suiteIndexSchema, verdictDocumentSchema, type ResultDocument, type SuiteIndex } from '../harness/index.js';
 import {
   DEFAULT_TUNING_GOAL,
   REPORT_FILES,
@@ -17,6 +17,7 @@ import {
   writeReports,
   type OptimizeGoal,
   type ReportFormat,
+  type BaselineInput,
   type ReportInput,
   type ReportRun,
   type TuningGoal,
@@ -101,9 +102,18 @@ export function tuningLines(input: ReportInput): string[] {
   return lines;
 }
 
+/** The verdicts `flowlab gate` (or `suite --baseline`) left in a suite folder, if any. */
+function gateVerdictsIn(dir: string): BaselineInput | undefined {
+  const file = join(dir, 'gate.json');
+  if (!existsSync(file)) return undefined;
+  const parsed = verdictDocumentSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  return parsed.success && parsed.data.baseline ? reportBaselineOf(parsed.data) : undefined;
+}
+
 /** Writes every format into the suite folder and appends the Markdown to $GITHUB_STEP_SUMMARY when set. */
 export async function writeSuiteReports(dir: string, index: SuiteIndex): Promise<string[]> {
-  const input = suiteReportInput(dir, index);
+  const verdicts = gateVerdictsIn(dir);
+  const input = { ...suiteReportInput(dir, index), ...(verdicts ? { baseline: verdicts } : {}) };
   await writeReports(input, dir);
   const summary = process.env['GITHUB_STEP_SUMMARY'];
   if (summary) appendFileSync(summary, renderMarkdown(input));
@@ -132,7 +142,10 @@ export async function reportCommand(args: ReportArgs): Promise<string[]> {
   const tuning: TuningGoal = { ...DEFAULT_TUNING_GOAL, optimize: args.optimize, constraints: args.constraints };
   const { input, folder } = loadReportInput(args.inputs);
   const baseline = args.baseline ? loadReportInput([args.baseline]).input : undefined;
-  const full: ReportInput = { ...input, tuning, ...(baseline && args.baseline ? { baseline: { label: basename(resolve(args.baseline)), runs: baseline.runs } } : {}) };
+  const verdicts = folder ? gateVerdictsIn(folder) : undefined;
+  const baselineInput: BaselineInput | undefined =
+    verdicts || baseline ? { ...(verdicts ?? {}), label: baseline && args.baseline ? basename(resolve(args.baseline)) : (verdicts?.label ?? 'baseline'), ...(baseline ? { runs: baseline.runs } : {}) } : undefined;
+  const full: ReportInput = { ...input, tuning, ...(baselineInput ? { baseline: baselineInput } : {}) };
   const out = args.out ?? folder ?? 'report';
   const written = await writeReports(full, out, args.formats);
   return [...Object.values(written).map((p) => `wrote ${p}`), ...tuningLines(full)];

@@ -11,3 +11,4 @@ export { verdictDocumentSchema, VERDICT_SCHEMA_VERSION, VERDICTS, type VerdictDo
 export { evaluateGates, likeForLike, DEFAULT_GATE_OPTIONS, type GateOptions, type GateInput } from './gate-evaluate.js';
 export { changePoints, energyDivergence, DEFAULT_CHANGE_POINT_OPTIONS, type ChangePoint, type ChangePointOptions } from './change-points.js';
 export { analyzeHistory, historySchema, type History, type HistorySeries } from './history.js';
+export { reportBaselineOf } from './report-verdicts.js';
