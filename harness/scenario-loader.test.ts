@@ -187,6 +187,12 @@ const BROKEN: readonly BrokenFile[] = [
     issues: [{ line: 6, column: 3, path: '', message: 'duplicate key' }],
   },
   {
+    title: 'slots given twice, differently (cluster.slots and the Flink key)',
+    file: 'slots.yaml',
+    lines: ['cluster:', '  slots: 2', 'config:', '  taskmanager.numberOfTaskSlots: 4'],
+    issues: [{ line: 4, column: 10, path: 'cluster.slots', message: 'says 2 but config.taskmanager.numberOfTaskSlots says 4' }],
+  },
+  {
     title: 'a gate with an unknown metric',
     file: 'gate.yaml',
     lines: ['gates:', '  - latencyUs.p98 < 50ms in phase steady'],

@@ -71,6 +71,10 @@ export function loadScenario(source: SourceFile, overrides: readonly FieldOverri
   const at = (path: readonly PathSegment[], message: string): void => void issues.push(source.locate(path, message));
 
   if (scenario.cluster.deploy !== 'local') at(['cluster', 'deploy'], `${scenario.cluster.deploy} is not available yet: only local runs in this version`);
+  const slotsKey = scenario.config['taskmanager.numberOfTaskSlots'];
+  if (scenario.cluster.slots !== undefined && slotsKey !== undefined && String(slotsKey) !== String(scenario.cluster.slots)) {
+    at(['cluster', 'slots'], `says ${scenario.cluster.slots} but config.taskmanager.numberOfTaskSlots says ${String(slotsKey)}: set one of them`);
+  }
   const faults = lowerFaults(scenario, at);
   const gates: AbsoluteGate[] = [];
   scenario.gates.forEach((g, i) => {
