@@ -3,17 +3,8 @@ import assert from 'node:assert/strict';
 import * as hdr from 'hdr-histogram-js';
 import { FlowlabError } from '../core/index.js';
 import { renderHgrm, renderHlog, type HlogInterval } from './hdr-files.js';
+import { histogramOf } from './test-support.js';
 
-/** V2 compressed base64 of a histogram holding `values` (µs). */
-function encode(values: Iterable<number>): string {
-  const h = hdr.build({ numberOfSignificantValueDigits: 3 });
-  try {
-    for (const v of values) h.recordValue(v);
-    return hdr.encodeIntoCompressedBase64(h);
-  } finally {
-    h.destroy();
-  }
-}
 
 function range(from: number, to: number, step = 1): number[] {
   const out: number[] = [];
@@ -52,7 +43,7 @@ const sameWithinHdrPrecision = (a: number, b: number): boolean => Math.abs(a - b
 
 describe('renderHgrm', () => {
   it("prints HdrHistogram's percentile distribution, in µs", () => {
-    const base64 = encode(range(10, 100_000, 10));
+    const base64 = histogramOf(range(10, 100_000, 10));
     const text = renderHgrm(base64);
     const lines = text.split('\n');
     assert.equal(lines[0], '       Value     Percentile TotalCount 1/(1-Percentile)');
@@ -79,13 +70,13 @@ describe('renderHgrm', () => {
   });
 
   it('shows exactly getValueAtPercentile(99) in the 99th-percentile row when p99 is a step', () => {
-    const base64 = encode([...Array<number>(985).fill(100), ...Array<number>(15).fill(5_000)]);
+    const base64 = histogramOf([...Array<number>(985).fill(100), ...Array<number>(15).fill(5_000)]);
     const row = parseHgrmRows(renderHgrm(base64)).find((r) => r.percentile >= 0.99)!;
     withDecoded(base64, (h) => assert.equal(row.value, h.getValueAtPercentile(99)));
   });
 
   it('scales values by outputValueUnitScalingRatio (1000: ms)', () => {
-    const base64 = encode(range(1_000, 1_000_000, 1_000));
+    const base64 = histogramOf(range(1_000, 1_000_000, 1_000));
     const text = renderHgrm(base64, { outputValueUnitScalingRatio: 1_000 });
     const maxMs = withDecoded(base64, (h) => h.maxValue / 1_000);
     assert.ok(text.includes(`#[Max     = ${maxMs.toFixed(3).padStart(12)}, Total count    =         1000]`), text);
@@ -95,7 +86,7 @@ describe('renderHgrm', () => {
   });
 
   it('renders an empty histogram as a table without rows', () => {
-    const text = renderHgrm(encode([]));
+    const text = renderHgrm(histogramOf([]));
     assert.equal(parseHgrmRows(text).length, 0);
     assert.match(text, /Total count {4}= +0\]/);
   });
@@ -104,10 +95,10 @@ describe('renderHgrm', () => {
 describe('renderHlog', () => {
   const START_MS = 1_700_000_000_250;
   const intervals: HlogInterval[] = [
-    { startMs: 0, endMs: 1_000, tag: 'total', histogram: encode(range(100, 20_000, 2)) },
-    { startMs: 0, endMs: 1_000, tag: 'data-tm-0-tm-1', histogram: encode(range(1, 5_000)) },
-    { startMs: 1_000, endMs: 2_500, tag: 'total', histogram: encode([...range(1, 12_000), 250_000]) },
-    { startMs: 2_500, endMs: 3_000, histogram: encode([42]) },
+    { startMs: 0, endMs: 1_000, tag: 'total', histogram: histogramOf(range(100, 20_000, 2)) },
+    { startMs: 0, endMs: 1_000, tag: 'data-tm-0-tm-1', histogram: histogramOf(range(1, 5_000)) },
+    { startMs: 1_000, endMs: 2_500, tag: 'total', histogram: histogramOf([...range(1, 12_000), 250_000]) },
+    { startMs: 2_500, endMs: 3_000, histogram: histogramOf([42]) },
   ];
 
   it('writes the v1.3 header and one line per interval', () => {
@@ -162,7 +153,7 @@ describe('renderHlog', () => {
   });
 
   it('rejects tags that would break the line, and reversed intervals', () => {
-    const histogram = encode([1]);
+    const histogram = histogramOf([1]);
     for (const tag of ['a,b', 'a b', '', 'a\nb']) {
       assert.throws(() => renderHlog([{ startMs: 0, endMs: 1, tag, histogram }], { startTimeMsEpoch: 0 }), (e: unknown) => e instanceof FlowlabError && e.code === 'ERR_INVALID_ARGUMENT', JSON.stringify(tag));
     }

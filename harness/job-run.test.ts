@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { InsufficientBuffersError, InvalidConfigError } from '../core/index.js';
 import { InvalidJobGraphError } from '../runtime/index.js';
 import { JobRun, prepareRun, type RunOptions } from './job-run.js';
-import { alive, childPids } from './test-processes.js';
+import { alive, childPids } from './test-support.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
 

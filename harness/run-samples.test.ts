@@ -2,20 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as hdr from 'hdr-histogram-js';
 import { RunSamples } from './run-samples.js';
+import { histogramOf } from './test-support.js';
 
-function histogram(values: number[]): string {
-  const h = hdr.build({ numberOfSignificantValueDigits: 3 });
-  try {
-    for (const v of values) h.recordValue(v);
-    return hdr.encodeIntoCompressedBase64(h);
-  } finally {
-    h.destroy();
-  }
-}
 
 function samples(points: Array<[asOfMs: number, records: number, latencies: number[]]>): RunSamples {
   const s = new RunSamples();
-  for (const [asOfMs, records, latencies] of points) s.add({ tMs: asOfMs + 5, total: { asOfMs, records, latency: histogram(latencies) }, links: new Map() });
+  for (const [asOfMs, records, latencies] of points) s.add({ tMs: asOfMs + 5, total: { asOfMs, records, latency: histogramOf(latencies) }, links: new Map() });
   return s;
 }
 

@@ -11,7 +11,7 @@ import { resultDocumentSchema } from './result-schema.js';
 import { planSuite } from './suite-plan.js';
 import { SuiteRunner } from './suite-runner.js';
 import { suiteIndexSchema, type SuiteIndex } from './suite-schema.js';
-import { latestSuiteDir, tempDir, tinyScenario } from './test-processes.js';
+import { latestSuiteDir, tempDir, tinyScenario } from './test-support.js';
 
 test('a suite of two scenarios, one with a 2 × 2 sweep, repeated twice, writes the documented results folder', async (t) => {
   const dir = tempDir(t);

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { suiteIndexSchema } from './suite-schema.js';
-import { CLI, alive, childPids, latestSuiteDir, tempDir, tinyScenario } from './test-processes.js';
+import { CLI, alive, childPids, latestSuiteDir, tempDir, tinyScenario } from './test-support.js';
 
 test('Ctrl-C during a suite keeps the finished results, writes the index and leaves no process', async (t) => {
   const dir = tempDir(t);

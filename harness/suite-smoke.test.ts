@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resultDocumentSchema } from './result-schema.js';
 import { suiteIndexSchema } from './suite-schema.js';
-import { CLI, REPO, latestSuiteDir, tempDir } from './test-processes.js';
+import { CLI, REPO, latestSuiteDir, tempDir } from './test-support.js';
 
 test('flowlab suite suites/smoke.yaml: every run completes; the fault scenario has its five phases and a time to recover', async (t) => {
   const out = tempDir(t);

@@ -1,5 +1,6 @@
 /** Test support for process and suite tests: child pids, liveness, temp dirs, tiny scenarios, the CLI's path. */
 import { execFileSync } from 'node:child_process';
+import * as hdr from 'hdr-histogram-js';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -50,4 +51,15 @@ export const tinyScenario = (name: string): string => `
 export function latestSuiteDir(out: string, suite: string): string {
   const stamps = readdirSync(join(out, suite)).sort();
   return join(out, suite, stamps.at(-1)!);
+}
+
+/** V2 compressed base64 of a histogram holding `values` (µs). */
+export function histogramOf(values: Iterable<number>): string {
+  const h = hdr.build({ numberOfSignificantValueDigits: 3 });
+  try {
+    for (const v of values) h.recordValue(v);
+    return hdr.encodeIntoCompressedBase64(h);
+  } finally {
+    h.destroy();
+  }
 }
