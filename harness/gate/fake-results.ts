@@ -12,6 +12,8 @@ export interface FakeRun {
   readonly repetition?: number;
   readonly control?: 'A' | 'B';
   readonly recordsPerSec: number;
+  /** Records/s per source, or unbounded. @default 100_000 */
+  readonly ratePerSec?: number | 'unbounded';
   /** Latency samples (µs) of the steady phase; none: no histogram. */
   readonly latencyUs?: readonly number[];
   readonly state?: ResultDocument['state'];
@@ -90,7 +92,7 @@ export function fakeResult(run: FakeRun): ResultDocument {
     startedAt: run.startedAt ?? '2026-11-30T12:00:00.000Z',
     durationMs: 10_000,
     config: {},
-    workload: { ratePerSec: 'unbounded', recordSizeBytes: RECORD_BYTES - 28, keys: 1024, keyDistribution: 'uniform', durationMs: 8000, warmupMs: 2000, mapCostUs: 0, sinkCostUs: 0 },
+    workload: { ratePerSec: run.ratePerSec ?? 100_000, recordSizeBytes: RECORD_BYTES - 28, keys: 1024, keyDistribution: 'uniform', durationMs: 8000, warmupMs: 2000, mapCostUs: 0, sinkCostUs: 0 },
     topology: { preset: 'source-map-sink', parallelism: 1, taskManagers: 2, slotsPerTaskManager: 1, vertices: tasks.map((t) => ({ id: t.vertex, operator: t.vertex, parallelism: 1 })) },
     calibration: { loopbackBytesPerSec: run.loopbackBytesPerSec ?? 0, loopbackRttUs: run.loopbackBytesPerSec ? 40 : 0 },
     harness: { cpuMsPerSecond: 10, wallMs: 10_000 },

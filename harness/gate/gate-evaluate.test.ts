@@ -278,3 +278,15 @@ test('a fault that no longer recovers is a regression of its time to recover', (
   assert.match(g.reason, /^did not recover in 2 of 3 runs; every baseline run recovered \(mean 1010 ms\)$/);
   assert.equal(doc.exitCode, 1);
 });
+
+test('unbounded sources: throughput raw and calibrated are judged, latency (back-pressure’s queue) is not by default; a fixed rate skips the calibrated ratio', () => {
+  const unbounded = { ratePerSec: 'unbounded' as const, loopbackBytesPerSec: 1e9 };
+  const doc = judge({ runs: 3, meanRps: 50_000, sdRps: 300, seed: 26, latencyMedianUs: 2000, extra: unbounded }, { runs: 3, meanRps: 50_000, sdRps: 300, seed: 27, latencyMedianUs: 4000, extra: unbounded });
+  const judged = doc.scenarios[0]!.gates.filter((g) => g.rule === 'baseline').map((g) => g.gate);
+  assert.ok(judged.includes(THROUGHPUT) && judged.includes('throughput.calibrated in steady'), judged.join(', '));
+  assert.ok(!judged.some((g) => g.startsWith('latencyUs.')));
+  assert.match(doc.scenarios[0]!.skipped.find((k) => k.gate === 'latency in steady')!.reason, /^unbounded sources: latency is the queue that back-pressure builds/);
+  const fixed = judge({ runs: 3, meanRps: 50_000, sdRps: 300, seed: 26, extra: { loopbackBytesPerSec: 1e9 } }, { runs: 3, meanRps: 50_000, sdRps: 300, seed: 27, extra: { loopbackBytesPerSec: 1e9 } });
+  assert.ok(!fixed.scenarios[0]!.gates.some((g) => g.gate === 'throughput.calibrated in steady'));
+  assert.match(fixed.scenarios[0]!.skipped.find((k) => k.gate === 'throughput.calibrated in steady')!.reason, /^a fixed rate: throughput is the rate/);
+});

@@ -202,7 +202,7 @@ interface GroupContext {
 }
 
 /** Which baseline gates to judge for one scenario/variant: the explicit `--metric`s, or the defaults the baseline supports. */
-function selectGates(entry: BaselineEntry, options: GateOptions): { scalars: string[]; latency: Array<{ phase: string; metrics: LatencyMetric[] }>; skipped: ScenarioVerdict['skipped'] } {
+function selectGates(entry: BaselineEntry, options: GateOptions, unbounded: boolean): { scalars: string[]; latency: Array<{ phase: string; metrics: LatencyMetric[] }>; skipped: ScenarioVerdict['skipped'] } {
   const skipped: ScenarioVerdict['skipped'] = [];
   if (options.metrics && options.metrics.length > 0) {
     const scalars: string[] = [];
@@ -217,13 +217,22 @@ function selectGates(entry: BaselineEntry, options: GateOptions): { scalars: str
   const scalars = Object.keys(entry.scalars).filter((key) => {
     const s = entry.scalars[key]!;
     if (!(DEFAULT_SCALARS.has(key) || s.metric === 'recovery.timeToRecoverMs')) return false;
+    if (s.metric === 'throughput.calibrated' && !unbounded) {
+      skipped.push({ gate: metricLabel(s.metric, s.phase), reason: 'a fixed rate: throughput is the rate, and dividing it by the loopback calibration only adds the calibration’s noise' });
+      return false;
+    }
     if (s.metric.startsWith('checkpoints.') && s.mean === 0) {
       skipped.push({ gate: metricLabel(s.metric, s.phase), reason: 'the baseline figure is 0 (no such work in this scenario)' });
       return false;
     }
     return true;
   });
-  const latency = Object.entries(entry.latency)
+  if (unbounded) {
+    for (const phase of Object.keys(entry.latency).filter((p) => p === 'steady' || /^fault-\d+-during$/.test(p))) {
+      skipped.push({ gate: `latency in ${phase}`, reason: 'unbounded sources: latency is the queue that back-pressure builds (buffer sizes), not the network stack’s; pass --metric latencyUs.p99@' + phase + ' to judge it anyway' });
+    }
+  }
+  const latency = Object.entries(unbounded ? {} : entry.latency)
     .filter(([phase]) => phase === 'steady' || /^fault-\d+-during$/.test(phase))
     .map(([phase, l]) => ({
       phase,
@@ -240,11 +249,16 @@ function selectGates(entry: BaselineEntry, options: GateOptions): { scalars: str
 
 function baselineGates(runs: readonly RunFigures[], entry: BaselineEntry, ctx: GroupContext): { gates: GateVerdict[]; skipped: ScenarioVerdict['skipped'] } {
   const { options } = ctx;
-  const selection = selectGates(entry, options);
+  const completed = runs.filter((r) => r.state === 'completed');
+  const unbounded = completed.length > 0 && completed.every((r) => r.unboundedRate);
+  const selection = selectGates(entry, options, unbounded);
   const skipped = [...selection.skipped];
   const gates: GateVerdict[] = [];
   // across machines the calibrated ratio is the one comparison left: judge it (or say why it cannot be) even when the baseline lacks it
-  if (!ctx.like && !options.metrics?.length && !selection.scalars.includes('throughput.calibrated@steady')) selection.scalars.push('throughput.calibrated@steady');
+  if (!ctx.like && !options.metrics?.length && !selection.scalars.includes('throughput.calibrated@steady')) {
+    selection.scalars.push('throughput.calibrated@steady');
+    skipped.splice(0, skipped.length, ...skipped.filter((k) => k.gate !== 'throughput.calibrated in steady'));
+  }
   const ruleOptions = (metric: string) => ({ minSamples: options.minSamples, alpha: options.alpha, minChangePct: options.minChangePct, maxThresholdPct: options.maxThresholdPct, floorPct: floorFor(metric, ctx.floors) });
   for (const key of selection.scalars) {
     const { metric, phase } = parseMetricKey(key);

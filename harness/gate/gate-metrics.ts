@@ -111,6 +111,8 @@ export interface RunFigures {
   readonly commit: string | null;
   readonly version: string;
   readonly startedAt: string;
+  /** Sources ran flat out (`rate: unbounded`): latency then measures back-pressure's queue. */
+  readonly unboundedRate: boolean;
   readonly environment: ResultDocument['environment'];
   readonly calibration: ResultDocument['calibration'] | null;
   /** Scalar metric key → value (absent: no value in this run). */
@@ -190,6 +192,7 @@ export function runFigures(doc: ResultDocument, source: string, placed?: { scena
     commit: doc.flowlab.commit,
     version: doc.flowlab.version,
     startedAt: doc.startedAt,
+    unboundedRate: doc.workload.ratePerSec === 'unbounded',
     environment: doc.environment,
     calibration: doc.calibration.loopbackBytesPerSec > 0 ? doc.calibration : null,
     scalars: completed ? scalarFigures(doc) : {},

@@ -63,6 +63,7 @@ function readSuite(dir: string, flag: string): ResultSet {
       commit: suite.flowlab.commit,
       version: suite.flowlab.version,
       startedAt: suite.startedAt,
+      unboundedRate: false,
       environment: suite.environment,
       calibration: null,
       scalars: {},
