@@ -27,6 +27,7 @@ import {
 import { OPTIMIZE_GOALS, parseReportFormats, type OptimizeGoal } from '../reports/index.js';
 import { reportCommand, writeRunReports, writeSuiteReports } from './report-command.js';
 import { baselineSave, gate, gateOptions, gateSuiteFolder, suiteBaseline } from './gate-command.js';
+import { benchCommands, positive } from './bench-commands.js';
 import { runFlagOptions, runOverrides } from './run-flags.js';
 import { renderSuiteSummary, renderSummary } from './summary.js';
 import { checkTaskManagersFlag } from './cluster-flags.js';
@@ -34,9 +35,9 @@ import { checkTaskManagersFlag } from './cluster-flags.js';
 async function benchNetwork(args: { smoke: boolean; duration?: number; warmup?: number; rounds?: number; only?: string; out: string; json: boolean }): Promise<void> {
   const result = await runNetworkBench(
     {
-      durationMs: (args.duration ?? (args.smoke ? 0.3 : 5)) * 1000,
-      warmupMs: (args.warmup ?? (args.smoke ? 0.2 : 1)) * 1000,
-      rounds: args.rounds ?? (args.smoke ? 1 : 3),
+      durationMs: positive('duration', args.duration, args.smoke ? 0.3 : 5) * 1000,
+      warmupMs: positive('warmup', args.warmup, args.smoke ? 0.2 : 1) * 1000,
+      rounds: positive('rounds', args.rounds, args.smoke ? 1 : 3),
       ...(args.only ? { only: args.only.split(',').map((s) => s.trim()) } : {}),
     },
     (line) => process.stderr.write(`${line}\n`),
@@ -194,19 +195,23 @@ export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('flowlab')
     .usage('$0 <command> [options]')
-    .command(
-      'bench network',
-      "flowlab's data plane between two processes on loopback vs a raw socket pipe (ratios)",
-      (y) =>
-        y
-          .option('smoke', { type: 'boolean', default: false, describe: 'tiny durations, one round (CI)' })
-          .option('duration', { type: 'number', describe: 'measured seconds per run (default 5)' })
-          .option('warmup', { type: 'number', describe: 'warm-up seconds per run (default 1)' })
-          .option('rounds', { type: 'number', describe: 'alternating baseline/flowlab runs per case (default 3)' })
-          .option('only', { type: 'string', describe: 'cases to run, e.g. a,d' })
-          .option('out', { type: 'string', default: join('bench-results', 'network.json'), describe: 'result JSON file' })
-          .option('json', { type: 'boolean', default: false, describe: 'print only the result JSON to stdout' }),
-      (args) => benchNetwork(args),
+    .command('bench', 'component benchmarks: network, cluster, checkpoint, debloat (every figure a ratio or a pass/fail, measured in one run)', (bench) =>
+      benchCommands(
+        bench.command(
+          'network',
+          "flowlab's data plane between two processes on loopback vs a raw socket pipe (ratios)",
+          (y) =>
+            y
+              .option('smoke', { type: 'boolean', default: false, describe: 'tiny durations, one round (CI)' })
+              .option('duration', { type: 'number', describe: 'measured seconds per run (default 5)' })
+              .option('warmup', { type: 'number', describe: 'warm-up seconds per run (default 1)' })
+              .option('rounds', { type: 'number', describe: 'alternating baseline/flowlab runs per case (default 3)' })
+              .option('only', { type: 'string', describe: 'cases to run, e.g. a,d' })
+              .option('out', { type: 'string', default: join('bench-results', 'network.json'), describe: 'result JSON file' })
+              .option('json', { type: 'boolean', default: false, describe: 'print only the result JSON to stdout' }),
+          (args) => benchNetwork(args),
+        ),
+      ).demandCommand(1, 'Name a benchmark: network, cluster, checkpoint or debloat.'),
     )
     .command(
       'run [scenario]',

@@ -22,3 +22,6 @@ export { checkNetworkBuffers, requiredBuffersPerTaskManager, taskManagerPlacemen
 export { requiredSlots, slotSharingGroups, NotEnoughSlotsError, type SlotSharingGroup } from './cluster/scheduler.js';
 export { rawPipe, rawPingPong, runtimePipe, runNetworkBench, renderBenchTable, type BenchOptions, type BenchRow, type NetworkBenchResult } from './bench/network-bench.js';
 export * from './security/index.js';
+export { runClusterBench, renderClusterBench, type ClusterBenchOptions, type ClusterBenchResult } from './bench/cluster-bench.js';
+export { runCheckpointBench, renderCheckpointBench, DEFAULT_ALIGNED_TIMEOUT_MS, type CheckpointBenchMode, type CheckpointBenchOptions, type CheckpointBenchResult } from './bench/checkpoint-bench.js';
+export { runDebloatBench, renderDebloatBench, defaultDebloatCases, type DebloatBenchOptions, type DebloatBenchResult } from './bench/debloat-bench.js';
