@@ -23,3 +23,4 @@ export { startToxiproxyProcess, type ToxiproxyProcessOptions, type StartedToxipr
 export { toxics, type ToxicSpec, type ToxicOptions, type ToxicAttributesByType } from './toxic-builders.js';
 export { ToxiproxyError, type ToxiproxyErrorDetails } from './toxiproxy-error.js';
 export { TOXIC_TYPES, type ToxicType, type ToxicDirection } from './toxic-types.js';
+export { runChaosBench, BENCH_GROUPS, type BenchGroup, type ChaosBenchOptions, type ChaosBenchResult } from './bench/chaos-bench.js';

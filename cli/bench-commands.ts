@@ -1,11 +1,12 @@
 /**
- * `flowlab bench cluster|checkpoint|debloat` (registered under `bench`, beside `network`): the component benchmarks beside `bench network`, with their options
+ * `flowlab bench cluster|checkpoint|debloat|chaos` (registered under `bench`, beside `network`): the component benchmarks beside `bench network`, with their options
  * parsed and checked by yargs (a bad number names its flag instead of becoming NaN).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
 import { FlowlabError } from '../core/index.js';
+import { BENCH_GROUPS, runChaosBench, type BenchGroup } from '../chaos/index.js';
 import {
   DEFAULT_ALIGNED_TIMEOUT_MS,
   defaultDebloatCases,
@@ -44,6 +45,19 @@ function write(out: string, result: unknown): void {
 
 export function benchCommands(y: Argv): Argv {
   return y
+    .command(
+      'chaos',
+      'the embedded Toxiproxy-compatible server: throughput, added latency and bandwidth through a proxy',
+      (c) =>
+        c
+          .option('smoke', { type: 'boolean', default: false, describe: 'tiny durations (CI)' })
+          .option('only', { type: 'string', describe: BENCH_GROUPS.join(', ') })
+          .option('out', { type: 'string', default: join('bench-results', 'chaos.json') }),
+      async (a) => {
+        const only = a.only === undefined ? undefined : (list('only', a.only, BENCH_GROUPS) as BenchGroup[]);
+        await runChaosBench({ smoke: a.smoke, outFile: a.out, ...(only ? { only } : {}) });
+      },
+    )
     .command(
       'cluster',
       'source-sink on two TaskManager processes vs the raw pipe in the same run, with CPU seconds per process',

@@ -347,13 +347,3 @@ export async function runChaosBench(options: ChaosBenchOptions = {}): Promise<Ch
   print(`wrote ${outFile}`);
   return result;
 }
-
-const isEntry = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1];
-if (isEntry) {
-  const onlyIndex = process.argv.indexOf('--only');
-  const only = onlyIndex >= 0 ? (process.argv[onlyIndex + 1] ?? '').split(',').filter((g): g is BenchGroup => (BENCH_GROUPS as readonly string[]).includes(g)) : undefined;
-  runChaosBench({ smoke: process.argv.includes('--smoke'), ...(only ? { only } : {}) }).catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
