@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig } from '../../core/index.js';
 import { LocalCluster } from '../cluster/local-cluster.js';
-import { presetJobGraph } from '../cluster/job-graph.js';
+import { presetJobGraph } from '../job/index.js';
 import type { CheckpointView, JobManagerClient } from '../cluster/rest-client.js';
 import { benchEnvironment, median, type BenchEnvironment } from './bench-common.js';
 

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolveConfig, type ConfigInput } from '../../core/index.js';
 import { LocalCluster } from '../cluster/local-cluster.js';
-import { presetJobGraph } from '../cluster/job-graph.js';
+import { presetJobGraph } from '../job/index.js';
 import type { JobManagerClient, JobMetrics } from '../cluster/rest-client.js';
 import { rawPipe, type BenchOptions } from './network-bench.js';
 import { benchEnvironment, median, type BenchEnvironment } from './bench-common.js';

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveConfig, type ConfigInput } from '../../core/index.js';
 import { LocalCluster } from '../cluster/local-cluster.js';
-import { presetJobGraph, type FlatMapParams, type JobGraphSpec } from '../cluster/job-graph.js';
+import { presetJobGraph, type FlatMapParams, type JobGraphSpec } from '../job/index.js';
 import type { CheckpointView, JobManagerClient, JobMetrics } from '../cluster/rest-client.js';
 import { bufferDebloatConfiguration, type BufferDebloatConfiguration, type DebloatSample } from '../throughput/index.js';
 import { benchEnvironment, median, type BenchEnvironment } from './bench-common.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { InsufficientBuffersError, resolveConfig } from '../../core/index.js';
 import { inputGateBuffersSpec, numberOfNetworkBuffers, outputPoolSpec } from '../buffer/index.js';
 import { checkNetworkBuffers, requiredBuffersPerTaskManager, taskManagerPlacement } from './buffer-preflight.js';
-import { presetJobGraph, validateJobGraph, type JobGraphSpec } from './job-graph.js';
+import { presetJobGraph, validateJobGraph, type JobGraphSpec } from '../job/index.js';
 import { scheduleJob, type SchedulableTaskManager } from './scheduler.js';
 
 const config = resolveConfig({ 'taskmanager.numberOfTaskSlots': 1 });

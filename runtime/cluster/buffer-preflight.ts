@@ -6,7 +6,7 @@
  */
 import { InsufficientBuffersError, type ResolvedConfig } from '../../core/index.js';
 import { checkNetworkMemoryFits, inputGateBuffersSpec, numberOfNetworkBuffers, outputPoolSpec } from '../buffer/index.js';
-import type { JobGraphSpec } from './job-graph.js';
+import type { JobGraphSpec } from '../job/index.js';
 import { assignSlots, requiredSlots, type SchedulableTaskManager } from './scheduler.js';
 
 /**

@@ -8,7 +8,7 @@ import { ManualClock, createLogger, resolveConfig } from '../../core/index.js';
 import { CheckpointStorage } from '../checkpoint/index.js';
 import { deterministicSnapshot } from '../checkpoint/test-snapshots.js';
 import { CheckpointCoordinator, type CheckpointTaskRef } from './checkpoint-coordinator.js';
-import type { CheckpointAckMetrics } from './control-protocol.js';
+import type { CheckpointAckMetrics } from '../job/index.js';
 import { until } from '../test-support/cluster-fixture.js';
 
 const JOB_ID = 'job-1';

@@ -10,7 +10,7 @@
 import * as hdr from 'hdr-histogram-js';
 import { SeededRandom, systemClock, type Clock, type Logger, type ResolvedConfig, type TimerHandle } from '../../core/index.js';
 import { isStorageFailure, subtaskMetadataEntry, type CheckpointStorage } from '../checkpoint/index.js';
-import type { CheckpointAckMetrics, JmToTm, TmToJm } from './control-protocol.js';
+import type { CheckpointAckMetrics, JmToTm, TmToJm } from '../job/index.js';
 
 export interface CheckpointTaskRef {
   vertexId: string;

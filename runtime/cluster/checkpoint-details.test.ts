@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as hdr from 'hdr-histogram-js';
 import { LocalCluster } from './local-cluster.js';
-import { presetJobGraph } from './job-graph.js';
+import { presetJobGraph } from '../job/index.js';
 import { RestError, type CheckpointsView, type JobManagerClient } from './rest-client.js';
 import { awaitJobEnd, awaitTaskManagers, testClusterConfig } from '../test-support/cluster-fixture.js';
 

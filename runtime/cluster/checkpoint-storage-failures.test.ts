@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidConfigError } from '../../core/index.js';
 import { LocalCluster } from './local-cluster.js';
-import { presetJobGraph } from './job-graph.js';
+import { presetJobGraph } from '../job/index.js';
 import { awaitJobEnd, awaitTaskManagers, testClusterConfig } from '../test-support/cluster-fixture.js';
 
 test('a checkpoint directory that cannot be created or written fails before any process starts, naming the key', async () => {

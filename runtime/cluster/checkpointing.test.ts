@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CheckpointStorage } from '../checkpoint/index.js';
 import { LocalCluster } from './local-cluster.js';
-import { TOPOLOGY_PRESETS, presetJobGraph } from './job-graph.js';
+import { TOPOLOGY_PRESETS, presetJobGraph } from '../job/index.js';
 import type { JobManagerClient } from './rest-client.js';
 import { awaitJobEnd, awaitTaskManagers, until, testClusterConfig } from '../test-support/cluster-fixture.js';
 

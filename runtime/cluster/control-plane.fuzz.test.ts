@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { fuzzParameters, resolveConfig, type Logger } from '../../core/index.js';
 import { FakeTm } from '../test-support/fake-task-manager.js';
 import { taskReport } from '../test-support/task-report.js';
-import { presetJobGraph } from './job-graph.js';
+import { presetJobGraph } from '../job/index.js';
 import { JobManager } from './job-manager.js';
 
 interface Logged {

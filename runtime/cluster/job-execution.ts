@@ -5,8 +5,7 @@
  * messages and redeploys.
  */
 import { FlowlabError, type ResolvedConfig } from '../../core/index.js';
-import type { JobState, TaskMetricsReport, TaskState } from './control-protocol.js';
-import type { JobGraphSpec } from './job-graph.js';
+import type { JobState, TaskMetricsReport, TaskState, JobGraphSpec } from '../job/index.js';
 import { JobMetricsStore } from './job-metrics.js';
 import type { JobPlan, SlotRef } from './scheduler.js';
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import fc from 'fast-check';
 import { FlowlabError, createLogger, fuzzParameters, resolveConfig } from '../../core/index.js';
-import { presetJobGraph, validateJobGraph, type JobGraphSpec } from './job-graph.js';
+import { presetJobGraph, validateJobGraph, type JobGraphSpec } from '../job/index.js';
 import { JobManager } from './job-manager.js';
 
 const anyValue = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.jsonValue(), fc.constant(1e308), fc.constant(-0));

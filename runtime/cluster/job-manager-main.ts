@@ -5,7 +5,7 @@
  * exit code 0; a startup or uncaught error exits 1 with the message on stderr.
  */
 import { createLogger, resolveConfig, toError, type SerializedConfig } from '../../core/index.js';
-import type { Address } from './control-protocol.js';
+import type { Address } from '../job/index.js';
 import { JobManager } from './job-manager.js';
 import { processArgs } from './process-args.js';
 

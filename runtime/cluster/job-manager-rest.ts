@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FlowlabError, toError, type Logger } from '../../core/index.js';
 import type { CheckpointDetails, CheckpointsSnapshot } from './checkpoint-coordinator.js';
-import type { Address, JobState, TaskMetricsReport } from './control-protocol.js';
+import type { Address, JobState, TaskMetricsReport } from '../job/index.js';
 import type { JobMetricsAggregate } from './job-metrics.js';
 
 /** Largest request body accepted (a job graph is a few KiB). */

@@ -12,11 +12,10 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
 import { ManualClock, createLogger, resolveConfig, serializeConfig, type ConfigInput } from '../../core/index.js';
-import type { Address, TaskDeployment } from './control-protocol.js';
+import { type Address, type TaskDeployment, presetJobGraph, type JobGraphSpec } from '../job/index.js';
 import { taskReport } from '../test-support/task-report.js';
 import { within } from '../test-support/environment.js';
 import { FakeTm, type Deploy } from '../test-support/fake-task-manager.js';
-import { presetJobGraph, type JobGraphSpec } from './job-graph.js';
 import { CANCEL_GRACE_MS, JobManager, type JobManagerOptions } from './job-manager.js';
 import { resolveRestartStrategy } from './job-execution.js';
 

@@ -17,7 +17,7 @@ import {
   type ResolvedConfig,
   type TimerHandle,
 } from '../../core/index.js';
-import type { Address, JmToTm, JobState, TaskState, TmToJm } from './control-protocol.js';
+import { type Address, type JmToTm, type JobState, type TaskState, type TmToJm, validateJobGraph, type JobGraphSpec } from '../job/index.js';
 import {
   JobExecution,
   JobNotCancelableError,
@@ -29,7 +29,6 @@ import {
 } from './job-execution.js';
 import { CheckpointCoordinator, emptyCheckpointsSnapshot, type CheckpointTaskRef } from './checkpoint-coordinator.js';
 import { CheckpointStorage, defaultCheckpointRoot, findSubtaskHandle, type CompletedCheckpoint } from '../checkpoint/index.js';
-import { validateJobGraph, type JobGraphSpec } from './job-graph.js';
 import {
   HttpError,
   JobManagerRestServer,

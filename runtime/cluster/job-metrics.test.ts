@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as hdr from 'hdr-histogram-js';
 import { JobMetricsStore, aggregateJobMetrics } from './job-metrics.js';
-import type { TaskMetricsReport } from './control-protocol.js';
+import type { TaskMetricsReport } from '../job/index.js';
 import { taskReport } from '../test-support/task-report.js';
 
 function sinkReport(subtask: number, records: number, latenciesUs: number[]): TaskMetricsReport {

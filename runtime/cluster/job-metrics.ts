@@ -4,7 +4,7 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import type { Logger } from '../../core/index.js';
-import type { TaskMetricsReport } from './control-protocol.js';
+import type { TaskMetricsReport } from '../job/index.js';
 
 export interface LatencySummaryUs {
   p50: number;

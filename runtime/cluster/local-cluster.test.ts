@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveConfig } from '../../core/index.js';
 import { LocalCluster } from './local-cluster.js';
-import { TOPOLOGY_PRESETS, presetJobGraph } from './job-graph.js';
+import { TOPOLOGY_PRESETS, presetJobGraph } from '../job/index.js';
 import type { JobManagerClient } from './rest-client.js';
 
 const config = resolveConfig({

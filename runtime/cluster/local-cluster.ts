@@ -9,7 +9,7 @@ import { FlowlabError, resolveConfig, serializeConfig, type ResolvedConfig } fro
 import { checkNetworkMemoryFits } from '../buffer/index.js';
 import { checkCheckpointDirWritable, defaultCheckpointRoot } from '../checkpoint/index.js';
 import { InternalTls, generateRunScopedPair, type RunScopedPair } from '../security/index.js';
-import type { Address } from './control-protocol.js';
+import type { Address } from '../job/index.js';
 import { PROCESS_ARGS_ENV } from './process-args.js';
 import { JobManagerClient } from './rest-client.js';
 

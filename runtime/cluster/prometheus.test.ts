@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveConfig } from '../../core/index.js';
 import { LocalCluster } from './local-cluster.js';
-import { presetJobGraph } from './job-graph.js';
+import { presetJobGraph } from '../job/index.js';
 
 test('each TaskManager serves its task metrics for Prometheus under Flink-like names', async () => {
   const config = resolveConfig({ 'rest.port': 0, 'taskmanager.numberOfTaskSlots': 2, 'execution.buffer-timeout': '10 ms' });

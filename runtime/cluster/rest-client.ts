@@ -1,7 +1,6 @@
 /** A typed client for the JobManager REST API (JSON over HTTP on loopback). */
 import { FlowlabError } from '../../core/index.js';
-import type { Address, JobState, TaskMetricsReport, TaskState } from './control-protocol.js';
-import type { JobGraphSpec } from './job-graph.js';
+import type { Address, JobState, TaskMetricsReport, TaskState, JobGraphSpec } from '../job/index.js';
 import type { CheckpointDetails, CheckpointStats, CheckpointSubtaskStats, CheckpointSummary, CheckpointsSnapshot } from './checkpoint-coordinator.js';
 import type { JobMetricsAggregate, LatencySummaryUs } from './job-metrics.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createLogger } from '../../core/index.js';
 import { CheckpointStorage, METADATA_FILE_NAME } from '../checkpoint/index.js';
 import { LocalCluster } from './local-cluster.js';
-import { presetJobGraph } from './job-graph.js';
+import { presetJobGraph } from '../job/index.js';
 import type { JobDetails } from './rest-client.js';
 import { awaitJobEnd, awaitTaskManagers, until, testClusterConfig } from '../test-support/cluster-fixture.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { presetJobGraph, validateJobGraph, type JobGraphSpec } from './job-graph.js';
+import { presetJobGraph, validateJobGraph, type JobGraphSpec } from '../job/index.js';
 import { NotEnoughSlotsError, requiredSlots, scheduleJob, slotSharingGroups, type SchedulableTaskManager } from './scheduler.js';
 
 /** `n` TaskManagers `tm-0`… with `slots` slots each (ports 6000 + i). */

@@ -9,8 +9,7 @@
 import { FlowlabError } from '../../core/index.js';
 import { newId16, type ResultPartitionId } from '../partition/index.js';
 import { defaultMaxParallelism } from '../partition/selectors/index.js';
-import type { Address, InputChannelDeployment, OutputDeployment, TaskDeployment } from './control-protocol.js';
-import { DEFAULT_SLOT_SHARING_GROUP, type EdgeSpec, type JobGraphSpec, type VertexSpec } from './job-graph.js';
+import { type Address, type InputChannelDeployment, type OutputDeployment, type TaskDeployment, DEFAULT_SLOT_SHARING_GROUP, type EdgeSpec, type JobGraphSpec, type VertexSpec } from '../job/index.js';
 
 /** The job needs more free slots than the registered TaskManagers offer. */
 export class NotEnoughSlotsError extends FlowlabError {

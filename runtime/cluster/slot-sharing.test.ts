@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveConfig } from '../../core/index.js';
 import { awaitJobEnd, awaitTaskManagers } from '../test-support/cluster-fixture.js';
-import { presetJobGraph } from './job-graph.js';
+import { presetJobGraph } from '../job/index.js';
 import { LocalCluster } from './local-cluster.js';
 import { requiredSlots } from './scheduler.js';
 

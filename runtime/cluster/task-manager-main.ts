@@ -5,7 +5,7 @@
  * asks it to shut down, on SIGTERM/SIGINT, or when its parent's IPC channel closes.
  */
 import { createLogger, resolveConfig, type SerializedConfig } from '../../core/index.js';
-import type { Address } from './control-protocol.js';
+import type { Address } from '../job/index.js';
 import { TaskManager } from './task-manager.js';
 import { processArgs } from './process-args.js';
 

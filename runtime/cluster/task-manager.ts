@@ -11,9 +11,8 @@ import { NetworkEnvironment } from '../shuffle/index.js';
 import { AggregateProcessor, FlatMapProcessor, MapProcessor, OneInputTask, SourceTask, StreamTask, VerifyingSink, type TaskCheckpoint, type TaskContext } from '../task/index.js';
 import { CheckpointStorage, StateFileWriter, defaultCheckpointRoot, isStorageFailure } from '../checkpoint/index.js';
 import { PrometheusExporter, type TaskMetricsSample } from '../metrics/index.js';
-import type { Address, JmToTm, TaskDeployment, TaskState, TmToJm } from './control-protocol.js';
+import { type Address, type JmToTm, type TaskDeployment, type TaskState, type TmToJm, DEFAULT_FLAT_MAP_PARAMS } from '../job/index.js';
 import { readJsonLines, writeJsonLine } from './json-lines.js';
-import { DEFAULT_FLAT_MAP_PARAMS } from './job-graph.js';
 
 export const METRICS_REPORT_INTERVAL_MS = 1000;
 const REGISTRATION_TIMEOUT_MS = 10_000;

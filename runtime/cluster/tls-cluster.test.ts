@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalCluster } from './local-cluster.js';
-import { presetJobGraph } from './job-graph.js';
+import { presetJobGraph } from '../job/index.js';
 import { awaitJobEnd, awaitTaskManagers, testClusterConfig } from '../test-support/cluster-fixture.js';
 
 test('a cluster with internal TLS runs a job across TaskManagers exactly once, on a run-scoped pair it deletes at the end', async () => {

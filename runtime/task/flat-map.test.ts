@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidJobGraphError, validateJobGraph } from '../cluster/job-graph.js';
+import { InvalidJobGraphError, validateJobGraph } from '../job/index.js';
 import { createChannelSelector } from '../partition/selectors/index.js';
 import { RecordView, SpanningRecordDeserializer, DeserializationResult } from '../record/index.js';
 import { unpooledBuffer, DataType } from '../buffer/index.js';

@@ -12,7 +12,7 @@ import type { RecordProcessor } from './record-processor.js';
 import { CheckpointBarrierHandler } from './checkpoint-barrier-handler.js';
 import type { StateReader, StateWriter } from './operator-state.js';
 import { VerifyingSink } from './verifying-sink.js';
-import type { TaskMetricsReport } from '../cluster/control-protocol.js';
+import type { TaskMetricsReport } from '../job/index.js';
 import { StreamTask, type TaskContext } from './stream-task.js';
 import { SliceBudget } from './slice-budget.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { RateSegment } from '../cluster/job-graph.js';
+import type { RateSegment } from '../job/index.js';
 import { RateSchedule } from './rate-schedule.js';
 
 const sumMs = (segments: readonly RateSegment[]): number => segments.reduce((s, x) => s + x.durationMs, 0);

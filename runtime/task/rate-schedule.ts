@@ -5,7 +5,7 @@
  * cumulative counts are computed once; {@link dueOffsetUs} advances a segment cursor and allocates nothing, so
  * consecutive indexes cost O(1) amortised.
  */
-import type { RateSegment } from '../cluster/job-graph.js';
+import type { RateSegment } from '../job/index.js';
 
 const US_PER_MS = 1000;
 const US_PER_SEC = 1_000_000;

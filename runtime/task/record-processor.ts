@@ -1,6 +1,6 @@
 /** What a one-input task does with each record it reads. */
 import { RecordFormatError, type RecordView } from '../record/index.js';
-import { MAX_KEYS, MAX_PARALLELISM, type FlatMapParams } from '../cluster/job-graph.js';
+import { MAX_KEYS, MAX_PARALLELISM, type FlatMapParams } from '../job/index.js';
 import type { RecordWriter } from '../writer/index.js';
 import { StateFormatError, type StateReader, type StateWriter } from './operator-state.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SeededRandom } from '../../core/index.js';
-import type { RecordSizeBucket } from '../cluster/job-graph.js';
+import type { RecordSizeBucket } from '../job/index.js';
 import { RecordSizeSampler } from './record-size-sampler.js';
 
 const buckets: RecordSizeBucket[] = [

@@ -5,7 +5,7 @@
  * source always has (fixed: nothing; uniform: one draw).
  */
 import type { SeededRandom } from '../../core/index.js';
-import type { RecordSizeBucket } from '../cluster/job-graph.js';
+import type { RecordSizeBucket } from '../job/index.js';
 
 export class RecordSizeSampler {
   private readonly buckets: number;

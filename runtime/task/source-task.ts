@@ -12,7 +12,7 @@
  * replayed records carry intended times in the new schedule, so their latency does not include the outage.
  */
 import { SeededRandom, ZipfDistribution } from '../../core/index.js';
-import type { SourceParams } from '../cluster/job-graph.js';
+import type { SourceParams } from '../job/index.js';
 import { AlignmentType, type CheckpointBarrier } from '../event/index.js';
 import { StateFormatError, type StateReader, type StateWriter } from './operator-state.js';
 import { RateSchedule } from './rate-schedule.js';

@@ -16,7 +16,7 @@ import { RecordWriter } from '../writer/index.js';
 import type { QueuedBuffer } from '../partition/index.js';
 import type { TimerHandle } from '../../core/index.js';
 import type { SingleInputGate } from '../consumer/index.js';
-import type { TaskDeployment, TaskMetricsReport, TaskState } from '../cluster/control-protocol.js';
+import type { TaskDeployment, TaskMetricsReport, TaskState } from '../job/index.js';
 
 export { TASK_SLICE_MS } from './slice-budget.js';
 

@@ -4,7 +4,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import type { JobManager } from '../cluster/job-manager.js';
-import type { Address, JmToTm, TaskState, TmToJm } from '../cluster/control-protocol.js';
+import type { Address, JmToTm, TaskState, TmToJm } from '../job/index.js';
 import { readJsonLines, writeJsonLine } from '../cluster/json-lines.js';
 import { within } from './environment.js';
 

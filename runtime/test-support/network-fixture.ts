@@ -6,7 +6,7 @@ import { resolveConfig, type ConfigInput } from '../../core/index.js';
 import { DataType, type NetworkBuffer } from '../buffer/index.js';
 import type { SingleInputGate } from '../consumer/index.js';
 import { newId16, type ResultPartition, type ResultPartitionId } from '../partition/index.js';
-import type { TaskDeployment } from '../cluster/control-protocol.js';
+import type { TaskDeployment } from '../job/index.js';
 import { NetworkEnvironment } from '../shuffle/index.js';
 
 export interface Pair {

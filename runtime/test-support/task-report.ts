@@ -1,5 +1,5 @@
 /** A task metrics report with every counter and gauge at zero, for tests; `extra` sets what a test cares about. */
-import type { TaskMetricsReport } from '../cluster/control-protocol.js';
+import type { TaskMetricsReport } from '../job/index.js';
 
 export function taskReport(vertexId: string, subtaskIndex: number, operator: TaskMetricsReport['operator'], extra: Partial<TaskMetricsReport> = {}): TaskMetricsReport {
   return {
