@@ -6,16 +6,18 @@
 import { validateJobGraph, type JobGraphSpec, type JobState } from '../job/index.js';
 import { emptyCheckpointsSnapshot } from './checkpoint-coordinator.js';
 import { JobNotCancelableError, type JobDetails } from './job-execution.js';
-import {
-  HttpError,
-  flowlabVersion,
-  type JobCheckpointDetailsResponse,
-  type JobCheckpointsResponse,
-  type JobManagerOverview,
-  type JobMetricsResponse,
-  type RegisteredTaskManager,
-  type RestBackend,
-} from './job-manager-rest.js';
+import { HttpError, flowlabVersion, type RestBackend } from './job-manager-rest.js';
+import type {
+  CheckpointTriggeredResponse,
+  JobCancelResponse,
+  JobCheckpointDetailsResponse,
+  JobCheckpointsResponse,
+  JobListResponse,
+  JobManagerOverview,
+  JobMetricsResponse,
+  LinksResponse,
+  RegisteredTaskManager,
+} from './rest-contract.js';
 import { aggregateJobMetrics } from './job-metrics.js';
 import type { JobManager } from './job-manager.js';
 
@@ -47,12 +49,12 @@ export class JobManagerRestBackend implements RestBackend {
   }
 
   /** `GET /links`: the data address overrides that jobs submitted from now on are wired with. */
-  links(): { links: Record<string, { host: string; port: number }> } {
+  links(): LinksResponse {
     return { links: this.jm.linkOverrides.snapshot() };
   }
 
   /** `PUT /links`: replaces the link overrides; applies to jobs submitted afterwards. */
-  setLinkOverrides(body: unknown): { links: Record<string, { host: string; port: number }> } {
+  setLinkOverrides(body: unknown): LinksResponse {
     return { links: this.jm.linkOverrides.replace(body) };
   }
 
@@ -64,7 +66,7 @@ export class JobManagerRestBackend implements RestBackend {
     return { jobId: this.jm.submitJob(validateJobGraph(spec as JobGraphSpec)) };
   }
 
-  listJobs(): { jobs: { id: string; name: string; state: JobState }[] } {
+  listJobs(): JobListResponse {
     return { jobs: [...this.jm.jobs.values()].map((job) => job.summary()) };
   }
 
@@ -72,7 +74,7 @@ export class JobManagerRestBackend implements RestBackend {
     return this.jm.job(jobId).details(this.jm.epochMs());
   }
 
-  cancelJob(jobId: string): { jobId: string; state: JobState; canceling: boolean } {
+  cancelJob(jobId: string): JobCancelResponse {
     const job = this.jm.job(jobId);
     if (!this.jm.cancelJob(job)) throw new JobNotCancelableError(jobId, job.state);
     return { jobId, state: job.state, canceling: job.canceling };
@@ -112,7 +114,7 @@ export class JobManagerRestBackend implements RestBackend {
   }
 
   /** `POST /jobs/:id/checkpoints`: triggers a checkpoint now. */
-  triggerCheckpoint(jobId: string): { jobId: string; checkpointId: number } {
+  triggerCheckpoint(jobId: string): CheckpointTriggeredResponse {
     const id = this.jm.triggerCheckpoint(this.jm.job(jobId));
     if (id === undefined) {
       throw new HttpError(409, 'ERR_CHECKPOINT_NOT_TRIGGERED', `job ${jobId} cannot take a checkpoint now (not all tasks are running, or max-concurrent-checkpoints are pending)`);
