@@ -22,12 +22,12 @@ describe('pollUntil', () => {
   it('treats false as not yet and fails after the deadline with a typed error naming what it waited for', async () => {
     const clock = new ManualClock();
     let probes = 0;
-    const waiting = pollUntil('2 TaskManagers', () => (probes++, false), { timeoutMs: 250, intervalMs: 100, clock });
+    const waiting = pollUntil('2 TaskManagers', () => (probes++, false), { timeoutMs: 250, intervalMs: 100, clock, detail: () => `${probes} probed` });
     const failed = assert.rejects(waiting, (error: unknown) => {
       assert.ok(error instanceof WaitTimeoutError);
       assert.equal(error.code, 'ERR_WAIT_TIMEOUT');
       assert.equal(error.what, '2 TaskManagers');
-      assert.match(error.message, /timed out after 250 ms waiting for 2 TaskManagers/);
+      assert.equal(error.message, 'timed out after 250 ms waiting for 2 TaskManagers: 4 probed');
       return true;
     });
     for (let i = 0; i < 4; i++) {

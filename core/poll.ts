@@ -11,8 +11,11 @@ export class WaitTimeoutError extends FlowlabError {
     readonly what: string,
     readonly timeoutMs: number,
     readonly lastError?: Error,
+    /** What the caller last saw (its `detail`), if it said. */
+    readonly detail?: string,
   ) {
-    super('ERR_WAIT_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${lastError.message})` : ''}`, lastError ? { cause: lastError } : undefined);
+    const last = lastError ? ` (last error: ${lastError.message})` : '';
+    super('ERR_WAIT_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}${last}${detail ? `: ${detail}` : ''}`, lastError ? { cause: lastError } : undefined);
   }
 }
 
@@ -25,6 +28,8 @@ export interface PollOptions {
   retryErrors?: boolean;
   /** Time source; the default uses real, ref'd timers (a pending wait keeps the process alive). */
   clock?: Clock;
+  /** Appended to the timeout error: what was last seen (a job's state, a child's stderr). */
+  detail?: () => string;
 }
 
 /** An answer: anything but `undefined` or `false` ("not yet"). */
@@ -51,7 +56,7 @@ export async function pollUntil<T>(what: string, probe: () => T | Promise<T>, op
       lastError = toError(error);
     }
     const leftMs = deadlineMs - nowMs();
-    if (leftMs <= 0) throw new WaitTimeoutError(what, options.timeoutMs, lastError);
+    if (leftMs <= 0) throw new WaitTimeoutError(what, options.timeoutMs, lastError, options.detail?.());
     await sleep(Math.min(intervalMs, leftMs));
   }
 }

@@ -5,8 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveConfig } from '../core/index.js';
-import { LocalCluster, type Address } from '../runtime/index.js';
+import { pollUntil, resolveConfig } from '../core/index.js';
+import { LocalCluster } from '../runtime/index.js';
 import { ChaosPlacement } from './chaos-placement.js';
 import { parseFaultTimeline } from './fault-timeline.js';
 import { JobRun, type RunOptions } from './job-run.js';
@@ -28,25 +28,11 @@ const base: RunOptions = {
   chaos: true,
 };
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 test('placement: control links and every remote data link go through their own proxy', async () => {
   await using placement = await ChaosPlacement.start();
   const config = resolveConfig({ 'rest.port': 0, 'heartbeat.interval': '200 ms', 'heartbeat.timeout': '2 s' });
   await using cluster = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore', controlAddressFor: placement.controlAddressFor });
-  type Tm = { id: string; dataAddress: Address };
-  const registered = await until('two TaskManagers', async () => {
-    const tms = (await cluster.client.taskManagers()) as Tm[];
-    return tms.length === 2 ? tms : undefined;
-  });
+  const registered = await cluster.client.awaitTaskManagers(2);
   const overrides = await placement.placeDataLinks(cluster.taskManagers);
   await cluster.client.setLinkOverrides(overrides);
 
@@ -68,10 +54,10 @@ test('placement: control links and every remote data link go through their own p
   }
   // the TaskManager's only connection to the JobManager is the proxy: taking it down loses tm-1
   await proxies.get('ctrl-tm-1')!.disable();
-  const left = await until('the JobManager to lose tm-1', async () => {
-    const tms = (await cluster.client.taskManagers()) as Tm[];
+  const left = await pollUntil('the JobManager to lose tm-1', async () => {
+    const tms = await cluster.client.taskManagers();
     return tms.length === 1 ? tms : undefined;
-  });
+  }, { timeoutMs: 15_000 });
   assert.deepEqual(left.map((t) => t.id), ['tm-0']);
 });
 

@@ -5,7 +5,7 @@
  * by ping-pong (added round-trip latency), the others by a bulk echo (achieved rate). A fault whose measured
  * effect is nil reports `tookEffect: false`.
  */
-import { systemClock, toError, type Clock, type TimerHandle } from '../core/index.js';
+import { WaitTimeoutError, pollUntil, systemClock, toError, type Clock, type TimerHandle } from '../core/index.js';
 import type { ProxyHandle, ToxicDirection, ToxicSpec, ToxicType } from '../chaos/index.js';
 import type { Address, LocalCluster } from '../runtime/index.js';
 import type { ChaosPlacement } from './chaos-placement.js';
@@ -341,10 +341,8 @@ async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean
 }
 
 async function waitForAsync(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return true;
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
+  return pollUntil('a TaskManager event', check, { timeoutMs, intervalMs: POLL_MS }).catch((error: unknown) => {
+    if (error instanceof WaitTimeoutError) return false;
+    throw error;
+  });
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InsufficientBuffersError, InvalidConfigError } from '../core/index.js';
+import { InsufficientBuffersError, InvalidConfigError, pollUntil } from '../core/index.js';
 import { InvalidJobGraphError } from '../runtime/index.js';
 import { JobRun, prepareRun, type RunOptions } from './job-run.js';
 import { alive, childPids } from './test-support.js';
@@ -88,11 +88,10 @@ async function startLongRun(): Promise<{ cli: ChildProcess; children: number[] }
   const cli = spawn(process.execPath, [CLI, 'run', '--duration', '60s', '--no-calibrate', '--rate', '2000'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const deadline = Date.now() + 20_000;
-  while (!/running keyby-aggregate/.test(stderr)) {
-    if (Date.now() > deadline || cli.exitCode !== null) throw new Error(`flowlab run did not start: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await pollUntil('flowlab run to start the job', () => {
+    if (cli.exitCode !== null) throw new Error(`flowlab run exited with ${cli.exitCode}: ${stderr}`);
+    return /running keyby-aggregate/.test(stderr);
+  }, { timeoutMs: 20_000, detail: () => stderr });
   const children = childPids(cli.pid!);
   assert.equal(children.length, 3, `a JobManager and two TaskManagers (got ${children.join(',')})`);
   return { cli, children };

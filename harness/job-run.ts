@@ -4,11 +4,7 @@
  * The engine only emits events; printers subscribe.
  */
 import { EventEmitter } from 'node:events';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { cpus, totalmem, type, release } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { environmentFingerprint, flowlabVersion } from '../core/index.js';
 import * as hdr from 'hdr-histogram-js';
 import { CONFIG_KEYS, InvalidConfigError, resolveConfig, systemClock, toError, type ConfigInput, type ResolvedConfig } from '../core/index.js';
 import {
@@ -142,23 +138,6 @@ export function prepareRun(options: RunOptions): { config: ResolvedConfig; graph
   return { config, graph };
 }
 
-export function flowlabVersion(): { version: string; commit: string | null } {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  let version = '0.0.0';
-  try {
-    version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    // packaged without package.json
-  }
-  let commit: string | null = null;
-  try {
-    commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    commit = null;
-  }
-  return { version, commit };
-}
-
 function decode(base64: string | undefined): hdr.Histogram | undefined {
   return base64 ? hdr.decodeFromCompressedBase64(base64) : undefined;
 }
@@ -197,12 +176,11 @@ export class JobRun extends EventEmitter {
     const { config, graph } = prepareRun(this.options);
     const started = Date.now();
     const startedAt = new Date(started).toISOString();
-    const cpu = cpus();
     const doc: ResultDocument = {
       schemaVersion: RESULT_SCHEMA_VERSION,
       flowlab: flowlabVersion(),
       state: 'completed',
-      environment: { cpuModel: cpu[0]?.model ?? 'unknown', cores: cpu.length, memoryBytes: totalmem(), os: `${type()} ${release()}`, node: process.version },
+      environment: environmentFingerprint(),
       ...(this.options.scenario ? { scenario: this.options.scenario } : {}),
       ...(this.options.variant ? { variant: { ...this.options.variant } } : {}),
       ...(this.options.repetition !== undefined ? { repetition: this.options.repetition } : {}),

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pollUntil } from '../core/index.js';
 import { JobRun, type RunOptions } from './job-run.js';
 import type { ResultDocument } from './result-document.js';
 
@@ -67,11 +68,10 @@ test('flowlab run interrupted by SIGTERM prints a partial result that says so', 
   let stderr = '';
   cli.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const deadline = Date.now() + 30_000;
-  while ((stderr.match(/records\/s/g) ?? []).length < 3) {
-    if (Date.now() > deadline || cli.exitCode !== null) assert.fail(`flowlab run did not sample: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await pollUntil('three progress samples of flowlab run', () => {
+    if (cli.exitCode !== null) assert.fail(`flowlab run exited with ${cli.exitCode}: ${stderr}`);
+    return (stderr.match(/records\/s/g) ?? []).length >= 3;
+  }, { timeoutMs: 30_000, detail: () => stderr });
   cli.kill('SIGTERM');
   const code = await new Promise<number | null>((resolve) => cli.once('exit', resolve));
   assert.equal(code, 130);

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pollUntil } from '../core/index.js';
 import { suiteIndexSchema } from './suite-schema.js';
 import { CLI, alive, childPids, latestSuiteDir, tempDir, tinyScenario } from './test-support.js';
 
@@ -15,14 +16,13 @@ test('Ctrl-C during a suite keeps the finished results, writes the index and lea
   const cli = spawn(process.execPath, [CLI, 'suite', file, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const deadline = Date.now() + 60_000;
-  let children: number[] = [];
   // wait until the first run finished and the second one runs
-  while (!/\[2\/3\]/.test(stderr) || children.length < 3) {
-    if (Date.now() > deadline || cli.exitCode !== null) throw new Error(`the suite did not reach its second run: ${stderr}`);
-    await new Promise((r) => setTimeout(r, 100));
-    if (/\[2\/3\]/.test(stderr)) children = childPids(cli.pid!);
-  }
+  const children = await pollUntil('the suite to reach its second run', () => {
+    if (cli.exitCode !== null) throw new Error(`the suite exited with ${cli.exitCode}: ${stderr}`);
+    if (!/\[2\/3\]/.test(stderr)) return undefined;
+    const pids = childPids(cli.pid!);
+    return pids.length >= 3 ? pids : undefined;
+  }, { timeoutMs: 60_000, intervalMs: 100, detail: () => stderr });
   cli.kill('SIGINT');
   const code = await new Promise<number | null>((resolve) => cli.once('exit', resolve));
   assert.equal(code, 130, stderr);

@@ -6,9 +6,9 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cpus, release, totalmem, type } from 'node:os';
+import { environmentFingerprint, flowlabVersion } from '../core/index.js';
 import { toError } from '../core/index.js';
-import { JobRun, flowlabVersion, type ProgressEvent } from './job-run.js';
+import { JobRun, type ProgressEvent } from './job-run.js';
 import { writeRunFiles } from './results-folder.js';
 import type { ResultDocument } from './result-schema.js';
 import { analyzeControl, analyzeRateSweeps } from './suite-analysis.js';
@@ -84,7 +84,6 @@ export class SuiteRunner extends EventEmitter {
     const started = new Date();
     this.dir = join(this.options.out, this.plan.suite.name, timestamp(started));
     mkdirSync(this.dir, { recursive: true });
-    const cpu = cpus();
     const index: SuiteIndex = {
       schemaVersion: SUITE_INDEX_VERSION,
       suite: this.plan.suite.name,
@@ -94,7 +93,7 @@ export class SuiteRunner extends EventEmitter {
       startedAt: started.toISOString(),
       finishedAt: null,
       flowlab: flowlabVersion(),
-      environment: { cpuModel: cpu[0]?.model ?? 'unknown', cores: cpu.length, memoryBytes: totalmem(), os: `${type()} ${release()}`, node: process.version },
+      environment: environmentFingerprint(),
       options: { filter: this.options.filter ?? null, bail: this.options.bail ?? false, repetitions: this.options.repetitions ?? null },
       runs: this.plan.runs.map((run, i) => ({
         index: i,

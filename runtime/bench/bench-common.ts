@@ -1,5 +1,5 @@
 /** What every benchmark shares: medians of repeated figures and the machine's fingerprint. */
-import { cpus, totalmem } from 'node:os';
+import { environmentFingerprint, type EnvironmentFingerprint } from '../../core/index.js';
 
 export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -7,15 +7,7 @@ export const median = (xs: readonly number[]): number => {
   return s.length === 0 ? NaN : s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-export interface BenchEnvironment {
-  cpuModel: string;
-  cores: number;
-  memoryBytes: number;
-  node: string;
-  platform: string;
-}
+/** The machine a benchmark ran on: the same fingerprint results and suites record. */
+export type BenchEnvironment = EnvironmentFingerprint;
 
-export function benchEnvironment(): BenchEnvironment {
-  const cpu = cpus();
-  return { cpuModel: cpu[0]?.model ?? 'unknown', cores: cpu.length, memoryBytes: totalmem(), node: process.version, platform: process.platform };
-}
+export const benchEnvironment = environmentFingerprint;

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveConfig } from '../../core/index.js';
+import { pollUntil, resolveConfig } from '../../core/index.js';
 import { LocalCluster } from '../cluster/local-cluster.js';
 import { presetJobGraph } from '../job/index.js';
 import type { CheckpointView, JobManagerClient } from '../cluster/rest-client.js';
@@ -76,14 +76,17 @@ const MIN_RATE_WINDOW_MS = 2000;
  * (up to 10 s) for every sink to have reported once.
  */
 async function sinkSample(client: JobManagerClient, jobId: string, sinks: number): Promise<{ records: number; atMs: number }> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const m = await client.metrics(jobId);
-    const times = m.tasks.filter((t) => t.operator === 'sink' && t.receivedAtMs !== undefined).map((t) => t.receivedAtMs);
-    if (times.length >= sinks) return { records: m.aggregate.sinkRecordsIn, atMs: Math.min(...times) };
-    if (Date.now() > deadline) throw new Error(`only ${times.length} of ${sinks} sinks reported metrics within 10 s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  let reported = 0;
+  return pollUntil(
+    `metrics of all ${sinks} sinks`,
+    async () => {
+      const m = await client.metrics(jobId);
+      const times = m.tasks.filter((t) => t.operator === 'sink').map((t) => t.receivedAtMs);
+      reported = times.length;
+      return times.length >= sinks ? { records: m.aggregate.sinkRecordsIn, atMs: Math.min(...times) } : undefined;
+    },
+    { timeoutMs: 10_000, intervalMs: 100, detail: () => `${reported} reported` },
+  );
 }
 
 async function measure(mode: CheckpointBenchMode, costUs: number, o: CheckpointBenchOptions): Promise<CheckpointBenchRow> {
@@ -101,7 +104,7 @@ async function measure(mode: CheckpointBenchMode, costUs: number, o: CheckpointB
       'execution.checkpointing.timeout': '60 s',
     });
     await using cluster = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore' });
-    while ((await cluster.client.taskManagers()).length < 2) await new Promise((r) => setTimeout(r, 50));
+    await cluster.client.awaitTaskManagers(2);
     const cost = { costUs };
     const atMap = o.costAt === 'map';
     // 2 sources → 2 slow subtasks over rebalance: each slow subtask gets one source's rate

@@ -13,7 +13,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveConfig, type ConfigInput } from '../../core/index.js';
+import { WaitTimeoutError, pollUntil, resolveConfig, type ConfigInput } from '../../core/index.js';
 import { LocalCluster } from '../cluster/local-cluster.js';
 import { presetJobGraph, type FlatMapParams, type JobGraphSpec } from '../job/index.js';
 import type { CheckpointView, JobManagerClient, JobMetrics } from '../cluster/rest-client.js';
@@ -241,17 +241,19 @@ async function measureCase(c: DebloatCase, o: DebloatBenchOptions): Promise<Debl
     });
     const debloat = bufferDebloatConfiguration(config);
     await using cluster = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore' });
-    while ((await cluster.client.taskManagers()).length < 2) await sleep(50);
+    await cluster.client.awaitTaskManagers(2);
     const { jobId } = await cluster.client.submitJob(jobGraph(c));
     await sleep(o.settleMs);
     if (debloat) {
-      const deadline = Date.now() + o.maxConvergeMs;
-      for (;;) {
+      const settled = async (): Promise<boolean> => {
         const m = await cluster.client.metrics(jobId);
         collect(m);
-        if (converged(m, debloat) || Date.now() > deadline) break;
-        await sleep(250);
-      }
+        return converged(m, debloat);
+      };
+      // measured as it is when the time is up, converged or not
+      await pollUntil('debloated buffer sizes to converge', settled, { timeoutMs: o.maxConvergeMs, intervalMs: 250 }).catch((error: unknown) => {
+        if (!(error instanceof WaitTimeoutError)) throw error;
+      });
     }
     const checkpoint = async (): Promise<CheckpointView> => {
       const { checkpointId } = await cluster.client.triggerCheckpoint(jobId);

@@ -6,7 +6,8 @@
 import { validateJobGraph, type JobGraphSpec, type JobState } from '../job/index.js';
 import { emptyCheckpointsSnapshot } from './checkpoint-coordinator.js';
 import { JobNotCancelableError, type JobDetails } from './job-execution.js';
-import { HttpError, flowlabVersion, type RestBackend } from './job-manager-rest.js';
+import { flowlabVersion } from '../../core/index.js';
+import { HttpError, type RestBackend } from './job-manager-rest.js';
 import type {
   CheckpointTriggeredResponse,
   JobCancelResponse,
@@ -28,7 +29,7 @@ export class JobManagerRestBackend implements RestBackend {
     const jobs: Record<JobState, number> = { CREATED: 0, RUNNING: 0, RESTARTING: 0, FINISHED: 0, FAILED: 0, CANCELED: 0 };
     for (const job of this.jm.jobs.values()) jobs[job.state]++;
     const slotsTotal = this.jm.registry.slotsTotal;
-    return { flowlab: { version: flowlabVersion() }, taskmanagers: this.jm.registry.size, slotsTotal, slotsAvailable: slotsTotal - this.jm.slots.occupiedCount(), jobs };
+    return { flowlab: { version: flowlabVersion().version }, taskmanagers: this.jm.registry.size, slotsTotal, slotsAvailable: slotsTotal - this.jm.slots.occupiedCount(), jobs };
   }
 
   taskManagers(): { taskmanagers: RegisteredTaskManager[] } {

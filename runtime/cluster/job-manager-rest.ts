@@ -8,10 +8,7 @@
  * `GET /jobs/:id/checkpoints/:checkpointId` (one checkpoint of the history with per-subtask figures; Flink's path is
  * `/jobs/:jobid/checkpoints/details/:checkpointid`), `GET|PUT /links`, `POST /shutdown`.
  */
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FlowlabError, toError, type Logger } from '../../core/index.js';
 import type { z } from 'zod';
 import type { JobDetails } from './job-execution.js';
@@ -250,23 +247,4 @@ function sendError(res: ServerResponse, status: number, code: string, message: s
   const body: Record<string, unknown> = { error: message, code };
   if (error && 'element' in error && typeof error.element === 'string') body['element'] = error.element;
   sendJson(res, status, body);
-}
-
-let cachedVersion: string | undefined;
-
-/** flowlab's version from the nearest `package.json` named flowlab (works from the sources and from `dist/`). */
-export function flowlabVersion(): string {
-  if (cachedVersion !== undefined) return cachedVersion;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
-      if (pkg.name === 'flowlab' && typeof pkg.version === 'string') return (cachedVersion = pkg.version);
-    } catch {
-      // not here; look one level up
-    }
-    const parent = dirname(dir);
-    if (parent === dir) return (cachedVersion = '0.0.0');
-    dir = parent;
-  }
 }

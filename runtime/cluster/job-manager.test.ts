@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
-import { ManualClock, createLogger, resolveConfig, serializeConfig, type ConfigInput } from '../../core/index.js';
+import { ManualClock, createLogger, pollUntil, resolveConfig, serializeConfig, type ConfigInput } from '../../core/index.js';
 import { type Address, type TaskDeployment, presetJobGraph, type JobGraphSpec } from '../job/index.js';
 import { taskReport } from '../test-support/task-report.js';
 import { within } from '../test-support/environment.js';
@@ -73,14 +73,17 @@ function http(jm: JobManager, method: string, path: string, body?: unknown, rawB
 }
 
 async function jobState(jm: JobManager, jobId: string, want: string): Promise<Record<string, unknown>> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const r = await http(jm, 'GET', `/jobs/${jobId}`);
-    assert.equal(r.status, 200);
-    if (r.body['state'] === want) return r.body;
-    if (Date.now() > deadline) assert.fail(`job ${jobId} is ${String(r.body['state'])}, expected ${want}: ${r.text}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  let last = '';
+  return pollUntil(
+    `job ${jobId} to be ${want}`,
+    async () => {
+      const r = await http(jm, 'GET', `/jobs/${jobId}`);
+      assert.equal(r.status, 200);
+      last = r.text;
+      return r.body['state'] === want ? r.body : undefined;
+    },
+    { timeoutMs: WAIT_MS, intervalMs: 20, detail: () => last },
+  );
 }
 
 async function submit(jm: JobManager, graph: JobGraphSpec): Promise<string> {
@@ -416,16 +419,17 @@ describe('JobManager metrics', () => {
         report('nope', 7, 'map'),
       ],
     });
-    const deadline = Date.now() + WAIT_MS;
-    let body: Record<string, unknown>;
-    for (;;) {
-      const r = await http(jm, 'GET', `/jobs/${jobId}/metrics`);
-      assert.equal(r.status, 200);
-      body = r.body;
-      if ((body['tasks'] as unknown[]).length === 4 && (body['aggregate'] as { sourceRecordsOut: number }).sourceRecordsOut === 1000) break;
-      if (Date.now() > deadline) assert.fail(`metrics did not arrive: ${r.text}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    let last = '';
+    const body = await pollUntil(
+      'the metrics of 4 subtasks',
+      async () => {
+        const r = await http(jm, 'GET', `/jobs/${jobId}/metrics`);
+        assert.equal(r.status, 200);
+        last = r.text;
+        return (r.body['tasks'] as unknown[]).length === 4 && (r.body['aggregate'] as { sourceRecordsOut: number }).sourceRecordsOut === 1000 ? r.body : undefined;
+      },
+      { timeoutMs: WAIT_MS, intervalMs: 20, detail: () => last },
+    );
     const tasks = body['tasks'] as { vertexId: string; subtaskIndex: number; taskManager: string }[];
     assert.deepEqual(
       tasks.map((t) => `${t.vertexId}#${t.subtaskIndex}@${t.taskManager}`),

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveConfig } from '../../core/index.js';
+import { pollUntil, resolveConfig } from '../../core/index.js';
 import { LocalCluster } from './local-cluster.js';
 import { TOPOLOGY_PRESETS, presetJobGraph } from '../job/index.js';
-import type { JobManagerClient } from './rest-client.js';
+import type { JobDetails, JobManagerClient } from './rest-client.js';
 
 const config = resolveConfig({
   'rest.port': 0,
@@ -15,22 +15,21 @@ const config = resolveConfig({
   'execution.buffer-timeout': '10 ms',
 });
 
-async function waitForState(client: JobManagerClient, jobId: string, states: string[], timeoutMs = 30_000): Promise<{ state: string; failureReason: string | null }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await client.job(jobId);
-    if (states.includes(job.state)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.state} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+async function waitForState(client: JobManagerClient, jobId: string, states: string[], timeoutMs = 30_000): Promise<JobDetails> {
+  let last = '';
+  return pollUntil(
+    `job ${jobId} to be ${states.join(' or ')}`,
+    async () => {
+      const job = await client.job(jobId);
+      last = job.state;
+      return states.includes(job.state) ? job : undefined;
+    },
+    { timeoutMs, intervalMs: 100, detail: () => `still ${last}` },
+  );
 }
 
 async function registered(cluster: LocalCluster, n: number): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while ((await cluster.client.taskManagers()).length < n) {
-    if (Date.now() > deadline) throw new Error('TaskManagers did not register');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await cluster.client.awaitTaskManagers(n);
 }
 
 test('every topology preset on two TaskManager processes delivers each record exactly once', async () => {

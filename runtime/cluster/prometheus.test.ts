@@ -7,12 +7,7 @@ import { presetJobGraph } from '../job/index.js';
 test('each TaskManager serves its task metrics for Prometheus under Flink-like names', async () => {
   const config = resolveConfig({ 'rest.port': 0, 'taskmanager.numberOfTaskSlots': 2, 'execution.buffer-timeout': '10 ms' });
   await using cluster = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore' });
-  let tms: Array<{ id: string; metricsUrl?: string }> = [];
-  for (const deadline = Date.now() + 15_000; tms.length < 2 && Date.now() < deadline; ) {
-    tms = await cluster.client.taskManagers();
-    if (tms.length < 2) await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.equal(tms.length, 2);
+  const tms = await cluster.client.awaitTaskManagers(2);
   const { jobId } = await cluster.client.submitJob(presetJobGraph('keyby-aggregate', 2, { ratePerSec: 5000, durationMs: 4000, keys: 64 }));
   await new Promise((r) => setTimeout(r, 1500));
   for (const tm of tms) {

@@ -4,7 +4,7 @@
  * {@link RestContractError} naming the endpoint and the field; an error status is a {@link RestError}.
  */
 import type { z } from 'zod';
-import { FlowlabError } from '../../core/index.js';
+import { FlowlabError, pollUntil } from '../../core/index.js';
 import type { Address, JobGraphSpec } from '../job/index.js';
 import {
   checkpointDetailsSchema,
@@ -138,6 +138,20 @@ export class JobManagerClient {
   /** `GET /taskmanagers`: the registered TaskManagers. */
   async taskManagers(): Promise<RegisteredTaskManager[]> {
     return (await this.request('GET', '/taskmanagers', taskManagersSchema)).taskmanagers;
+  }
+
+  /** Waits until at least `n` TaskManagers are registered; a WaitTimeoutError after `timeoutMs` says how many were. */
+  async awaitTaskManagers(n: number, timeoutMs = 15_000): Promise<RegisteredTaskManager[]> {
+    let seen = 0;
+    return pollUntil(
+      `${n} TaskManagers to register`,
+      async () => {
+        const registered = await this.taskManagers();
+        seen = registered.length;
+        return registered.length >= n ? registered : undefined;
+      },
+      { timeoutMs, detail: () => `${seen} registered` },
+    );
   }
 
   /** `PUT /links`: data-link overrides (`data-<consumerTm>-<producerTm>` → address) for jobs submitted afterwards. */

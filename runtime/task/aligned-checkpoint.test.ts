@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { systemClock } from '../../core/index.js';
+import { pollUntil, systemClock } from '../../core/index.js';
 import { newId16, type ResultPartitionId } from '../partition/index.js';
 import { sinkDeployment, startPair } from '../test-support/network-fixture.js';
 import { DEFAULT_SOURCE_PARAMS, type TaskDeployment, type TaskState } from '../job/index.js';
@@ -61,14 +61,13 @@ test('aligned checkpoint: the sink snapshots only after barriers from every chan
   );
   const receivedWhileBlocked = sinkProcessor.records;
   sources[1]!.triggerCheckpoint(1, Date.now());
-  const deadline = Date.now() + 5000;
-  while (!checkpoints.some((c) => c.task === 'sink') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await pollUntil('the sink to complete checkpoint 1', () => checkpoints.some((c) => c.task === 'sink'), { timeoutMs: 5000, intervalMs: 10, detail: () => `declined: ${declined.join('; ')}` });
   const sinkCp = checkpoints.find((c) => c.task === 'sink');
   assert.ok(sinkCp, `the sink completes checkpoint 1 (declined: ${declined.join('; ')})`);
   assert.equal(sinkCp.cp.checkpointId, 1);
   assert.ok(sinkCp.cp.alignmentDurationMs >= 150, `alignment lasted from the first to the second barrier (${sinkCp.cp.alignmentDurationMs} ms)`);
   assert.ok(receivedWhileBlocked > 0);
-  while ([...sources, sink].some((t) => t.state === 'RUNNING') && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 20));
+  await pollUntil('every task to finish', () => ![...sources, sink].some((t) => t.state === 'RUNNING'), { timeoutMs: 10_000, intervalMs: 20 });
   assert.equal(sink.state, 'FINISHED');
   const emitted = sources.reduce((n, s) => n + s.emitted, 0);
   assert.equal(sinkProcessor.records, emitted, 'every record once, across the blocked period');

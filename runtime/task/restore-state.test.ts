@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { systemClock } from '../../core/index.js';
+import { pollUntil, systemClock } from '../../core/index.js';
 import { newId16, type ResultPartitionId } from '../partition/index.js';
 import { sinkDeployment, startPair, type Pair } from '../test-support/network-fixture.js';
 import { DEFAULT_SOURCE_PARAMS, type SourceParams, type TaskDeployment } from '../job/index.js';
@@ -90,8 +90,7 @@ async function startPipeline(
   if (restore) source.restore(restore.checkpointId, restore.operator);
   await Promise.all([source.start(), sink.start()]);
   const done = (async () => {
-    const deadline = Date.now() + 10_000;
-    while ((source.state === 'RUNNING' || sink.state === 'RUNNING') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await pollUntil('source and sink to finish', () => source.state !== 'RUNNING' && sink.state !== 'RUNNING', { timeoutMs: 10_000, intervalMs: 10 });
     assert.equal(source.state, 'FINISHED');
     assert.equal(sink.state, 'FINISHED');
     source.releaseResources();

@@ -1,5 +1,5 @@
 /** Helpers for tests that run a LocalCluster: polling a condition, waiting for a job to end. */
-import { resolveConfig, type ConfigInput, type ResolvedConfig } from '../../core/index.js';
+import { pollUntil, resolveConfig, type ConfigInput, type PollAnswer, type ResolvedConfig } from '../../core/index.js';
 import type { JobDetails, JobManagerClient } from '../cluster/rest-client.js';
 
 /**
@@ -19,14 +19,8 @@ export function testClusterConfig(checkpointDir: string, extra: ConfigInput = {}
 }
 
 /** Polls `probe` every `everyMs` until it returns a value; throws naming `what` after `timeoutMs`. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
+export function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 50): Promise<PollAnswer<T>> {
+  return pollUntil(what, probe, { timeoutMs, intervalMs: everyMs });
 }
 
 /** Waits until the job is FINISHED, FAILED or CANCELED and returns its details. */
@@ -44,5 +38,5 @@ export function awaitJobEnd(client: JobManagerClient, jobId: string, timeoutMs =
 
 /** Waits until `n` TaskManagers are registered. */
 export async function awaitTaskManagers(client: JobManagerClient, n: number, timeoutMs = 20_000): Promise<void> {
-  await until(`${n} TaskManagers`, async () => ((await client.taskManagers()).length === n ? true : undefined), timeoutMs);
+  await client.awaitTaskManagers(n, timeoutMs);
 }

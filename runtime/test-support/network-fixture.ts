@@ -2,7 +2,7 @@
  * Test helpers: a producer and a consumer network environment on 127.0.0.1 with real sockets, and a pump that
  * drains an input gate. Used by the runtime's tests only.
  */
-import { resolveConfig, type ConfigInput } from '../../core/index.js';
+import { pollUntil, resolveConfig, type ConfigInput } from '../../core/index.js';
 import { DataType, type NetworkBuffer } from '../buffer/index.js';
 import type { SingleInputGate } from '../consumer/index.js';
 import { newId16, type ResultPartition, type ResultPartitionId } from '../partition/index.js';
@@ -86,11 +86,7 @@ export function drain(
 
 /** Resolves when `predicate` holds, polling every few ms, or rejects after `timeoutMs`. */
 export async function eventually(predicate: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await pollUntil(what, predicate, { timeoutMs, intervalMs: 5 });
 }
 
 /** `[len:i32][bytes]` records filled with a recognizable pattern. */
