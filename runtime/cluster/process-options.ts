@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { FlowlabError } from '../../core/index.js';
 import type { Address } from '../job/index.js';
+import { summarizeIssues } from './zod-issues.js';
 
 /** Environment variable that carries a forked child's options as JSON (removed once read). */
 export const PROCESS_OPTIONS_ENV = 'FLOWLAB_PROCESS_ARGS';
@@ -76,9 +77,8 @@ export class InvalidProcessOptionsError extends FlowlabError {
 function parseWith<S extends z.ZodType>(schema: S, processName: 'jobmanager' | 'taskmanager', input: unknown): z.output<S> {
   const parsed = schema.safeParse(input);
   if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues.map((issue) => issue.path.join('.') || '(options)');
-  const message = parsed.error.issues.map((issue, i) => `${fields[i]}: ${issue.message}`).join('; ');
-  throw new InvalidProcessOptionsError(processName, fields, message);
+  const { fields, detail } = summarizeIssues(parsed.error, '(options)');
+  throw new InvalidProcessOptionsError(processName, fields, detail);
 }
 
 export function parseJobManagerProcessOptions(input: unknown): ResolvedJobManagerProcessOptions {

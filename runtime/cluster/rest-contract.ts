@@ -10,6 +10,7 @@ import type { TaskMetricsReport } from '../job/index.js';
 import type { CheckpointDetails, CheckpointsSnapshot } from './checkpoint-coordinator.js';
 import type { JobDetails } from './job-execution.js';
 import type { JobMetricsAggregate } from './job-metrics.js';
+import { summarizeIssues } from './zod-issues.js';
 
 const count = z.number().int().min(0);
 const epochMs = z.number();
@@ -241,12 +242,8 @@ export class RestContractError extends FlowlabError {
 export function parseResponse<S extends z.ZodType>(endpoint: string, schema: S, body: unknown): z.output<S> {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
-  const fields = parsed.error.issues.map((issue) => (issue.path.length > 0 ? issue.path.join('.') : '(body)'));
-  const detail = parsed.error.issues
-    .slice(0, 5)
-    .map((issue, i) => `${fields[i]}: ${issue.message}`)
-    .join('; ');
-  throw new RestContractError(endpoint, fields, detail + (parsed.error.issues.length > 5 ? `; and ${parsed.error.issues.length - 5} more` : ''));
+  const { fields, detail } = summarizeIssues(parsed.error, '(body)');
+  throw new RestContractError(endpoint, fields, detail);
 }
 
 /** True when A and B are assignable both ways. */
