@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pollUntil } from '../core/index.js';
 import { JobManagerClient, presetJobGraph, type JobManagerReadyLine, type TaskManagerReadyLine } from '../runtime/index.js';
+import { jobManagerOptionsFrom, taskManagerOptionsFrom } from './process-commands.js';
 
 const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
 const SMALL = ['-D', 'taskmanager.memory.network.min=32mb', '-D', 'taskmanager.memory.network.max=32mb', '-D', 'execution.buffer-timeout=10ms'];
@@ -139,15 +140,9 @@ describe('flowlab jobmanager and flowlab taskmanager', () => {
   });
 
   it('bad values name their flag or variable and start nothing (exit 2)', async () => {
+    // through the CLI: the exit code and the message on stderr, for a flag, a variable and a Flink key
     const cases: Array<[string[], Record<string, string>, RegExp]> = [
       [['taskmanager', '--jobmanager', 'localhost'], {}, /--jobmanager takes host:port .* got "localhost"/],
-      [['taskmanager', '--jobmanager', '127.0.0.1:99999'], {}, /--jobmanager takes host:port/],
-      [['taskmanager'], { FLOWLAB_JOBMANAGER: 'nohost:' }, /FLOWLAB_JOBMANAGER takes host:port .* got "nohost:"/],
-      [['taskmanager'], {}, /--jobmanager \(or FLOWLAB_JOBMANAGER\) is required/],
-      [['taskmanager', '--jobmanager', '127.0.0.1:1', '--registration-timeout', '30'], {}, /--registration-timeout takes a duration with a unit/],
-      [['taskmanager', '--jobmanager', '127.0.0.1:1', '--slots', 'two'], {}, /--slots takes a whole number/],
-      [['taskmanager', '--jobmanager', '127.0.0.1:1', '--data-port', '5', '-D', 'taskmanager.data.port=6'], {}, /--data-port 5 and -D taskmanager.data.port=6 disagree/],
-      [['jobmanager', '--rest-port', 'abc'], {}, /--rest-port takes a port from 0 to 65535 .* got "abc"/],
       [['jobmanager'], { FLOWLAB_RPC_PORT: '-1' }, /FLOWLAB_RPC_PORT takes a port/],
       [['jobmanager', '--rest-port', '0'], { FLOWLAB_PROPERTIES: 'heartbeat.timout: 5s' }, /heartbeat.timout.*Did you mean 'heartbeat.timeout'/],
     ];
@@ -156,6 +151,27 @@ describe('flowlab jobmanager and flowlab taskmanager', () => {
       assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
       assert.match(stderr, expected);
     }
+    // the same checks in this process, for the rest
+    const tm = (args: Record<string, unknown>, env: Record<string, string> = {}) => () => taskManagerOptionsFrom(args, env);
+    const jm = (args: Record<string, unknown>, env: Record<string, string> = {}) => () => jobManagerOptionsFrom(args, env);
+    assert.throws(tm({ jobmanager: '127.0.0.1:99999' }), /--jobmanager takes host:port/);
+    assert.throws(tm({}, { FLOWLAB_JOBMANAGER: 'nohost:' }), /FLOWLAB_JOBMANAGER takes host:port .* got "nohost:"/);
+    assert.throws(tm({}), /--jobmanager \(or FLOWLAB_JOBMANAGER\) is required/);
+    assert.throws(tm({ jobmanager: '127.0.0.1:1', 'registration-timeout': '30' }), /--registration-timeout takes a duration with a unit/);
+    assert.throws(tm({ jobmanager: '127.0.0.1:1', slots: 'two' }), /--slots takes a whole number/);
+    assert.throws(tm({ jobmanager: '127.0.0.1:1', 'data-port': '5', D: ['taskmanager.data.port=6'] }), /--data-port 5 and -D taskmanager.data.port=6 disagree/);
+    assert.throws(jm({ 'rest-port': 'abc' }), /--rest-port takes a port from 0 to 65535 .* got "abc"/);
+    // a flag wins over its variable; -D over FLOWLAB_PROPERTIES
+    const options = taskManagerOptionsFrom(
+      { jobmanager: '[::1]:6123', id: 'tm-x', slots: '3', D: ['execution.buffer-timeout=5ms'] },
+      { FLOWLAB_JOBMANAGER: 'elsewhere:1', FLOWLAB_PROPERTIES: 'execution.buffer-timeout: 50ms\n# a comment\nheartbeat.interval=2s' },
+    );
+    assert.deepEqual(options.jobManager, { host: '::1', port: 6123 });
+    assert.equal(options.tmId, 'tm-x');
+    assert.equal(options.config['taskmanager.numberOfTaskSlots'], 3);
+    assert.equal(options.config['execution.buffer-timeout'], 5);
+    assert.equal(options.config['heartbeat.interval'], 2000);
+    assert.equal(options.registrationTimeoutMs, 300_000);
   });
 
   it('binding a non-loopback address warns that the control and data ports have no authentication, and advertises a reachable host', async () => {
