@@ -14,6 +14,8 @@ export interface JobManagerProcessArgs {
   restPort?: number;
   controlPort?: number;
   linkOverrides?: Record<string, Address>;
+  /** Address both servers bind and advertise. @default '127.0.0.1' */
+  host?: string;
 }
 
 const logger = createLogger('jobmanager-main');
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
     ...(args.restPort !== undefined ? { restPort: args.restPort } : {}),
     ...(args.controlPort !== undefined ? { controlPort: args.controlPort } : {}),
     ...(args.linkOverrides !== undefined ? { linkOverrides: args.linkOverrides } : {}),
+    ...(args.host !== undefined ? { host: args.host } : {}),
   });
   const stopAndExit = (): void => {
     jm.stop().then(

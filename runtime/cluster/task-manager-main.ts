@@ -13,13 +13,15 @@ interface Args {
   tmId: string;
   jobManager: Address;
   config: SerializedConfig;
+  /** Address every listener binds and advertises. @default '127.0.0.1' */
+  host?: string;
 }
 
 async function main(): Promise<void> {
   const args = JSON.parse(processArgs() ?? '{}') as Args;
   const logger = createLogger(args.tmId ?? 'taskmanager');
-  const tm = await TaskManager.start({ tmId: args.tmId, jobManager: args.jobManager, config: resolveConfig(args.config), logger });
-  process.stdout.write(`${JSON.stringify({ tmId: tm.tmId, data: tm.dataAddress, pid: process.pid })}\n`);
+  const tm = await TaskManager.start({ tmId: args.tmId, jobManager: args.jobManager, config: resolveConfig(args.config), logger, ...(args.host !== undefined ? { host: args.host } : {}) });
+  process.stdout.write(`${JSON.stringify({ tmId: tm.tmId, data: tm.dataAddress, ...(tm.metrics ? { metrics: { host: tm.metrics.host, port: tm.metrics.port } } : {}), pid: process.pid })}\n`);
   tm.once('stopped', (reason: string) => {
     logger.info(`stopped: ${reason}`);
     setTimeout(() => process.exit(reason.startsWith('shutdown') ? 0 : 1), 20).unref();
