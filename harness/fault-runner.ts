@@ -191,7 +191,7 @@ export class FaultRunner {
         const b = window(from, r.appliedAtMs, link);
         const d = window(r.appliedAtMs, to, link);
         links[link] = {
-          affected: r.links.includes(link),
+          affected: affects(r, link),
           recordsPerSecBefore: b ? round(b.recordsPerSec) : null,
           recordsPerSecDuring: d ? round(d.recordsPerSec) : null,
           latencyP50UsBefore: b && b.latencyUs.count > 0 ? b.latencyUs.p50 : null,
@@ -389,3 +389,16 @@ async function waitForAsync(check: () => Promise<boolean>, timeoutMs: number): P
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
+
+/**
+ * Whether a fault touches a job link (`data-<consumer>-<producer>`, `local-<tm>`): a proxy fault its matched
+ * proxies, a process fault or a host blackhole every link of that host, a link blackhole `a~b` both directions.
+ */
+function affects(r: Pick<FaultRecord, 'kind' | 'link' | 'links'>, link: string): boolean {
+  if (r.kind === 'toxic' || r.kind === 'partition' || r.kind === 'partition-hard') return r.links.includes(link);
+  const ends = r.link.split('~');
+  if (ends.length === 2) return link === `data-${ends[0]}-${ends[1]}` || link === `data-${ends[1]}-${ends[0]}`;
+  const host = ends[0]!;
+  return link === `local-${host}` || link.startsWith(`data-${host}-`) || (link.startsWith('data-') && link.endsWith(`-${host}`));
+}
+

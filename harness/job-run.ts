@@ -92,6 +92,8 @@ export interface RunOptions {
   command?: string;
   /** Where the cluster runs (`--deploy`). @default 'local' */
   deploy?: DeployMode;
+  /** Whether the processes' stderr also reaches this process's stderr (their logs are kept either way). @default 'inherit' */
+  childStderr?: 'inherit' | 'ignore';
   /** A folder that receives each process's log (`<id>.log`) when the run ends. @default none: the logs are dropped */
   logsDir?: string;
 }
@@ -272,9 +274,11 @@ export class JobRun extends EventEmitter {
       this.cluster = await deployer.start({
         taskManagers: this.options.taskManagers,
         config,
+        ...(this.options.childStderr ? { childStderr: this.options.childStderr } : {}),
         ...(this.placement ? { controlAddressFor: this.placement.controlAddressFor } : {}),
       });
       doc.deployment = this.cluster.describe();
+      this.emit('phase', `deployed (${deployer.mode}${doc.deployment.subnet ? ` on ${doc.deployment.subnet}` : ''}): ${doc.deployment.processes.map((p) => `${p.id} ${p.host}${p.namespace ? ` in ${p.namespace}` : ''}`).join(', ')}`);
       // an abort that came while the cluster started stops it now
       if (this.aborted) await this.cluster.stop();
       this.throwIfAborted();

@@ -52,6 +52,17 @@ export async function netnsUnavailableReason(): Promise<string | undefined> {
   } catch (error) {
     return `the ip command (iproute2) is missing: ${toError(error).message}`;
   }
+  // root in a container may still lack the capabilities or the kernel's veth and bridge: try them once
+  const probe = `flprobe-${process.pid}`;
+  try {
+    await ip(['netns', 'add', probe]);
+    await ip(['-n', probe, 'link', 'add', 'probe0', 'type', 'veth', 'peer', 'name', 'probe1']);
+    await ip(['-n', probe, 'link', 'add', 'probebr', 'type', 'bridge']);
+  } catch (error) {
+    return `a trial namespace with a veth pair and a bridge could not be made (needs CAP_SYS_ADMIN, CAP_NET_ADMIN and the veth and bridge drivers): ${toError(error).message}`;
+  } finally {
+    await ip(['netns', 'del', probe]).catch(() => undefined);
+  }
   return undefined;
 }
 
