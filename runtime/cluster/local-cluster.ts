@@ -11,7 +11,9 @@ import { checkNetworkMemoryFits } from '../buffer/index.js';
 import { checkCheckpointDirWritable, defaultCheckpointRoot } from '../checkpoint/index.js';
 import { InternalTls, generateRunScopedPair, type RunScopedPair } from '../security/index.js';
 import type { Address } from '../job/index.js';
-import { PROCESS_ARGS_ENV } from './process-args.js';
+import { PROCESS_OPTIONS_ENV, type JobManagerProcessOptions, type TaskManagerProcessOptions } from './process-options.js';
+import type { JobManagerReadyLine } from './job-manager-process.js';
+import type { TaskManagerReadyLine } from './task-manager-process.js';
 import { JobManagerClient } from './rest-client.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -58,12 +60,12 @@ interface ChildIo {
   wrapper: { command: string; args: readonly string[] } | undefined;
 }
 
-function startChild(entry: string, args: unknown, io: ChildIo, name: string): Promise<{ child: ChildProcess; line: Record<string, unknown> }> {
+function startChild<Ready>(entry: string, options: JobManagerProcessOptions | TaskManagerProcessOptions, io: ChildIo, name: string): Promise<{ child: ChildProcess; line: Ready }> {
   return new Promise((resolve, reject) => {
     // the arguments (config with any keystore password) go by environment, which only this user can read, not argv
     const wrapped = io.wrapper ? { execPath: io.wrapper.command, execArgv: [...io.wrapper.args, process.execPath, ...process.execArgv] } : {};
     const stderr = io.logFile ? 'pipe' : io.stderr;
-    const child = fork(join(here, entry), [], { stdio: ['ignore', 'pipe', stderr, 'ipc'], env: { ...process.env, [PROCESS_ARGS_ENV]: JSON.stringify(args) }, ...wrapped });
+    const child = fork(join(here, entry), [], { stdio: ['ignore', 'pipe', stderr, 'ipc'], env: { ...process.env, [PROCESS_OPTIONS_ENV]: JSON.stringify(options) }, ...wrapped });
     if (io.logFile && child.stderr) {
       const log = createWriteStream(io.logFile, { flags: 'a' });
       log.on('error', () => undefined); // a log that cannot be written must not take the process down
@@ -90,7 +92,7 @@ function startChild(entry: string, args: unknown, io: ChildIo, name: string): Pr
       child.stdout!.off('data', onData);
       child.stdout!.resume();
       try {
-        resolve({ child, line: JSON.parse(buffered.slice(0, nl)) as Record<string, unknown> });
+        resolve({ child, line: JSON.parse(buffered.slice(0, nl)) as Ready });
       } catch {
         child.kill('SIGKILL');
         reject(new FlowlabError('ERR_CLUSTER_START', `${name} printed ${JSON.stringify(buffered.slice(0, nl))} instead of its address`));
@@ -149,28 +151,23 @@ export class LocalCluster {
       logFile: options.logDir === undefined ? undefined : join(options.logDir, `${id}.log`),
       wrapper: options.wrapperFor?.(id),
     });
-    const hostOf = (id: string): { host?: string } => {
+    const bindOf = (id: string): { bindHost?: string } => {
       const host = options.hostFor?.(id);
-      return host === undefined ? {} : { host };
+      return host === undefined ? {} : { bindHost: host };
     };
     const config = serializeConfig(resolved);
-    const jm = await startChild(
+    const jm = await startChild<JobManagerReadyLine>(
       'job-manager-main.js',
-      { config, restPort: options.restPort ?? options.config['rest.port'], controlPort: 0, linkOverrides: options.linkOverrides ?? {}, ...hostOf('jobmanager') },
+      { config, restPort: options.restPort ?? options.config['rest.port'], controlPort: 0, linkOverrides: options.linkOverrides ?? {}, ...bindOf('jobmanager') },
       io('jobmanager'),
       'JobManager',
     );
-    const jobManager = {
-      id: 'jobmanager',
-      pid: jm.child.pid ?? 0,
-      child: jm.child,
-      rest: jm.line['rest'] as Address,
-      control: jm.line['control'] as Address,
-    };
+    const jobManager = { id: 'jobmanager', pid: jm.child.pid ?? 0, child: jm.child, rest: jm.line.advertised.rest, control: jm.line.advertised.control };
     const startTaskManager = async (tmId: string): Promise<TaskManagerInfo> => {
       const control = options.controlAddressFor ? await options.controlAddressFor(tmId, jobManager.control) : jobManager.control;
-      const tm = await startChild('task-manager-main.js', { tmId, jobManager: control, config, ...hostOf(tmId) }, io(tmId), `TaskManager ${tmId}`);
-      return { id: tmId, pid: tm.child.pid ?? 0, child: tm.child, data: tm.line['data'] as Address, ...(tm.line['metrics'] ? { metrics: tm.line['metrics'] as Address } : {}) };
+      const tm = await startChild<TaskManagerReadyLine>('task-manager-main.js', { tmId, jobManager: control, config, ...bindOf(tmId) }, io(tmId), `TaskManager ${tmId}`);
+      const metrics = tm.line.advertised.metrics;
+      return { id: tmId, pid: tm.child.pid ?? 0, child: tm.child, data: tm.line.advertised.data, ...(metrics ? { metrics } : {}) };
     };
     const results = await Promise.allSettled(Array.from({ length: options.taskManagers }, (_, i) => startTaskManager(`tm-${i}`)));
     const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
