@@ -116,6 +116,21 @@ test('--deploy netns: a blackhole on one TaskManager is noticed after heartbeat.
   assert.deepEqual(await leftovers(runIdOf(result.deployment?.processes[0]?.namespace)), []);
 });
 
+test('--deploy netns with --chaos: the proxies listen on the root side of the bridge, the TaskManagers register and exchange data through them', { skip }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'flowlab-netns-chaos-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const result = await new JobRun(options(dir, { chaos: true, durationMs: 2_000 })).execute();
+  assert.equal(result.state, 'completed', result.error);
+  assert.equal(result.sink.lost, 0);
+  assert.equal(result.sink.duplicated, 0);
+  const root = result.deployment!.subnet!.replace(/0\/24$/, '1');
+  const proxies = result.chaos?.proxies ?? [];
+  assert.deepEqual(proxies.map((p) => p.name).sort(), ['ctrl-tm-0', 'ctrl-tm-1', 'data-tm-0-tm-1', 'data-tm-1-tm-0']);
+  for (const p of proxies) assert.ok(p.listen.startsWith(`${root}:`), `${p.name} listens on ${p.listen}, the bridge's root side ${root}`);
+  const remote = result.timeseries.flatMap((s) => Object.entries(s.links ?? {})).filter(([link, rate]) => link.startsWith('data-') && rate > 0);
+  assert.ok(remote.length > 0, 'records crossed the data links (whose addresses are the proxies)');
+});
+
 test('--deploy netns: a SIGKILLed run leaves namespaces that the next run removes; a live run keeps its own', { skip }, async () => {
   // a run that dies without cleaning up: a process that built its network, then SIGKILL
   const script = `import { NetnsNetwork } from ${JSON.stringify(join(here, 'netns-network.js'))};
