@@ -61,6 +61,9 @@ export function renderSummary(r: ResultDocument): string {
       : 'calibration: not measured (--no-calibrate)',
     ...checkpointLines(r.checkpoints),
     r.harness ? `harness: ${n(r.harness.cpuMsPerSecond, 1)} ms CPU per second (${n(r.harness.cpuMsPerSecond / 10, 2)} % of one core)` : '',
+    ...(r.deployment && r.deployment.deployer !== 'local'
+      ? [`deployed: ${r.deployment.deployer}${r.deployment.subnet ? ` on ${r.deployment.subnet}` : ''} — ${r.deployment.processes.map((p) => `${p.id} ${p.host}`).join(', ')}`]
+      : []),
   );
   const phases = r.phases.filter((p) => p.name !== 'warmup');
   if (phases.length > 1) {
@@ -76,7 +79,7 @@ export function renderSummary(r: ResultDocument): string {
     out.push(
       '',
       table([
-        ['fault', 'links', 'applied', 'removed', 'probe', 'took effect', 'job records/s before → during', 'time to recover'],
+        ['fault', 'links', 'applied', 'removed', 'probe', 'took effect', 'job records/s before → during', 'time to detect', 'time to recover'],
         ...r.faults.map((f) => {
           const probe = (f.measured.probes ?? [])
             .map((p) => (p.addedLatencyMs !== undefined ? `+${p.addedLatencyMs} ms` : p.achievedBytesPerSec !== undefined ? `${n(p.achievedBytesPerSec / 1000)} kB/s` : (p.error ?? '?')))
@@ -90,6 +93,7 @@ export function renderSummary(r: ResultDocument): string {
             probe || '-',
             f.measured.tookEffect === null ? '?' : f.measured.tookEffect ? 'yes' : 'NO',
             job ? `${n(job.recordsPerSecBefore ?? 0)} → ${n(job.recordsPerSecDuring ?? 0)}` : '-',
+            f.measured.timeToDetectMs === undefined ? '-' : f.measured.timeToDetectMs === null ? 'not noticed' : `${n(f.measured.timeToDetectMs / 1000, 2)} s`,
             !f.recovery ? '-' : f.recovery.recovered ? `${n(f.recovery.timeToRecoverMs / 1000, 1)} s` : 'not recovered',
           ];
         }),
