@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   // forked by a launcher: if the launcher dies (even by SIGKILL) the IPC channel closes, and so do we
   process.once('disconnect', stopAndExit);
   void jm.stopped.then(() => process.exit(0));
-  process.stdout.write(`${JSON.stringify({ rest: jm.restAddress, control: jm.controlAddress, pid: process.pid })}\n`);
+  process.stdout.write(`${JSON.stringify({ rest: jm.restAddress, control: jm.controlAddress, metrics: jm.metricsAddress, pid: process.pid })}\n`);
 }
 
 process.on('uncaughtException', fatal);

@@ -41,6 +41,8 @@ import {
   type RestBackend,
 } from './job-manager-rest.js';
 import { aggregateJobMetrics } from './job-metrics.js';
+import { startJobManagerMetrics } from './job-manager-metrics.js';
+import type { JobManagerPrometheusExporter } from '../metrics/index.js';
 import { ControlProtocolError, readJsonLines, writeJsonLine } from './json-lines.js';
 import { newId16 } from '../partition/index.js';
 import { NotEnoughSlotsError, scheduleJob, type JobPlan, type SchedulableTaskManager } from './scheduler.js';
@@ -63,6 +65,8 @@ export interface JobManagerOptions {
   restPort?: number;
   /** Control port for TaskManagers. @default 0 (chosen by the OS) */
   controlPort?: number;
+  /** Prometheus metrics port (`/metrics`). @default 0 (chosen by the OS) */
+  metricsPort?: number;
   /**
    * Data addresses that replace a producer's for one consumer/producer pair (a chaos proxy), keyed
    * `data-<consumerTmId>-<producerTmId>` (or `<consumerTmId>-<producerTmId>`; `data-` wins when both exist).
@@ -103,6 +107,7 @@ export class JobManager implements RestBackend {
   readonly stopped: Promise<void> = new Promise<void>((resolve) => (this.resolveStopped = resolve));
   private rest!: JobManagerRestServer;
   private controlServer!: Server;
+  private metrics: JobManagerPrometheusExporter | undefined;
 
   private constructor(
     readonly config: ResolvedConfig,
@@ -127,6 +132,12 @@ export class JobManager implements RestBackend {
       await new Promise<void>((resolve) => jm.controlServer.close(() => resolve()));
       throw error;
     }
+    try {
+      jm.metrics = await startJobManagerMetrics(jm, host, options.metricsPort ?? 0, () => jm.epochMs());
+    } catch (error) {
+      await Promise.all([new Promise<void>((resolve) => jm.controlServer.close(() => resolve())), jm.rest.stop()]);
+      throw error;
+    }
     const timeoutMs = options.config['heartbeat.timeout'];
     const checkEveryMs = Math.max(10, Math.min(options.config['heartbeat.interval'], timeoutMs / 4));
     jm.heartbeatTimer = jm.clock.setInterval(() => jm.checkHeartbeats(), checkEveryMs);
@@ -136,6 +147,11 @@ export class JobManager implements RestBackend {
 
   get restAddress(): Address {
     return { host: this.rest.host, port: this.rest.port };
+  }
+
+  /** Where Prometheus scrapes the JobManager's metrics (`http://<host>:<port>/metrics`). */
+  get metricsAddress(): Address {
+    return { host: this.metrics?.host ?? '127.0.0.1', port: this.metrics?.port ?? 0 };
   }
 
   get controlAddress(): Address {
@@ -634,7 +650,7 @@ export class JobManager implements RestBackend {
     this.restartTimers.clear();
     const closed = new Promise<void>((resolve) => this.controlServer.close(() => resolve()));
     await Promise.all([...this.sockets].map((socket) => endSocket(socket)));
-    await Promise.all([closed, this.rest.stop()]);
+    await Promise.all([closed, this.rest.stop(), this.metrics?.stop()]);
     this.logger.info('JobManager stopped');
     this.resolveStopped();
   }

@@ -81,7 +81,7 @@ export class LocalCluster {
   private stopped = false;
 
   private constructor(
-    readonly jobManager: ProcessInfo & { rest: Address; control: Address },
+    readonly jobManager: ProcessInfo & { rest: Address; control: Address; metrics: Address },
     readonly taskManagers: TaskManagerInfo[],
     private readonly startTaskManagerProcess: (tmId: string) => Promise<TaskManagerInfo>,
     /** The run-scoped TLS pair this cluster generated (deleted on stop), if any. */
@@ -135,6 +135,8 @@ export class LocalCluster {
       child: jm.child,
       rest: jm.line['rest'] as Address,
       control: jm.line['control'] as Address,
+      /** The JobManager's Prometheus endpoint (`http://host:port/metrics`). */
+      metrics: jm.line['metrics'] as Address,
     };
     const startTaskManager = async (tmId: string): Promise<TaskManagerInfo> => {
       const control = options.controlAddressFor ? await options.controlAddressFor(tmId, jobManager.control) : jobManager.control;
