@@ -31,6 +31,7 @@ import { benchCommands, positive } from './bench-commands.js';
 import { runFlagOptions, runOverrides } from './run-flags.js';
 import { renderSuiteSummary, renderSummary } from './summary.js';
 import { checkTaskManagersFlag } from './cluster-flags.js';
+import { jobManagerCommand, taskManagerCommand } from './process-commands.js';
 
 async function benchNetwork(args: { smoke: boolean; duration?: number; warmup?: number; rounds?: number; only?: string; out: string; json: boolean }): Promise<void> {
   const result = await runNetworkBench(
@@ -292,6 +293,8 @@ export async function main(argv: string[]): Promise<void> {
           .option('D', { type: 'string', array: true, default: [] as string[], describe: 'Flink config key=value (repeatable)' }),
       (args) => clusterStart(args),
     )
+    .command(jobManagerCommand)
+    .command(taskManagerCommand)
     .command(
       'chaos serve',
       'the embedded Toxiproxy-compatible server on its own',

@@ -15,6 +15,7 @@ export {
 } from './config.js';
 export { parseMemorySize, parseDurationMs, formatMemorySize, formatDurationMs } from './units.js';
 export { systemClock, ManualClock, type Clock, type TimerHandle } from './clock.js';
+export { pollUntil, WaitTimeoutError, type PollOptions, type PollAnswer } from './poll.js';
 export { SeededRandom } from './random.js';
 export { createLogger, type Logger, type LogLevel } from './log.js';
 export { ZipfDistribution, MAX_ZIPF_KEYS } from './zipf.js';

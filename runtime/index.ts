@@ -18,6 +18,18 @@ export { JobManagerClient, RestError, type JobDetails, type JobMetrics, type Lat
 export * from './checkpoint/index.js';
 export { CheckpointCoordinator, type CheckpointStats } from './cluster/checkpoint-coordinator.js';
 export { TaskManager } from './cluster/task-manager.js';
+export { runJobManagerProcess, type JobManagerReadyLine } from './cluster/job-manager-process.js';
+export { runTaskManagerProcess, type TaskManagerReadyLine } from './cluster/task-manager-process.js';
+export {
+  DEFAULT_BIND_HOST,
+  InvalidProcessOptionsError,
+  isLoopbackHost,
+  isWildcardHost,
+  parseJobManagerProcessOptions,
+  parseTaskManagerProcessOptions,
+  type JobManagerProcessOptions,
+  type TaskManagerProcessOptions,
+} from './cluster/process-options.js';
 export { checkNetworkBuffers, requiredBuffersPerTaskManager, taskManagerPlacement } from './cluster/buffer-preflight.js';
 export { requiredSlots, slotSharingGroups, NotEnoughSlotsError, type SlotSharingGroup } from './cluster/scheduler.js';
 export { rawPipe, rawPingPong, runtimePipe, runNetworkBench, renderBenchTable, type BenchOptions, type BenchRow, type NetworkBenchResult } from './bench/network-bench.js';

@@ -10,7 +10,9 @@ import { checkNetworkMemoryFits } from '../buffer/index.js';
 import { checkCheckpointDirWritable, defaultCheckpointRoot } from '../checkpoint/index.js';
 import { InternalTls, generateRunScopedPair, type RunScopedPair } from '../security/index.js';
 import type { Address } from '../job/index.js';
-import { PROCESS_ARGS_ENV } from './process-args.js';
+import { PROCESS_OPTIONS_ENV, type JobManagerProcessOptions, type TaskManagerProcessOptions } from './process-options.js';
+import type { JobManagerReadyLine } from './job-manager-process.js';
+import type { TaskManagerReadyLine } from './task-manager-process.js';
 import { JobManagerClient } from './rest-client.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -43,10 +45,10 @@ export interface TaskManagerInfo extends ProcessInfo {
   data: Address;
 }
 
-function startChild(entry: string, args: unknown, stderr: 'inherit' | 'ignore', name: string): Promise<{ child: ChildProcess; line: Record<string, unknown> }> {
+function startChild<Ready>(entry: string, options: JobManagerProcessOptions | TaskManagerProcessOptions, stderr: 'inherit' | 'ignore', name: string): Promise<{ child: ChildProcess; line: Ready }> {
   return new Promise((resolve, reject) => {
     // the arguments (config with any keystore password) go by environment, which only this user can read, not argv
-    const child = fork(join(here, entry), [], { stdio: ['ignore', 'pipe', stderr, 'ipc'], env: { ...process.env, [PROCESS_ARGS_ENV]: JSON.stringify(args) } });
+    const child = fork(join(here, entry), [], { stdio: ['ignore', 'pipe', stderr, 'ipc'], env: { ...process.env, [PROCESS_OPTIONS_ENV]: JSON.stringify(options) } });
     let buffered = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -67,7 +69,7 @@ function startChild(entry: string, args: unknown, stderr: 'inherit' | 'ignore', 
       child.stdout!.off('data', onData);
       child.stdout!.resume();
       try {
-        resolve({ child, line: JSON.parse(buffered.slice(0, nl)) as Record<string, unknown> });
+        resolve({ child, line: JSON.parse(buffered.slice(0, nl)) as Ready });
       } catch {
         child.kill('SIGKILL');
         reject(new FlowlabError('ERR_CLUSTER_START', `${name} printed ${JSON.stringify(buffered.slice(0, nl))} instead of its address`));
@@ -123,7 +125,7 @@ export class LocalCluster {
   private static async startProcesses(options: LocalClusterOptions, resolved: ResolvedConfig, tlsPair: RunScopedPair | undefined): Promise<LocalCluster> {
     const stderr = options.childStderr ?? 'inherit';
     const config = serializeConfig(resolved);
-    const jm = await startChild(
+    const jm = await startChild<JobManagerReadyLine>(
       'job-manager-main.js',
       { config, restPort: options.restPort ?? options.config['rest.port'], controlPort: 0, linkOverrides: options.linkOverrides ?? {} },
       stderr,
@@ -133,15 +135,15 @@ export class LocalCluster {
       id: 'jobmanager',
       pid: jm.child.pid ?? 0,
       child: jm.child,
-      rest: jm.line['rest'] as Address,
-      control: jm.line['control'] as Address,
+      rest: jm.line.advertised.rest,
+      control: jm.line.advertised.control,
       /** The JobManager's Prometheus endpoint (`http://host:port/metrics`). */
-      metrics: jm.line['metrics'] as Address,
+      metrics: jm.line.advertised.metrics,
     };
     const startTaskManager = async (tmId: string): Promise<TaskManagerInfo> => {
       const control = options.controlAddressFor ? await options.controlAddressFor(tmId, jobManager.control) : jobManager.control;
-      const tm = await startChild('task-manager-main.js', { tmId, jobManager: control, config }, stderr, `TaskManager ${tmId}`);
-      return { id: tmId, pid: tm.child.pid ?? 0, child: tm.child, data: tm.line['data'] as Address };
+      const tm = await startChild<TaskManagerReadyLine>('task-manager-main.js', { tmId, jobManager: control, config }, stderr, `TaskManager ${tmId}`);
+      return { id: tmId, pid: tm.child.pid ?? 0, child: tm.child, data: tm.line.advertised.data };
     };
     const results = await Promise.allSettled(Array.from({ length: options.taskManagers }, (_, i) => startTaskManager(`tm-${i}`)));
     const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));

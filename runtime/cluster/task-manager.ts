@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import { connectInternal } from '../security/index.js';
 import { EventEmitter } from 'node:events';
-import { FlowlabError, createLogger, systemClock, type Clock, type Logger, type ResolvedConfig, type TimerHandle } from '../../core/index.js';
+import { FlowlabError, WaitTimeoutError, createLogger, pollUntil, systemClock, toError, type Clock, type Logger, type ResolvedConfig, type TimerHandle } from '../../core/index.js';
 import { NetworkEnvironment } from '../shuffle/index.js';
 import { AggregateProcessor, FlatMapProcessor, MapProcessor, OneInputTask, SourceTask, StreamTask, VerifyingSink, type TaskCheckpoint, type TaskContext } from '../task/index.js';
 import { CheckpointStorage, StateFileWriter, defaultCheckpointRoot, isStorageFailure } from '../checkpoint/index.js';
@@ -16,13 +16,22 @@ import { readJsonLines, writeJsonLine } from './json-lines.js';
 
 export const METRICS_REPORT_INTERVAL_MS = 1000;
 const REGISTRATION_TIMEOUT_MS = 10_000;
+/** Pause between two attempts to reach the JobManager (with `registrationTimeoutMs`). */
+const CONNECT_RETRY_MS = 500;
 const DRAIN_CHECK_MS = 50;
 
 export interface TaskManagerOptions {
   tmId: string;
   jobManager: Address;
   config: ResolvedConfig;
+  /** Interface the data server and the metrics endpoint listen on. @default '127.0.0.1' */
   host?: string;
+  /** Host the JobManager and other TaskManagers reach this one at (registered with the JobManager). @default host */
+  advertisedHost?: string;
+  /** Prometheus metrics port (0: OS-chosen). @default 0 */
+  metricsPort?: number;
+  /** Keep retrying to reach the JobManager this long, in ms (0: one attempt). @default 0 */
+  registrationTimeoutMs?: number;
   clock?: Clock;
   logger?: Logger;
 }
@@ -46,6 +55,8 @@ export class TaskManager extends EventEmitter {
     private readonly socket: Socket,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** Host registered with the JobManager for the data and metrics addresses. */
+    readonly advertisedHost: string,
   ) {
     super();
   }
@@ -53,22 +64,34 @@ export class TaskManager extends EventEmitter {
   static async start(options: TaskManagerOptions): Promise<TaskManager> {
     const clock = options.clock ?? systemClock;
     const logger = options.logger ?? createLogger(options.tmId);
-    const env = await NetworkEnvironment.start({ config: options.config, host: options.host ?? '127.0.0.1', clock, logger });
+    const host = options.host ?? '127.0.0.1';
+    const env = await NetworkEnvironment.start({ config: options.config, host, clock, logger });
     let socket: Socket;
     try {
-      socket = await connectInternal(env.server.options.tls, { host: options.jobManager.host, port: options.jobManager.port, noDelay: true });
+      socket = await connectToJobManager(env, options, logger);
     } catch (error) {
       await env.stop();
-      throw new FlowlabError('ERR_JOBMANAGER_UNREACHABLE', `TaskManager ${options.tmId} cannot reach the JobManager at ${options.jobManager.host}:${options.jobManager.port}`, { cause: error });
+      throw error;
     }
-    const tm = new TaskManager(options.tmId, env, socket, clock, logger);
-    tm.metrics = await PrometheusExporter.start({ tmId: options.tmId, host: options.host ?? '127.0.0.1', collect: () => tm.collectMetrics() });
+    const tm = new TaskManager(options.tmId, env, socket, clock, logger, options.advertisedHost ?? host);
+    tm.metrics = await PrometheusExporter.start({ tmId: options.tmId, host, port: options.metricsPort ?? 0, collect: () => tm.collectMetrics() });
     await tm.register(options.config);
     return tm;
   }
 
+  /** The address the data server is bound to. */
   get dataAddress(): Address {
     return this.env.dataAddress;
+  }
+
+  /** The data address registered with the JobManager (other TaskManagers dial it). */
+  get advertisedDataAddress(): Address {
+    return { host: this.advertisedHost, port: this.env.dataAddress.port };
+  }
+
+  /** The metrics endpoint registered with the JobManager, if it serves one. */
+  get advertisedMetricsAddress(): Address | undefined {
+    return this.metrics ? { host: this.advertisedHost, port: this.metrics.port } : undefined;
   }
 
   /** Tasks of every job, for tests and metrics. */
@@ -88,7 +111,10 @@ export class TaskManager extends EventEmitter {
           if (message.type === 'registered' && !registered) {
             registered = true;
             clearTimeout(timer);
-            this.heartbeat = this.clock.setInterval(() => this.send({ type: 'heartbeat', tmId: this.tmId }), config['heartbeat.interval']);
+            // the JobManager's timeout is what counts: never beat more slowly than its interval (Flink's JobManager drives heartbeats)
+            const jmIntervalMs = message.config?.['heartbeat.interval'];
+            const intervalMs = typeof jmIntervalMs === 'number' && jmIntervalMs > 0 ? Math.min(jmIntervalMs, config['heartbeat.interval']) : config['heartbeat.interval'];
+            this.heartbeat = this.clock.setInterval(() => this.send({ type: 'heartbeat', tmId: this.tmId }), intervalMs);
             this.reporter = this.clock.setInterval(() => this.reportMetrics(), METRICS_REPORT_INTERVAL_MS);
             resolve();
           } else {
@@ -106,10 +132,10 @@ export class TaskManager extends EventEmitter {
       this.send({
         type: 'register',
         tmId: this.tmId,
-        dataAddress: this.env.dataAddress,
+        dataAddress: this.advertisedDataAddress,
         slots: config['taskmanager.numberOfTaskSlots'],
         pid: process.pid,
-        ...(this.metrics ? { metricsAddress: { host: this.metrics.host, port: this.metrics.port } } : {}),
+        ...(this.advertisedMetricsAddress ? { metricsAddress: this.advertisedMetricsAddress } : {}),
       });
     });
   }
@@ -337,6 +363,41 @@ export class TaskManager extends EventEmitter {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
+  }
+}
+
+/**
+ * Opens the control connection to the JobManager, retrying for `registrationTimeoutMs` (a TaskManager may start before
+ * its JobManager); each attempt is bounded by that timeout too, so an address that drops packets cannot hang it.
+ */
+async function connectToJobManager(env: NetworkEnvironment, options: TaskManagerOptions, logger: Logger): Promise<Socket> {
+  const { host, port } = options.jobManager;
+  const timeoutMs = options.registrationTimeoutMs ?? 0;
+  const where = `the JobManager at ${host}:${port}`;
+  let attempts = 0;
+  const attempt = (): Promise<Socket> => {
+    const connecting = connectInternal(env.server.options.tls, { host, port, noDelay: true });
+    if (timeoutMs <= 0) return connecting;
+    const first = attempts++ === 0;
+    const result = new Promise<Socket>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`no answer within ${timeoutMs} ms`));
+        void connecting.then((late) => late.destroy(), () => undefined);
+      }, timeoutMs);
+      connecting.then(
+        (socket) => (clearTimeout(timer), resolve(socket)),
+        (error: unknown) => (clearTimeout(timer), reject(toError(error))),
+      );
+    });
+    if (first) result.catch((error: unknown) => logger.warn(`${where} is not reachable yet (${toError(error).message}); retrying for up to ${timeoutMs} ms`));
+    return result;
+  };
+  try {
+    return await pollUntil(where, attempt, { timeoutMs, intervalMs: CONNECT_RETRY_MS, retryErrors: true });
+  } catch (error) {
+    const cause = error instanceof WaitTimeoutError ? (error.lastError ?? error) : toError(error);
+    const tried = timeoutMs > 0 ? ` (tried for ${timeoutMs} ms)` : '';
+    throw new FlowlabError('ERR_JOBMANAGER_UNREACHABLE', `TaskManager ${options.tmId} cannot reach ${where}${tried}: ${cause.message}`, { cause });
   }
 }
 
