@@ -3,3 +3,20 @@ export { SHIPPED_FILES, PACKAGE_ROOT } from './shipped-files.js';
 export { loadDashboard, parseDashboard, dashboardQueries, expandQuery, InvalidDashboardError, type Dashboard, type DashboardQuery, type DashboardVariables } from './dashboard.js';
 export { rewriteScrapeConfig, ScrapeConfigError, JOBMANAGER_SCRAPE_JOB, TASKMANAGER_SCRAPE_JOB, type ScrapeTargets } from './prometheus-config.js';
 export { PrometheusServer, PrometheusNotFoundError, PromQLError, findPrometheusBinary, PROMETHEUS_BINARY_ENV, type PromSample, type PromTarget, type PrometheusServerOptions } from './prometheus-server.js';
+export { loadComposeFile, parseComposeFile, interpolate, serviceEnvironment, publishedPorts, serviceCommand, InvalidComposeFileError, type ComposeFile, type ComposeService, type PublishedPort } from './compose-project.js';
+export {
+  jobManagerSpec,
+  taskManagerSpec,
+  propertiesText,
+  flowlabImage,
+  UnsupportedInContainersError,
+  FLOWLAB_IMAGE_ENV,
+  BUILT_IMAGE_NAME,
+  TOXIPROXY_IMAGE,
+  TOXIPROXY_ALIAS,
+  JOBMANAGER_ALIAS,
+  CONTAINER_PORTS,
+  CHECKPOINT_MOUNT,
+  type ContainerSpec,
+  type SpecOptions,
+} from './container-specs.js';
