@@ -100,17 +100,17 @@ async function untilDone<T>(work: () => Promise<T>, message: string, stop: (sign
 
 async function run(args: Record<string, unknown>): Promise<void> {
   const loaded = scenarioFromArgs(args);
-  const jobRun = new JobRun({ ...loaded.options, gates: loaded.gates, command: commandLine(hideBin(process.argv)) });
+  const out = args['out'] as string | undefined;
+  const jobRun = new JobRun({ ...loaded.options, gates: loaded.gates, command: commandLine(hideBin(process.argv)), ...(out ? { logsDir: join(out, 'logs') } : {}) });
   const tty = process.stderr.isTTY;
   jobRun.on('phase', (phase: string) => process.stderr.write(`flowlab: ${phase}\n`));
   jobRun.on('log', (line: string) => process.stderr.write(`${tty ? '\r\x1b[K' : ''}flowlab: ${line}\n`));
   jobRun.on('progress', (p: ProgressEvent) => process.stderr.write(tty ? `\r${liveLine(p)}\x1b[K` : `${liveLine(p)}\n`));
   const { result, interrupted } = await untilDone(() => jobRun.execute(), 'stopping every process …', (signal) => jobRun.abort(`interrupted by ${signal}`));
   if (tty) process.stderr.write('\n');
-  const out = args['out'] as string | undefined;
   if (out) {
     writeRunFiles(out, result, jobRun.intervals);
-    process.stderr.write(`flowlab: result, .hgrm per phase, .hlog and timeseries.csv written to ${out}\n`);
+    process.stderr.write(`flowlab: result, .hgrm per phase, .hlog, timeseries.csv and the processes' logs/ written to ${out}\n`);
   }
   const reportDir = args['report'] as string | undefined;
   if (reportDir) process.stderr.write(`flowlab: ${await writeRunReports(reportDir, result)}\n`);

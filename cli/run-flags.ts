@@ -17,7 +17,7 @@ interface RunFlag {
 export const RUN_FLAGS = {
   'task-managers': { field: 'cluster.taskManagers', describe: 'TaskManager processes (default 2)' },
   slots: { field: 'cluster.slots', describe: 'slots per TaskManager (default: enough for the job)' },
-  deploy: { field: 'cluster.deploy', describe: 'local (containers, compose, netns: later)' },
+  deploy: { field: 'cluster.deploy', describe: 'local (default: child processes on 127.0.0.1) | netns (a network namespace and address per process; Linux, root, iproute2)' },
   topology: { field: 'job.topology', describe: 'source-sink | source-map-sink | keyby-aggregate (default) | fan-in' },
   parallelism: { field: 'job.parallelism', describe: 'parallelism of every preset vertex (fan-in: of the sources; default 2)' },
   'map-cost-us': { field: 'job.mapCostUs', describe: 'CPU µs per record in map (source-map-sink)' },

@@ -9,7 +9,7 @@
 import { connectToxiproxy, ToxiproxyError, type ProxyHandle, type ToxiproxyClient, type ToxiproxyConnection } from '../chaos/index.js';
 import type { Address } from '../runtime/index.js';
 
-const LOOPBACK_LISTEN = '127.0.0.1:0';
+const LOOPBACK = '127.0.0.1';
 const HTTP_NOT_FOUND = 404;
 
 /** One proxy of the placement, as the result document lists it. */
@@ -70,23 +70,26 @@ export class ChaosPlacement implements AsyncDisposable {
     return [...this.proxies.values()].map((p) => ({ name: p.name, listen: p.listen, upstream: p.upstream })).sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Creates (or replaces) a proxy on a loopback OS port. */
-  async createProxy(name: string, upstream: Address): Promise<ProxyHandle> {
+  /** Creates (or replaces) a proxy on an OS port of `listenHost` (loopback, or the deployment's proxy host). */
+  async createProxy(name: string, upstream: Address, listenHost = LOOPBACK): Promise<ProxyHandle> {
     try {
       await (await this.client.getProxy(name)).remove();
     } catch (error) {
       if (!(error instanceof ToxiproxyError && error.status === HTTP_NOT_FOUND)) throw error;
     }
-    const proxy = await this.client.createProxy({ name, upstream: hostPort(upstream), listen: LOOPBACK_LISTEN });
+    const proxy = await this.client.createProxy({ name, upstream: hostPort(upstream), listen: `${listenHost}:0` });
     this.proxies.set(name, proxy);
     return proxy;
   }
 
-  /** For LocalCluster's `controlAddressFor`: the address TaskManager `tmId` dials (its `ctrl-<tm>` proxy). */
-  readonly controlAddressFor = async (tmId: string, jobManagerControl: Address): Promise<Address> => {
+  /**
+   * For a deployment's `controlAddressFor`: the address TaskManager `tmId` dials (its `ctrl-<tm>` proxy, listening
+   * on `listenHost`, which every process of the deployment reaches).
+   */
+  readonly controlAddressFor = async (tmId: string, jobManagerControl: Address, listenHost = LOOPBACK): Promise<Address> => {
     const name = controlLinkName(tmId);
     const existing = this.proxies.get(name);
-    const proxy = existing && existing.upstream === hostPort(jobManagerControl) ? existing : await this.createProxy(name, jobManagerControl);
+    const proxy = existing && existing.upstream === hostPort(jobManagerControl) ? existing : await this.createProxy(name, jobManagerControl, listenHost);
     return { host: proxy.host, port: proxy.port };
   };
 
@@ -94,13 +97,13 @@ export class ChaosPlacement implements AsyncDisposable {
    * Creates `data-<c>-<p>` for every ordered pair c ≠ p and returns the overrides for the JobManager
    * (`PUT /links`), keyed by proxy name.
    */
-  async placeDataLinks(taskManagers: ReadonlyArray<{ id: string; data: Address }>): Promise<Record<string, Address>> {
+  async placeDataLinks(taskManagers: ReadonlyArray<{ id: string; data: Address }>, listenHost = LOOPBACK): Promise<Record<string, Address>> {
     const overrides: Record<string, Address> = {};
     for (const producer of taskManagers) this.dataServers.set(producer.id, producer.data);
     for (const consumer of taskManagers) {
       for (const producer of taskManagers) {
         if (consumer.id === producer.id) continue;
-        const proxy = await this.createProxy(dataLinkName(consumer.id, producer.id), producer.data);
+        const proxy = await this.createProxy(dataLinkName(consumer.id, producer.id), producer.data, listenHost);
         overrides[proxy.name] = { host: proxy.host, port: proxy.port };
       }
     }

@@ -7,9 +7,10 @@
  */
 import { systemClock, toError, type Clock, type TimerHandle } from '../core/index.js';
 import type { ProxyHandle, ToxicDirection, ToxicSpec, ToxicType } from '../chaos/index.js';
-import type { Address, LocalCluster } from '../runtime/index.js';
+import type { Address, JobDetails } from '../runtime/index.js';
 import type { ChaosPlacement } from './chaos-placement.js';
-import { checkFaultTargets, faultEndMs, isTaskManagerFault, matchLinks, type FaultSpec } from './fault-timeline.js';
+import type { StartedDeployment } from './deploy/index.js';
+import { checkFaultTargets, faultEndMs, faultTarget, isProxyFault, matchLinks, type FaultSpec } from './fault-timeline.js';
 import { bulkEcho, pingPong } from './link-probe.js';
 import type { WindowFigures } from './run-samples.js';
 
@@ -54,6 +55,13 @@ export interface FaultMeasurement {
   probes?: LinkProbeResult[];
   /** Kill/restart: how long until the process exited or the new one registered. */
   afterMs?: number;
+  /**
+   * The JobManager's view: its first failure of the job at or after the fault was applied (a lost TaskManager, a
+   * failed task), ms after the fault was applied; null when the job never failed while or after it acted.
+   */
+  timeToDetectMs?: number | null;
+  /** The reason the JobManager gave for that failure, and whether the job restarted after it. */
+  detectedAs?: { reason: string; restarted: boolean };
   /** Sink records/s of the whole job and per affected link, the window before vs during the fault. */
   job?: { recordsPerSecBefore: number | null; recordsPerSecDuring: number | null; links: Record<string, LinkJobEffect> };
 }
@@ -68,7 +76,7 @@ export interface FaultRecord {
   /** Planned start and end, ms after the job was submitted (`until` null: to the end / instantaneous). */
   readonly at: number;
   readonly until: number | null;
-  /** The glob or TaskManager as given, and the proxies it matched. */
+  /** The glob, TaskManager or blackhole target as given, and the proxies it matched. */
   readonly link: string;
   links: string[];
   readonly attributes: Record<string, number>;
@@ -81,8 +89,9 @@ export interface FaultRecord {
 
 export interface FaultRunnerOptions {
   readonly faults: readonly FaultSpec[];
-  readonly cluster: LocalCluster;
-  /** Absent without `--chaos` (then only TaskManager faults are allowed). */
+  /** Process faults and blackholes go through the deployment only. */
+  readonly deployment: StartedDeployment;
+  /** Absent without `--chaos` (then only process faults and blackholes are allowed). */
   readonly placement: ChaosPlacement | undefined;
   /** Echo server the probe proxies forward to. */
   readonly echo: Address | undefined;
@@ -115,7 +124,7 @@ export class FaultRunner {
       ...(f.kind === 'toxic' ? { toxic: f.toxic, stream: f.stream } : {}),
       at: f.atMs,
       until: faultEndMs(f) ?? null,
-      link: isTaskManagerFault(f) ? f.taskManager : f.link,
+      link: faultTarget(f),
       links: [],
       attributes: f.kind === 'toxic' ? { ...f.attributes } : f.kind === 'partition' ? { rate: 0 } : {},
       appliedAtMs: null,
@@ -126,12 +135,12 @@ export class FaultRunner {
 
   /** Checks targets against the cluster, creates the probe proxies and measures their unfaulted baseline. */
   async prepare(): Promise<void> {
-    const { placement, cluster, echo } = this.options;
+    const { placement, deployment, echo } = this.options;
     const linkNames = placement?.linkNames() ?? [];
-    checkFaultTargets(this.options.faults, linkNames, cluster.taskManagers.map((t) => t.id));
+    checkFaultTargets(this.options.faults, linkNames, deployment.taskManagers.map((t) => t.id), deployment.network?.targets);
     const probed = new Set<string>();
     this.options.faults.forEach((f, i) => {
-      if (isTaskManagerFault(f)) return;
+      if (!isProxyFault(f)) return;
       const links = matchLinks(f.link, linkNames);
       this.records[i]!.links = links;
       for (const l of links) probed.add(l);
@@ -162,10 +171,7 @@ export class FaultRunner {
     this.finished = true;
     for (const t of this.timers) t.cancel();
     await this.queue;
-    for (const i of [...this.active]) {
-      const f = this.options.faults[i]!;
-      if (!isTaskManagerFault(f)) await this.remove(f, i).catch(() => undefined);
-    }
+    for (const i of [...this.active]) await this.remove(this.options.faults[i]!, i).catch(() => undefined);
     for (const r of this.records) {
       if (r.appliedAtMs === null && r.error === undefined) r.error = 'not applied: the run ended first';
     }
@@ -185,7 +191,7 @@ export class FaultRunner {
         const b = window(from, r.appliedAtMs, link);
         const d = window(r.appliedAtMs, to, link);
         links[link] = {
-          affected: r.links.includes(link),
+          affected: affects(r, link),
           recordsPerSecBefore: b ? round(b.recordsPerSec) : null,
           recordsPerSecDuring: d ? round(d.recordsPerSec) : null,
           latencyP50UsBefore: b && b.latencyUs.count > 0 ? b.latencyUs.p50 : null,
@@ -218,6 +224,12 @@ export class FaultRunner {
           return await this.kill(f.taskManager, record);
         case 'restart-taskmanager':
           return await this.restart(f.taskManager, record);
+        case 'pause-taskmanager':
+          this.options.deployment.pause(f.taskManager);
+          return this.activated(i, record);
+        case 'blackhole':
+          await this.network(f.entry).blackhole(f.target);
+          return this.activated(i, record);
         case 'toxic':
         case 'partition':
         case 'partition-hard':
@@ -236,12 +248,45 @@ export class FaultRunner {
     if (!this.active.delete(i)) return;
     const record = this.records[i]!;
     try {
-      await this.onProxies(record.links, (p) => this.removeFault(p, f, i));
+      if (f.kind === 'pause-taskmanager') this.options.deployment.resume(f.taskManager);
+      else if (f.kind === 'blackhole') await this.network(f.entry).heal(f.target);
+      else await this.onProxies(record.links, (p) => this.removeFault(p, f, i));
       record.removedAtMs = this.elapsedMs();
       this.options.log?.(`fault ${i} removed: ${f.entry}`);
     } catch (error) {
       record.error = `removing: ${toError(error).message}`;
     }
+  }
+
+  /**
+   * Time to detect of every applied fault, from the job's failure history (epoch ms; `t0EpochMs` is the job's
+   * submission): the first failure at or after the fault was applied and before the next fault was.
+   */
+  addDetection(failures: NonNullable<JobDetails['failureHistory']>, t0EpochMs: number): void {
+    const applied = this.records.filter((r) => r.appliedAtMs !== null).sort((a, b) => a.appliedAtMs! - b.appliedAtMs!);
+    applied.forEach((r, k) => {
+      const from = t0EpochMs + r.appliedAtMs!;
+      const next = applied[k + 1];
+      const until = next ? t0EpochMs + next.appliedAtMs! : Infinity;
+      const failure = failures.find((x) => x.timestampMs >= from && x.timestampMs < until);
+      r.measured.timeToDetectMs = failure ? failure.timestampMs - from : null;
+      if (failure) {
+        r.measured.detectedAs = { reason: failure.reason, restarted: failure.restarted };
+        // a pause or blackhole the JobManager noticed has acted, whatever else was measured
+        if (r.measured.tookEffect === null) r.measured.tookEffect = true;
+      }
+    });
+  }
+
+  private activated(i: number, record: FaultRecord): void {
+    record.appliedAtMs = this.elapsedMs();
+    this.active.add(i);
+  }
+
+  private network(entry: string): NonNullable<StartedDeployment['network']> {
+    const network = this.options.deployment.network;
+    if (!network) throw new Error(`${entry}: this deployment (${this.options.deployment.mode}) cannot drop packets`);
+    return network;
   }
 
   /** Runs `op` on each link's proxy and its probe (the probe first, so it never lags the link). */
@@ -314,30 +359,26 @@ export class FaultRunner {
   }
 
   private async kill(tmId: string, record: FaultRecord): Promise<void> {
-    const tm = this.options.cluster.taskManagers.find((t) => t.id === tmId)!;
+    const { deployment } = this.options;
     const startedAt = this.clock.nowMs();
-    this.options.cluster.killTaskManager(tmId);
+    deployment.kill(tmId);
     record.appliedAtMs = this.elapsedMs();
-    const exited = await waitFor(() => tm.child.exitCode !== null || tm.child.signalCode !== null, TM_EVENT_TIMEOUT_MS);
+    const exited = await deployment.waitForExit(tmId, TM_EVENT_TIMEOUT_MS);
     record.measured = { tookEffect: exited, afterMs: Math.round(this.clock.nowMs() - startedAt) };
   }
 
   private async restart(tmId: string, record: FaultRecord): Promise<void> {
-    const { cluster, placement } = this.options;
+    const { deployment, placement } = this.options;
     const startedAt = this.clock.nowMs();
-    const fresh = await cluster.restartTaskManager(tmId);
+    const fresh = await deployment.restart(tmId);
     record.appliedAtMs = this.elapsedMs();
     if (placement) await placement.moveProducer(tmId, fresh.data);
     const registered = await waitForAsync(async () => {
-      const tms = (await cluster.client.taskManagers()) as Array<{ id?: string; pid?: number }>;
+      const tms = (await deployment.client.taskManagers()) as Array<{ id?: string; pid?: number }>;
       return tms.some((t) => t.id === tmId && t.pid === fresh.pid);
     }, TM_EVENT_TIMEOUT_MS);
     record.measured = { tookEffect: registered, afterMs: Math.round(this.clock.nowMs() - startedAt) };
   }
-}
-
-async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  return waitForAsync(async () => check(), timeoutMs);
 }
 
 async function waitForAsync(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
@@ -348,3 +389,16 @@ async function waitForAsync(check: () => Promise<boolean>, timeoutMs: number): P
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
+
+/**
+ * Whether a fault touches a job link (`data-<consumer>-<producer>`, `local-<tm>`): a proxy fault its matched
+ * proxies, a process fault or a host blackhole every link of that host, a link blackhole `a~b` both directions.
+ */
+function affects(r: Pick<FaultRecord, 'kind' | 'link' | 'links'>, link: string): boolean {
+  if (r.kind === 'toxic' || r.kind === 'partition' || r.kind === 'partition-hard') return r.links.includes(link);
+  const ends = r.link.split('~');
+  if (ends.length === 2) return link === `data-${ends[0]}-${ends[1]}` || link === `data-${ends[1]}-${ends[0]}`;
+  const host = ends[0]!;
+  return link === `local-${host}` || link.startsWith(`data-${host}-`) || (link.startsWith('data-') && link.endsWith(`-${host}`));
+}
+

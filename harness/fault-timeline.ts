@@ -1,7 +1,8 @@
 /**
  * Fault timelines (`--fault`): parsing and validation of entries such as
  * `at=5s,duration=3s,link=data-tm-1-*,stream=downstream,toxic=latency,latency=50,jitter=5`,
- * `at=4s,duration=2s,link=data-*,partition`, `at=6s,kill-taskmanager=tm-1`. Everything is checked before any
+ * `at=4s,duration=2s,link=data-*,partition`, `at=6s,kill-taskmanager=tm-1`, `at=6s,duration=2s,pause-taskmanager=tm-1`,
+ * `at=6s,duration=3s,blackhole=tm-1` (a host) or `blackhole=tm-0~tm-1` (a link; `--deploy netns` only). Everything is checked before any
  * process starts; link globs are checked against the real links once the cluster exists ({@link checkFaultTargets}).
  */
 import { FlowlabError, parseDurationMs } from '../core/index.js';
@@ -53,10 +54,44 @@ export interface TaskManagerFault extends FaultBase {
   readonly taskManager: string;
 }
 
-export type FaultSpec = ToxicFault | PartitionFault | TaskManagerFault;
+/** SIGSTOP a TaskManager process for `durationMs`, then SIGCONT: it freezes with its sockets open. */
+export interface PauseFault extends FaultBase {
+  readonly kind: 'pause-taskmanager';
+  readonly taskManager: string;
+  readonly durationMs: number;
+}
 
+/**
+ * Packets silently dropped for `durationMs` (`--deploy netns` only): to and from a host (`target` a process id:
+ * its port on the run's bridge goes down), or on a link (`a~b`: blackhole routes in both namespaces). TCP sees
+ * nothing; the JobManager notices through heartbeat timeouts.
+ */
+export interface BlackholeFault extends FaultBase {
+  readonly kind: 'blackhole';
+  readonly target: string;
+  readonly durationMs: number;
+}
+
+export type FaultSpec = ToxicFault | PartitionFault | TaskManagerFault | PauseFault | BlackholeFault;
+
+/** Kill and restart: instantaneous faults on one TaskManager. */
 export function isTaskManagerFault(f: FaultSpec): f is TaskManagerFault {
   return f.kind === 'kill-taskmanager' || f.kind === 'restart-taskmanager';
+}
+
+/** Faults that act on a process through the deployer (kill, restart, pause). */
+export function isProcessFault(f: FaultSpec): f is TaskManagerFault | PauseFault {
+  return isTaskManagerFault(f) || f.kind === 'pause-taskmanager';
+}
+
+/** Faults that act on Toxiproxy proxies (and need `--chaos`). */
+export function isProxyFault(f: FaultSpec): f is ToxicFault | PartitionFault {
+  return f.kind === 'toxic' || f.kind === 'partition' || f.kind === 'partition-hard';
+}
+
+/** What a fault acts on: its link glob, TaskManager or blackhole target. */
+export function faultTarget(f: FaultSpec): string {
+  return isProxyFault(f) ? f.link : f.kind === 'blackhole' ? f.target : f.taskManager;
 }
 
 /** Attributes per toxic type: which are required and their defaults (Toxiproxy's units: ms, KB/s, bytes, µs). */
@@ -73,7 +108,8 @@ const TOXIC_ATTRIBUTES: Readonly<Record<ToxicType, Readonly<Record<string, numbe
 
 const PLAIN_KEYS = new Set(['at', 'duration', 'link', 'stream', 'toxic', 'toxicity']);
 const FLAGS = new Set(['partition', 'partition-hard']);
-const TM_KEYS = new Set(['kill-taskmanager', 'restart-taskmanager']);
+const TM_KEYS = new Set(['kill-taskmanager', 'restart-taskmanager', 'pause-taskmanager', 'blackhole']);
+const PROCESS_ID = /^[\w.-]+$/;
 
 function duration(entry: string, field: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -105,7 +141,7 @@ export function parseFault(entry: string): FaultSpec {
   const tmKeys = [...values.keys()].filter((k) => TM_KEYS.has(k));
   const kinds = [...flags, ...tmKeys, ...(values.has('toxic') ? ['toxic'] : [])];
   if (kinds.length !== 1) {
-    throw new FaultTimelineError(entry, 'kind', kinds.join('+') || undefined, 'exactly one of toxic=<type>, partition, partition-hard, kill-taskmanager=<tm>, restart-taskmanager=<tm>');
+    throw new FaultTimelineError(entry, 'kind', kinds.join('+') || undefined, 'exactly one of toxic=<type>, partition, partition-hard, kill-taskmanager=<tm>, restart-taskmanager=<tm>, pause-taskmanager=<tm>, blackhole=<host or a~b>');
   }
   const kind = kinds[0]!;
   const allowOnly = (allowed: readonly string[]): void => {
@@ -117,8 +153,22 @@ export function parseFault(entry: string): FaultSpec {
   if (kind === 'kill-taskmanager' || kind === 'restart-taskmanager') {
     allowOnly(['at', kind]);
     const taskManager = values.get(kind)!;
-    if (!/^[\w.-]+$/.test(taskManager)) throw new FaultTimelineError(entry, kind, taskManager, 'a TaskManager id such as tm-1');
+    if (!PROCESS_ID.test(taskManager)) throw new FaultTimelineError(entry, kind, taskManager, 'a TaskManager id such as tm-1');
     return { kind, atMs, taskManager, entry };
+  }
+  if (kind === 'pause-taskmanager' || kind === 'blackhole') {
+    allowOnly(['at', 'duration', kind]);
+    if (durationMs === undefined || durationMs <= 0) throw new FaultTimelineError(entry, 'duration', values.get('duration'), `a positive duration: ${kind} is healed after it`);
+    const target = values.get(kind)!;
+    if (kind === 'pause-taskmanager') {
+      if (!PROCESS_ID.test(target)) throw new FaultTimelineError(entry, kind, target, 'a TaskManager id such as tm-1');
+      return { kind, atMs, durationMs, taskManager: target, entry };
+    }
+    const ends = target.split('~');
+    if (ends.length > 2 || !ends.every((e) => PROCESS_ID.test(e)) || ends[0] === ends[1]) {
+      throw new FaultTimelineError(entry, kind, target, 'a host (jobmanager, tm-1) or a link between two of them (tm-0~tm-1)');
+    }
+    return { kind, atMs, durationMs, target, entry };
   }
   const link = values.get('link');
   if (link === undefined || link === '') throw new FaultTimelineError(entry, 'link', link, 'link=<proxy name or glob>, e.g. link=data-tm-0-tm-1 or link=data-*');
@@ -177,10 +227,17 @@ export function matchLinks(glob: string, names: readonly string[]): string[] {
   return names.filter((n) => re.test(n));
 }
 
-/** Checks faults against the cluster: every link glob matches a proxy, every TaskManager exists. */
-export function checkFaultTargets(faults: readonly FaultSpec[], linkNames: readonly string[], taskManagers: readonly string[]): void {
+/**
+ * Checks faults against the cluster: every link glob matches a proxy, every TaskManager exists, every blackhole
+ * names hosts of a deployment that can drop packets (`hosts` undefined: one that cannot).
+ */
+export function checkFaultTargets(faults: readonly FaultSpec[], linkNames: readonly string[], taskManagers: readonly string[], hosts?: readonly string[]): void {
   for (const f of faults) {
-    if (isTaskManagerFault(f)) {
+    if (f.kind === 'blackhole') {
+      if (!hosts) throw new FaultTimelineError(f.entry, 'blackhole', f.target, 'a run with --deploy netns (cluster.deploy: netns): only network namespaces can drop packets');
+      const unknown = f.target.split('~').find((h) => !hosts.includes(h));
+      if (unknown !== undefined) throw new FaultTimelineError(f.entry, 'blackhole', unknown, `one of ${hosts.join(', ')}`);
+    } else if (isProcessFault(f)) {
       if (!taskManagers.includes(f.taskManager)) throw new FaultTimelineError(f.entry, f.kind, f.taskManager, `one of ${taskManagers.join(', ')}`);
     } else if (matchLinks(f.link, linkNames).length === 0) {
       throw new FaultTimelineError(f.entry, 'link', f.link, `a glob matching at least one link of this cluster: ${linkNames.join(', ') || '(none)'}`);

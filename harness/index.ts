@@ -1,6 +1,6 @@
 /** harness/: scenarios, runs, deployers, recorders, gates. */
 export { JobRun, prepareRun, usesChaos, type RunOptions, type ProgressEvent } from './job-run.js';
-export { parseFault, parseFaultTimeline, FaultTimelineError, matchLinks, globToRegExp, type FaultSpec, type ToxicFault, type PartitionFault, type TaskManagerFault } from './fault-timeline.js';
+export { parseFault, parseFaultTimeline, FaultTimelineError, matchLinks, globToRegExp, type FaultSpec, type ToxicFault, type PartitionFault, type TaskManagerFault, type PauseFault, type BlackholeFault } from './fault-timeline.js';
 export { ChaosPlacement, controlLinkName, dataLinkName, type PlacedProxy } from './chaos-placement.js';
 export type { FaultRecord, FaultMeasurement, LinkProbeResult } from './fault-runner.js';
 export { RESULT_SCHEMA_VERSION, type ResultDocument, type RunState } from './result-document.js';
@@ -21,3 +21,4 @@ export { writeRunFiles, timeseriesCsv, RUN_FILES, type RunFiles } from './result
 export { jsonSchemas } from './json-schemas.js';
 export * from './gate/index.js';
 export * from './containers/index.js';
+export * from './deploy/index.js';

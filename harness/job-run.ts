@@ -12,7 +12,6 @@ import { fileURLToPath } from 'node:url';
 import * as hdr from 'hdr-histogram-js';
 import { CONFIG_KEYS, InvalidConfigError, resolveConfig, systemClock, toError, type ConfigInput, type ResolvedConfig } from '../core/index.js';
 import {
-  LocalCluster,
   checkNetworkBuffers,
   presetJobGraph,
   rawPingPong,
@@ -28,7 +27,8 @@ import {
 } from '../runtime/index.js';
 import { PoolUsageSampler, RESULT_SCHEMA_VERSION, checkpointsSection, emptyCheckpoints, taskRows, type CheckpointsSection, type ResultDocument } from './result-document.js';
 import { ChaosPlacement } from './chaos-placement.js';
-import { isTaskManagerFault, type FaultSpec } from './fault-timeline.js';
+import { isProxyFault, type FaultSpec } from './fault-timeline.js';
+import { deployerFor, type DeployMode, type StartedDeployment } from './deploy/index.js';
 import { FaultRunner, type FaultRecord } from './fault-runner.js';
 import { evaluateGate, type MetricReader } from './absolute-gates.js';
 import { guardedSummary } from './percentile-guard.js';
@@ -90,11 +90,17 @@ export interface RunOptions {
   repetition?: number;
   /** The command that reruns this scenario, recorded in the result. */
   command?: string;
+  /** Where the cluster runs (`--deploy`). @default 'local' */
+  deploy?: DeployMode;
+  /** Whether the processes' stderr also reaches this process's stderr (their logs are kept either way). @default 'inherit' */
+  childStderr?: 'inherit' | 'ignore';
+  /** A folder that receives each process's log (`<id>.log`) when the run ends. @default none: the logs are dropped */
+  logsDir?: string;
 }
 
 /** Whether a run routes links through Toxiproxy: `--chaos`, or any fault on a link. */
 export function usesChaos(options: RunOptions): boolean {
-  return options.chaos === true || (options.faults ?? []).some((f) => !isTaskManagerFault(f));
+  return options.chaos === true || (options.faults ?? []).some(isProxyFault);
 }
 
 export interface ProgressEvent {
@@ -166,7 +172,7 @@ function decode(base64: string | undefined): hdr.Histogram | undefined {
 
 /** Events: `phase` (string), `progress` (ProgressEvent), `log` (string). */
 export class JobRun extends EventEmitter {
-  private cluster: LocalCluster | undefined;
+  private cluster: StartedDeployment | undefined;
   private placement: ChaosPlacement | undefined;
   private aborted = false;
   private jobId: string | undefined;
@@ -193,8 +199,15 @@ export class JobRun extends EventEmitter {
     await cluster?.stop();
   }
 
+  /** The running deployment (absent before it started). */
+  get deployment(): StartedDeployment | undefined {
+    return this.cluster;
+  }
+
   async execute(): Promise<ResultDocument> {
     const { config, graph } = prepareRun(this.options);
+    const deployer = deployerFor(this.options.deploy ?? 'local');
+    await deployer.check(); // an unavailable deployer fails here, before any process starts
     const started = Date.now();
     const startedAt = new Date(started).toISOString();
     const cpu = cpus();
@@ -256,23 +269,25 @@ export class JobRun extends EventEmitter {
         this.emit('phase', `chaos: Toxiproxy API at ${this.placement.url}${this.placement.embedded ? ' (embedded)' : ''}`);
         echo = await startEchoServer();
       }
-      this.emit('phase', `starting ${this.options.taskManagers} TaskManagers`);
+      this.emit('phase', `starting ${this.options.taskManagers} TaskManagers (--deploy ${deployer.mode})`);
       this.throwIfAborted();
-      this.cluster = await LocalCluster.start({
+      this.cluster = await deployer.start({
         taskManagers: this.options.taskManagers,
         config,
-        restPort: config['rest.port'],
+        ...(this.options.childStderr ? { childStderr: this.options.childStderr } : {}),
         ...(this.placement ? { controlAddressFor: this.placement.controlAddressFor } : {}),
       });
+      doc.deployment = this.cluster.describe();
+      this.emit('phase', `deployed (${deployer.mode}${doc.deployment.subnet ? ` on ${doc.deployment.subnet}` : ''}): ${doc.deployment.processes.map((p) => `${p.id} ${p.host}${p.namespace ? ` in ${p.namespace}` : ''}`).join(', ')}`);
       // an abort that came while the cluster started stops it now
       if (this.aborted) await this.cluster.stop();
       this.throwIfAborted();
       await this.waitForTaskManagers(this.cluster);
       if (this.placement) {
-        const overrides = await this.placement.placeDataLinks(this.cluster.taskManagers);
+        const overrides = await this.placement.placeDataLinks(this.cluster.taskManagers, this.cluster.proxyHost);
         await this.cluster.client.setLinkOverrides(overrides);
       }
-      faults = new FaultRunner({ faults: this.options.faults ?? [], cluster: this.cluster, placement: this.placement, echo: echo?.address, log: (line) => this.emit('log', line) });
+      faults = new FaultRunner({ faults: this.options.faults ?? [], deployment: this.cluster, placement: this.placement, echo: echo?.address, log: (line) => this.emit('log', line) });
       await faults.prepare();
       if (this.placement) doc.chaos = { toxiproxyUrl: this.placement.url, embedded: this.placement.embedded, proxies: this.placement.describe() };
       this.throwIfAborted();
@@ -292,7 +307,7 @@ export class JobRun extends EventEmitter {
       runEndMs = Date.now() - t0;
     } catch (error) {
       doc.state = this.aborted ? 'aborted' : 'errored';
-      const reason = this.aborted && this.abortReason === undefined ? 'interrupted: the run was stopped before its job ended' : await describeRunFailure(toError(error), { abortReason: this.abortReason, processes: this.cluster?.processes });
+      const reason = this.aborted && this.abortReason === undefined ? 'interrupted: the run was stopped before its job ended' : await describeRunFailure(toError(error), { abortReason: this.abortReason, deployment: this.cluster });
       doc.error = this.placement ? this.placement.nameAddresses(reason) : reason;
       if (doc.timeseries.length > 0) doc.partial = true;
     } finally {
@@ -309,13 +324,20 @@ export class JobRun extends EventEmitter {
         this.intervals = latencyIntervals(samples, doc.phases);
         addRecovery(doc, this.intervals);
         // after the job ended (or failed to), while the JobManager still answers
-        if (this.cluster && jobId !== undefined && !this.aborted) doc.checkpoints = await fetchCheckpoints(this.cluster.client, jobId);
+        if (this.cluster && jobId !== undefined && !this.aborted) {
+          doc.checkpoints = await fetchCheckpoints(this.cluster.client, jobId);
+          if (faults && doc.jobSubmittedAt !== undefined) {
+            const failures = (await this.cluster.client.job(jobId).catch(() => undefined))?.failureHistory;
+            if (failures) faults.addDetection(failures, Date.parse(doc.jobSubmittedAt));
+          }
+          doc.deployment = this.cluster.describe();
+        }
       } catch (error) {
         // a bug in the figures must not leave processes behind: record it and stop everything all the same
         doc.state = doc.state === 'completed' ? 'errored' : doc.state;
         doc.error = `${doc.error ? `${doc.error}; ` : ''}building the result failed: ${toError(error).message}`;
       } finally {
-        await this.cluster?.stop();
+        await this.stopDeployment(doc);
         await echo?.stop();
         await this.placement?.close();
       }
@@ -325,11 +347,26 @@ export class JobRun extends EventEmitter {
     return doc;
   }
 
+  /** Stops every process, copies their logs to `logsDir`, and removes what the deployment created. */
+  private async stopDeployment(doc: ResultDocument): Promise<void> {
+    const deployment = this.cluster;
+    if (!deployment) return;
+    try {
+      await deployment.stop();
+      if (this.options.logsDir !== undefined) await deployment.collectLogs(this.options.logsDir);
+    } catch (error) {
+      doc.state = doc.state === 'completed' ? 'errored' : doc.state;
+      doc.error = `${doc.error ? `${doc.error}; ` : ''}stopping the deployment: ${toError(error).message}`;
+    } finally {
+      await deployment[Symbol.asyncDispose]();
+    }
+  }
+
   private throwIfAborted(): void {
     if (this.aborted) throw new Error('interrupted before the job was submitted');
   }
 
-  private async waitForTaskManagers(cluster: LocalCluster): Promise<void> {
+  private async waitForTaskManagers(cluster: StartedDeployment): Promise<void> {
     const deadline = Date.now() + 15_000;
     while ((await cluster.client.taskManagers()).length < this.options.taskManagers) {
       if (Date.now() > deadline) throw new Error('TaskManagers did not register within 15 s');
@@ -337,7 +374,7 @@ export class JobRun extends EventEmitter {
     }
   }
 
-  private async observe(cluster: LocalCluster, jobId: string, doc: ResultDocument, t0: number, samples: RunSamples, jobEnded: () => void): Promise<void> {
+  private async observe(cluster: StartedDeployment, jobId: string, doc: ResultDocument, t0: number, samples: RunSamples, jobEnded: () => void): Promise<void> {
     // the sources start when the job is deployed, a little after its submission (t0)
     let sourceStartMs: number | undefined;
     let warmup: { records: number; bytes: number; latency: hdr.Histogram | undefined; tMs: number; asOfMs: number } | undefined;
@@ -467,9 +504,14 @@ export async function fetchCheckpoints(client: JobManagerClient, jobId: string, 
   }
 }
 
+/** Kill and restart act at one moment; every other fault lasts until it is removed. */
+function isInstantaneous(kind: FaultSpec['kind']): boolean {
+  return kind === 'kill-taskmanager' || kind === 'restart-taskmanager';
+}
+
 /** When a fault stops acting: its removal, or for a process fault (instantaneous) the moment it was applied. */
 function healedAtMs(r: Pick<FaultRecord, 'kind' | 'appliedAtMs' | 'removedAtMs'>, endOfRun: number): number {
-  if (r.kind === 'kill-taskmanager' || r.kind === 'restart-taskmanager') return r.appliedAtMs ?? endOfRun;
+  if (isInstantaneous(r.kind)) return r.appliedAtMs ?? endOfRun;
   return r.removedAtMs ?? endOfRun;
 }
 
@@ -481,7 +523,7 @@ function faultPhases(faults: FaultRunner, samples: RunSamples, endOfRun: number)
   const out: ResultDocument['phases'] = [];
   for (const r of faults.records) {
     if (r.appliedAtMs === null) continue;
-    const instantaneous = r.kind === 'kill-taskmanager' || r.kind === 'restart-taskmanager';
+    const instantaneous = isInstantaneous(r.kind);
     const duringEnd = instantaneous ? Math.min(endOfRun, r.appliedAtMs + MIN_PHASE_MS) : healedAtMs(r, endOfRun);
     const length = Math.max(MIN_PHASE_MS, duringEnd - r.appliedAtMs);
     const windows: Array<[string, number, number]> = [

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { TOXIC_TYPES } from '../chaos/index.js';
+import { DEPLOY_MODES } from './scenario-schema.js';
 
 export const RESULT_SCHEMA_VERSION = 2;
 
@@ -69,12 +70,12 @@ export const recoverySchema = z.union([
 export const faultRecordSchema = z.object({
   index: z.number(),
   entry: z.string().describe('The fault as a --fault entry.'),
-  kind: z.enum(['toxic', 'partition', 'partition-hard', 'kill-taskmanager', 'restart-taskmanager']),
+  kind: z.enum(['toxic', 'partition', 'partition-hard', 'kill-taskmanager', 'restart-taskmanager', 'pause-taskmanager', 'blackhole']),
   toxic: z.enum(TOXIC_TYPES).optional(),
   stream: z.enum(['upstream', 'downstream']).optional(),
   at: z.number().describe('Planned start, ms after the job was submitted.'),
   until: z.number().nullable(),
-  link: z.string(),
+  link: z.string().describe('The link glob, TaskManager or blackhole target (a host, or a~b for a link) as given.'),
   links: z.array(z.string()),
   attributes: z.record(z.string(), z.number()),
   appliedAtMs: z.number().nullable(),
@@ -84,6 +85,12 @@ export const faultRecordSchema = z.object({
     tookEffect: z.boolean().nullable(),
     probes: z.array(probeSchema).optional(),
     afterMs: z.number().optional(),
+    timeToDetectMs: z
+      .number()
+      .nullable()
+      .optional()
+      .describe("The JobManager's view: ms from the fault to its first failure of the job (TaskManager lost, task failed); null: it never noticed."),
+    detectedAs: z.object({ reason: z.string(), restarted: z.boolean() }).optional().describe('That failure: its reason and whether the job restarted after it.'),
     job: z
       .object({
         recordsPerSecBefore: z.number().nullable(),
@@ -191,6 +198,25 @@ export const resultDocumentSchema = z
     sink: z.object({ records: z.number(), lost: z.number().nullable(), duplicated: z.number(), outOfOrder: z.number() }),
     phases: z.array(phaseSchema),
     faults: z.array(faultRecordSchema),
+    deployment: z
+      .object({
+        deployer: z.enum(DEPLOY_MODES),
+        subnet: z.string().optional().describe('netns: the run-owned /24 every process address comes from.'),
+        processes: z.array(
+          z.object({
+            id: z.string(),
+            host: z.string().describe('The address the process binds and advertises.'),
+            pid: z.number(),
+            rest: z.string().optional(),
+            control: z.string().optional(),
+            data: z.string().optional(),
+            metrics: z.string().optional(),
+            namespace: z.string().optional().describe('netns: the network namespace it ran in.'),
+          }),
+        ),
+      })
+      .optional()
+      .describe('Where the cluster ran (--deploy) and each process address, as of the end of the run.'),
     chaos: z.object({ toxiproxyUrl: z.string(), embedded: z.boolean(), proxies: z.array(z.object({ name: z.string(), listen: z.string(), upstream: z.string() })) }).optional(),
     gates: z.array(gateOutcomeSchema).optional().describe("The scenario's absolute gates evaluated on this run."),
     timeseries: z.array(

@@ -113,7 +113,7 @@ const BROKEN: readonly BrokenFile[] = [
     title: 'a fault with an unknown kind',
     file: 'fault-kind.yaml',
     lines: ['faults:', '  - kind: partitio', '    at: 1s'],
-    issues: [{ line: 4, column: 11, path: 'faults[0].kind', message: 'expected one of "toxic", "partition", "partition-hard", "kill-taskmanager", "restart-taskmanager", got "partitio" — did you mean "partition"?' }],
+    issues: [{ line: 4, column: 11, path: 'faults[0].kind', message: 'expected one of "toxic", "partition", "partition-hard", "kill-taskmanager", "restart-taskmanager", "pause-taskmanager", "blackhole", got "partitio" — did you mean "partition"?' }],
   },
   {
     title: 'a misspelled field of a fault, with the fields of that kind',
@@ -242,11 +242,30 @@ test('a file with several schema errors reports all of them, in file order', () 
 });
 
 test('a file with several semantic errors reports all of them, in file order', () => {
-  const file = write('multi-semantic.yaml', ...HEAD, 'gates:', '  - latencyUs.p98 < 5ms', 'placement:', '  slotSharingGroups:', '    mapp: isolated', 'cluster:', '  deploy: netns');
+  const file = write('multi-semantic.yaml', ...HEAD, 'gates:', '  - latencyUs.p98 < 5ms', 'placement:', '  slotSharingGroups:', '    mapp: isolated', 'cluster:', '  deploy: containers');
   assertIssues(issuesOf(file), file, [
     { line: 4, column: 5, path: 'gates[0]', message: 'unknown metric "latencyUs.p98"' },
     { line: 7, column: 11, path: 'placement.slotSharingGroups.mapp', message: 'no vertex "mapp" in the job (vertices: source, aggregate, sink)' },
-    { line: 9, column: 11, path: 'cluster.deploy', message: 'netns is not available yet' },
+    { line: 9, column: 11, path: 'cluster.deploy', message: 'the containers deployer is not part of this version' },
+  ]);
+});
+
+test('a blackhole fault outside --deploy netns names the fault, structured or as text', () => {
+  const file = write('blackhole-local.yaml', ...HEAD, 'faults:', '  - at=2s,duration=1s,blackhole=tm-1', '  - {kind: blackhole, at: 3s, duration: 1s, target: tm-0~tm-1}');
+  assertIssues(issuesOf(file), file, [
+    { line: 4, column: 5, path: 'faults[0]', message: 'blackhole needs cluster.deploy: netns (--deploy netns)' },
+    { line: 5, column: 12, path: 'faults[1].kind', message: 'blackhole needs cluster.deploy: netns (--deploy netns)' },
+  ]);
+  // the same entries are fine where packets can be dropped
+  const netns = write('blackhole-netns.yaml', ...HEAD, 'cluster:', '  deploy: netns', 'faults:', '  - at=2s,duration=1s,blackhole=tm-1', '  - {kind: blackhole, at: 3s, duration: 1s, target: tm-0~tm-1}');
+  assert.deepEqual(loadScenarioFile(netns).options.faults?.map((f) => f.entry), ['at=2s,duration=1s,blackhole=tm-1', 'at=3000ms,duration=1000ms,blackhole=tm-0~tm-1']);
+});
+
+test('pause-taskmanager needs a duration and a TaskManager id', () => {
+  const file = write('pause.yaml', ...HEAD, 'faults:', '  - at=2s,pause-taskmanager=tm-1', '  - {kind: pause-taskmanager, at: 3s, duration: 1s, taskManager: "tm 1"}');
+  assertIssues(issuesOf(file), file, [
+    { line: 4, column: 5, path: 'faults[0]', message: 'duration' },
+    { line: 5, column: 66, path: 'faults[1].taskManager', message: 'a TaskManager id such as tm-1' },
   ]);
 });
 

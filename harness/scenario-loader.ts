@@ -10,6 +10,7 @@ import { InvalidJobGraphError, type JobGraphSpec } from '../runtime/index.js';
 import { parseGate, GateSyntaxError, type AbsoluteGate } from './absolute-gates.js';
 import { FaultTimelineError, parseFault, type FaultSpec } from './fault-timeline.js';
 import { prepareRun, type RunOptions } from './job-run.js';
+import { DeployerUnavailableError, deployerFor } from './deploy/index.js';
 import { describeIssues, inFileOrder } from './schema-issues.js';
 import { scenarioSchema, type Scenario, type ScenarioFault } from './scenario-schema.js';
 import { FileValidationError, SourceFile, parsePath, type FileIssue, type PathSegment } from './source-locations.js';
@@ -70,12 +71,23 @@ export function loadScenario(source: SourceFile, overrides: readonly FieldOverri
   const issues: FileIssue[] = [];
   const at = (path: readonly PathSegment[], message: string): void => void issues.push(source.locate(path, message));
 
-  if (scenario.cluster.deploy !== 'local') at(['cluster', 'deploy'], `${scenario.cluster.deploy} is not available yet: only local runs in this version`);
+  try {
+    deployerFor(scenario.cluster.deploy);
+  } catch (error) {
+    if (!(error instanceof DeployerUnavailableError)) throw error;
+    at(['cluster', 'deploy'], error.missing);
+  }
   const slotsKey = scenario.config['taskmanager.numberOfTaskSlots'];
   if (scenario.cluster.slots !== undefined && slotsKey !== undefined && String(slotsKey) !== String(scenario.cluster.slots)) {
     at(['cluster', 'slots'], `says ${scenario.cluster.slots} but config.taskmanager.numberOfTaskSlots says ${String(slotsKey)}: set one of them`);
   }
   const faults = lowerFaults(scenario, at);
+  if (scenario.cluster.deploy !== 'netns') {
+    scenario.faults.forEach((f, i) => {
+      const blackhole = typeof f === 'string' ? /(^|,)\s*blackhole\s*=/.test(f) : f.kind === 'blackhole';
+      if (blackhole) at(typeof f === 'string' ? ['faults', i] : ['faults', i, 'kind'], `blackhole needs cluster.deploy: netns (--deploy netns): only network namespaces can drop packets, and this run deploys ${scenario.cluster.deploy}`);
+    });
+  }
   const gates: AbsoluteGate[] = [];
   scenario.gates.forEach((g, i) => {
     try {
@@ -136,13 +148,26 @@ function faultEntry(f: Exclude<ScenarioFault, string>, atMs: number): string {
     case 'restart-taskmanager':
       parts.push(`${f.kind}=${f.taskManager}`);
       break;
+    case 'pause-taskmanager':
+      parts.push(`duration=${f.duration}ms`, `${f.kind}=${f.taskManager}`);
+      break;
+    case 'blackhole':
+      parts.push(`duration=${f.duration}ms`, `blackhole=${f.target}`);
+      break;
   }
   return parts.join(',');
 }
 
-const ENTRY_KEYS = ['at', 'duration', 'link', 'stream', 'toxic', 'toxicity', 'partition', 'partition-hard', 'kill-taskmanager', 'restart-taskmanager'];
+const ENTRY_KEYS = ['at', 'duration', 'link', 'stream', 'toxic', 'toxicity', 'partition', 'partition-hard', 'kill-taskmanager', 'restart-taskmanager', 'pause-taskmanager', 'blackhole'];
 
-const FAULT_FIELD_PATHS: Readonly<Record<string, string>> = { toxic: 'type', 'kill-taskmanager': 'taskManager', 'restart-taskmanager': 'taskManager', kind: 'kind' };
+const FAULT_FIELD_PATHS: Readonly<Record<string, string>> = {
+  toxic: 'type',
+  'kill-taskmanager': 'taskManager',
+  'restart-taskmanager': 'taskManager',
+  'pause-taskmanager': 'taskManager',
+  blackhole: 'target',
+  kind: 'kind',
+};
 
 /** Structured and text faults → the fault timeline; random start times drawn from the scenario's seed. */
 function lowerFaults(scenario: Scenario, at: (path: readonly PathSegment[], message: string) => void): FaultSpec[] {
@@ -235,6 +260,7 @@ export function toRunOptions(s: Scenario, faults: readonly FaultSpec[]): RunOpti
     calibrate: s.calibrate,
     chaos: s.chaos,
     faults,
+    deploy: s.cluster.deploy,
     ...(graph ? { graph } : {}),
     source: {
       zipfExponent: w.zipfExponent,

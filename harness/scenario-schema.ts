@@ -149,6 +149,15 @@ const faultObject = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('partition-hard'), at: faultTime, duration: positiveDuration, link: z.string().min(1) }).describe('Proxies disabled: connections break.'),
   z.strictObject({ kind: z.literal('kill-taskmanager'), at: faultTime, taskManager: z.string().min(1) }).describe('SIGKILL a TaskManager.'),
   z.strictObject({ kind: z.literal('restart-taskmanager'), at: faultTime, taskManager: z.string().min(1) }).describe('A new process with the same id.'),
+  z.strictObject({ kind: z.literal('pause-taskmanager'), at: faultTime, duration: positiveDuration, taskManager: z.string().min(1) }).describe('SIGSTOP a TaskManager, SIGCONT after the duration.'),
+  z
+    .strictObject({
+      kind: z.literal('blackhole'),
+      at: faultTime,
+      duration: positiveDuration,
+      target: z.string().min(1).describe('A host (jobmanager, tm-1) or a link between two (tm-0~tm-1).'),
+    })
+    .describe('Packets silently dropped, then healed (cluster.deploy: netns only).'),
 ]);
 
 export const faultSchema = z.union([z.string().describe('A --fault entry, e.g. at=5s,duration=3s,link=data-*,partition'), faultObject]);
@@ -199,7 +208,10 @@ export const scenarioSchema = z
       .strictObject({
         taskManagers: z.int().min(1).max(64).default(2).describe('TaskManager processes.'),
         slots: z.int().min(1).max(1024).optional().describe('Slots per TaskManager (default: enough for the job).'),
-        deploy: z.enum(DEPLOY_MODES).default('local').describe('Where the cluster runs; only local is available in this version.'),
+        deploy: z
+          .enum(DEPLOY_MODES)
+          .default('local')
+          .describe('Where the cluster runs: local (child processes on 127.0.0.1) or netns (one network namespace and address per process; Linux, root, iproute2).'),
       })
       .prefault({}),
     config: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe('Flink keys exactly as -D takes them (see `flowlab config`).'),

@@ -3,6 +3,7 @@
  * forked with an IPC channel, so they exit if this process dies, and `stop()` waits until every one has exited.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FlowlabError, resolveConfig, serializeConfig, type ResolvedConfig } from '../../core/index.js';
@@ -33,6 +34,12 @@ export interface LocalClusterOptions {
    * created here). Called after the JobManager started and before that TaskManager starts, again on a restart.
    */
   controlAddressFor?: (tmId: string, jobManagerControl: Address) => Address | Promise<Address>;
+  /** The address process `id` (`jobmanager`, `tm-0`, …) binds and advertises. @default '127.0.0.1' */
+  hostFor?: (id: string) => string;
+  /** A command that wraps each child (e.g. `ip netns exec <ns>`): the program and its arguments before `node`. */
+  wrapperFor?: (id: string) => { command: string; args: readonly string[] } | undefined;
+  /** A folder where each process's stderr is also written, as `<id>.log` (appended across restarts). */
+  logDir?: string;
 }
 
 export interface ProcessInfo {
@@ -43,12 +50,28 @@ export interface ProcessInfo {
 
 export interface TaskManagerInfo extends ProcessInfo {
   data: Address;
+  /** The Prometheus endpoint, when the process reports one. */
+  metrics?: Address;
 }
 
-function startChild<Ready>(entry: string, options: JobManagerProcessOptions | TaskManagerProcessOptions, stderr: 'inherit' | 'ignore', name: string): Promise<{ child: ChildProcess; line: Ready }> {
+interface ChildIo {
+  stderr: 'inherit' | 'ignore';
+  logFile: string | undefined;
+  wrapper: { command: string; args: readonly string[] } | undefined;
+}
+
+function startChild<Ready>(entry: string, options: JobManagerProcessOptions | TaskManagerProcessOptions, io: ChildIo, name: string): Promise<{ child: ChildProcess; line: Ready }> {
   return new Promise((resolve, reject) => {
     // the arguments (config with any keystore password) go by environment, which only this user can read, not argv
-    const child = fork(join(here, entry), [], { stdio: ['ignore', 'pipe', stderr, 'ipc'], env: { ...process.env, [PROCESS_OPTIONS_ENV]: JSON.stringify(options) } });
+    const wrapped = io.wrapper ? { execPath: io.wrapper.command, execArgv: [...io.wrapper.args, process.execPath, ...process.execArgv] } : {};
+    const stderr = io.logFile ? 'pipe' : io.stderr;
+    const child = fork(join(here, entry), [], { stdio: ['ignore', 'pipe', stderr, 'ipc'], env: { ...process.env, [PROCESS_OPTIONS_ENV]: JSON.stringify(options) }, ...wrapped });
+    if (io.logFile && child.stderr) {
+      const log = createWriteStream(io.logFile, { flags: 'a' });
+      log.on('error', () => undefined); // a log that cannot be written must not take the process down
+      child.stderr.pipe(log);
+      if (io.stderr === 'inherit') child.stderr.pipe(process.stderr, { end: false });
+    }
     let buffered = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -123,12 +146,20 @@ export class LocalCluster {
   }
 
   private static async startProcesses(options: LocalClusterOptions, resolved: ResolvedConfig, tlsPair: RunScopedPair | undefined): Promise<LocalCluster> {
-    const stderr = options.childStderr ?? 'inherit';
+    const io = (id: string): ChildIo => ({
+      stderr: options.childStderr ?? 'inherit',
+      logFile: options.logDir === undefined ? undefined : join(options.logDir, `${id}.log`),
+      wrapper: options.wrapperFor?.(id),
+    });
+    const hostOf = (id: string): { bindHost?: string } => {
+      const host = options.hostFor?.(id);
+      return host === undefined ? {} : { bindHost: host };
+    };
     const config = serializeConfig(resolved);
     const jm = await startChild<JobManagerReadyLine>(
       'job-manager-main.js',
-      { config, restPort: options.restPort ?? options.config['rest.port'], controlPort: 0, linkOverrides: options.linkOverrides ?? {} },
-      stderr,
+      { config, restPort: options.restPort ?? options.config['rest.port'], controlPort: 0, linkOverrides: options.linkOverrides ?? {}, ...hostOf('jobmanager') },
+      io('jobmanager'),
       'JobManager',
     );
     const jobManager = {
@@ -142,8 +173,8 @@ export class LocalCluster {
     };
     const startTaskManager = async (tmId: string): Promise<TaskManagerInfo> => {
       const control = options.controlAddressFor ? await options.controlAddressFor(tmId, jobManager.control) : jobManager.control;
-      const tm = await startChild<TaskManagerReadyLine>('task-manager-main.js', { tmId, jobManager: control, config }, stderr, `TaskManager ${tmId}`);
-      return { id: tmId, pid: tm.child.pid ?? 0, child: tm.child, data: tm.line.advertised.data };
+      const tm = await startChild<TaskManagerReadyLine>('task-manager-main.js', { tmId, jobManager: control, config, ...hostOf(tmId) }, io(tmId), `TaskManager ${tmId}`);
+      return { id: tmId, pid: tm.child.pid ?? 0, child: tm.child, data: tm.line.advertised.data, metrics: tm.line.advertised.metrics };
     };
     const results = await Promise.allSettled(Array.from({ length: options.taskManagers }, (_, i) => startTaskManager(`tm-${i}`)));
     const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
