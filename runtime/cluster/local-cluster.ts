@@ -174,7 +174,7 @@ export class LocalCluster {
     const startTaskManager = async (tmId: string): Promise<TaskManagerInfo> => {
       const control = options.controlAddressFor ? await options.controlAddressFor(tmId, jobManager.control) : jobManager.control;
       const tm = await startChild<TaskManagerReadyLine>('task-manager-main.js', { tmId, jobManager: control, config, ...hostOf(tmId) }, io(tmId), `TaskManager ${tmId}`);
-      return { id: tmId, pid: tm.child.pid ?? 0, child: tm.child, data: tm.line.advertised.data, metrics: tm.line.advertised.metrics };
+      return { id: tmId, pid: tm.child.pid ?? 0, child: tm.child, data: tm.line.advertised.data, ...(tm.line.advertised.metrics ? { metrics: tm.line.advertised.metrics } : {}) };
     };
     const results = await Promise.allSettled(Array.from({ length: options.taskManagers }, (_, i) => startTaskManager(`tm-${i}`)));
     const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
