@@ -93,7 +93,7 @@ describe('flowlab jobmanager and flowlab taskmanager', () => {
       const client = new JobManagerClient(jm.ready.advertised.rest);
       const registered = await client.taskManagers();
       assert.deepEqual(
-        registered.map((tm) => tm as { id: string; slots: number; dataAddress: unknown }).map(({ id, slots, dataAddress }) => ({ id, slots, dataAddress })).sort((a, b) => a.id.localeCompare(b.id)),
+        registered.map(({ id, slots, dataAddress }) => ({ id, slots, dataAddress })).sort((a, b) => a.id.localeCompare(b.id)),
         tms.map((tm) => ({ id: tm.ready.tmId, slots: 2, dataAddress: tm.ready.advertised.data })),
       );
       // parallelism 2 on two TaskManagers with 2 slots each: keyBy crosses between the processes
@@ -102,7 +102,7 @@ describe('flowlab jobmanager and flowlab taskmanager', () => {
         const j = await client.job(jobId);
         return ['FINISHED', 'FAILED', 'CANCELED'].includes(j.state) ? j : undefined;
       }, { timeoutMs: 40_000, intervalMs: 100 });
-      assert.equal(job.state, 'FINISHED', job.failureReason);
+      assert.equal(job.state, 'FINISHED', job.failureReason ?? undefined);
       const taskManagersUsed = new Set(job.vertices?.flatMap((v) => v.subtasks.map((s) => s.taskManager)));
       assert.deepEqual([...taskManagersUsed].sort(), ['tm-a', 'tm-b']);
       const { aggregate } = await client.metrics(jobId);
@@ -127,7 +127,7 @@ describe('flowlab jobmanager and flowlab taskmanager', () => {
     const tm = await tmReady;
     assert.equal(tm.ready.tmId, 'early');
     assert.equal(jm.ready.control.port, port);
-    const ids = (await new JobManagerClient(jm.ready.rest).taskManagers()).map((t) => (t as { id: string }).id);
+    const ids = (await new JobManagerClient(jm.ready.rest).taskManagers()).map((t) => t.id);
     assert.deepEqual(ids, ['early']);
   });
 

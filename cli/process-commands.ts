@@ -62,7 +62,7 @@ export const jobManagerCommand: CommandModule = {
   builder: (c: Argv) => c.options(options(JOBMANAGER_FLAGS)).example('$0 jobmanager --bind-address 0.0.0.0 --advertised-address 10.0.0.5', 'reachable from other hosts'),
   handler: async (args) => {
     const options = jobManagerOptionsFrom(args, process.env); // a bad flag: exit 2 naming it
-    await runJobManagerProcess(options).catch((error: unknown) => exitFailed('jobmanager', error));
+    await runJobManagerProcess(options).catch((error: unknown) => exitFailed('JobManager', error));
   },
 };
 
@@ -74,7 +74,7 @@ export const taskManagerCommand: CommandModule = {
     c.options(options(TASKMANAGER_FLAGS)).example('$0 taskmanager --jobmanager 10.0.0.5:6123 --bind-address 0.0.0.0 --advertised-address 10.0.0.6 --slots 4', 'join from another host'),
   handler: async (args) => {
     const options = taskManagerOptionsFrom(args, process.env);
-    await runTaskManagerProcess(options).catch((error: unknown) => exitFailed('taskmanager', error));
+    await runTaskManagerProcess(options).catch((error: unknown) => exitFailed('TaskManager', error));
   },
 };
 

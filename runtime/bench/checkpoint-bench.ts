@@ -79,7 +79,7 @@ async function sinkSample(client: JobManagerClient, jobId: string, sinks: number
   const deadline = Date.now() + 10_000;
   for (;;) {
     const m = await client.metrics(jobId);
-    const times = m.tasks.filter((t) => t.operator === 'sink' && t.receivedAtMs !== undefined).map((t) => t.receivedAtMs!);
+    const times = m.tasks.filter((t) => t.operator === 'sink' && t.receivedAtMs !== undefined).map((t) => t.receivedAtMs);
     if (times.length >= sinks) return { records: m.aggregate.sinkRecordsIn, atMs: Math.min(...times) };
     if (Date.now() > deadline) throw new Error(`only ${times.length} of ${sinks} sinks reported metrics within 10 s`);
     await new Promise((r) => setTimeout(r, 100));

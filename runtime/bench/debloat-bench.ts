@@ -196,7 +196,7 @@ function bytesOut(m: JobMetrics): { bytes: number; buffers: number } {
 
 async function sinkRecords(client: JobManagerClient, jobId: string): Promise<{ records: number; atMs: number }> {
   const m = await client.metrics(jobId);
-  const times = m.tasks.filter((t) => t.operator === 'sink' && t.receivedAtMs !== undefined).map((t) => t.receivedAtMs!);
+  const times = m.tasks.filter((t) => t.operator === 'sink' && t.receivedAtMs !== undefined).map((t) => t.receivedAtMs);
   return { records: m.aggregate.sinkRecordsIn, atMs: times.length > 0 ? Math.min(...times) : Date.now() };
 }
 

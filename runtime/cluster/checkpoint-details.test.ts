@@ -7,6 +7,7 @@ import * as hdr from 'hdr-histogram-js';
 import { LocalCluster } from './local-cluster.js';
 import { presetJobGraph } from '../job/index.js';
 import { RestError, type CheckpointsView, type JobManagerClient } from './rest-client.js';
+import { checkpointDetailsSchema } from './rest-contract.js';
 import { awaitJobEnd, awaitTaskManagers, testClusterConfig } from '../test-support/cluster-fixture.js';
 
 /** Runs a short keyBy job with checkpoints every 150 ms on a fresh two-TaskManager cluster; `check` sees it ended. */
@@ -19,7 +20,7 @@ async function withCheckpointedJob(unaligned: boolean, check: (client: JobManage
     const graph = presetJobGraph('keyby-aggregate', 2, { ratePerSec: 10_000, durationMs: 2000, keys: 64 });
     const { jobId } = await cluster.client.submitJob(graph);
     const job = await awaitJobEnd(cluster.client, jobId, 30_000);
-    assert.equal(job.state, 'FINISHED', job.failureReason);
+    assert.equal(job.state, 'FINISHED', job.failureReason ?? undefined);
     const subtasks = graph.vertices.flatMap((v) => Array.from({ length: v.parallelism }, (_, i) => `${v.id}#${i}`)).sort();
     await check(cluster.client, jobId, subtasks);
   } finally {
@@ -33,7 +34,7 @@ async function checkDetails(client: JobManagerClient, jobId: string, subtasks: s
   const completed = view.history.filter((h) => h.status === 'COMPLETED');
   assert.ok(completed.length >= 1, `completed ${view.counts.completed} (failed: ${view.history.map((h) => h.failureReason).join('; ')})`);
   assert.ok(view.history.every((h) => !('subtasks' in h)), 'the overview carries no per-subtask rows');
-  const taskManagers = new Set((await client.taskManagers()).map((tm) => (tm as { id: string }).id));
+  const taskManagers = new Set((await client.taskManagers()).map((tm) => tm.id));
   for (const stats of completed) {
     const details = await client.checkpointDetails(jobId, stats.id);
     assert.deepEqual({ ...details, subtasks: undefined }, { ...stats, subtasks: undefined }, 'the details repeat the overview entry');
@@ -74,7 +75,7 @@ test('GET /jobs/:id/checkpoints/:checkpointId returns a row per subtask of an al
     const noJob = await client.checkpointDetails('0123', 1).catch((e: unknown) => e);
     assert.ok(noJob instanceof RestError && noJob.status === 404 && noJob.code === 'ERR_JOB_NOT_FOUND', String(noJob));
     for (const bad of ['abc', '-1', '1.5']) {
-      const rejected = await client.request('GET', `/jobs/${jobId}/checkpoints/${bad}`).catch((e: unknown) => e);
+      const rejected = await client.request('GET', `/jobs/${jobId}/checkpoints/${bad}`, checkpointDetailsSchema).catch((e: unknown) => e);
       assert.ok(rejected instanceof RestError && rejected.status === 400 && rejected.code === 'ERR_BAD_REQUEST', `${bad}: ${String(rejected)}`);
     }
   });

@@ -70,7 +70,7 @@ test('a back-pressured job with debloating: sizes converge below the segment siz
   }
 
   // the same gauges in each TaskManager's Prometheus endpoint, under Flink's reporter names; none for sources
-  for (const tm of (await cluster.client.taskManagers()) as Array<{ id: string; metricsUrl?: string }>) {
+  for (const tm of await cluster.client.taskManagers()) {
     const text = await (await fetch(tm.metricsUrl!)).text();
     const sink = new RegExp(`^flink_taskmanager_job_task_debloatedBufferSize\\{job_id="${jobId}",task_name="sink",subtask_index="\\d",tm_id="${tm.id}"\\} (\\d+)$`, 'm').exec(text);
     assert.ok(sink && Number(sink[1]) >= 256 && Number(sink[1]) <= SEGMENT, `${tm.id}: the sink's debloatedBufferSize`);

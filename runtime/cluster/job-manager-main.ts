@@ -6,7 +6,7 @@
 import { exitWithError, runJobManagerProcess } from './job-manager-process.js';
 import { parseJobManagerProcessOptions, readForkedOptions } from './process-options.js';
 
-process.on('uncaughtException', (error) => exitWithError('jobmanager', error));
-process.on('unhandledRejection', (error) => exitWithError('jobmanager', error));
+process.on('uncaughtException', (error) => exitWithError('JobManager', error));
+process.on('unhandledRejection', (error) => exitWithError('JobManager', error));
 Promise.resolve()
-  .then(() => runJobManagerProcess(parseJobManagerProcessOptions(readForkedOptions()))).catch((error: unknown) => exitWithError('jobmanager', error));
+  .then(() => runJobManagerProcess(parseJobManagerProcessOptions(readForkedOptions()))).catch((error: unknown) => exitWithError('JobManager', error));

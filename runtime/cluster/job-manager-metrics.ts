@@ -6,7 +6,7 @@ import type { JobState } from '../job/index.js';
 import { JOB_STATES, JobManagerPrometheusExporter, type JobManagerMetricsSample, type JobMetricsSample } from '../metrics/index.js';
 import type { CheckpointStats, CheckpointsSnapshot } from './checkpoint-coordinator.js';
 import type { JobDetails } from './job-execution.js';
-import type { JobManagerOverview } from './job-manager-rest.js';
+import type { JobManagerOverview } from './rest-contract.js';
 
 /** The JobManager's views the metrics are computed from. */
 export interface JobManagerMetricsSource {

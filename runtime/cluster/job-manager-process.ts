@@ -45,7 +45,7 @@ export async function runJobManagerProcess(input: JobManagerProcessOptions): Pro
   const stopAndExit = (): void => {
     jm.stop().then(
       () => process.exit(0),
-      (error: unknown) => exitWithError('jobmanager', error),
+      (error: unknown) => exitWithError('JobManager', error),
     );
   };
   process.once('SIGTERM', stopAndExit);

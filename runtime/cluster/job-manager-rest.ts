@@ -1,7 +1,7 @@
 /**
  * The JobManager's REST API: JSON over HTTP on loopback. Routing, body limits and error mapping live here; the
- * {@link RestBackend} (the JobManager) answers. Errors are `{ "error": message, "code": CODE }` with a 4xx/5xx
- * status: unknown path 404, wrong method 405 (with `Allow`), body over the limit 413, malformed JSON 400.
+ * {@link RestBackend} (the JobManager) answers with the types of the REST contract (rest-contract.ts). Errors are
+ * `{ "error": message, "code": CODE }` with a 4xx/5xx status: unknown path 404, wrong method 405 (with `Allow`), body over the limit 413, malformed JSON 400.
  *
  * Routes: `GET /overview`, `GET /taskmanagers`, `GET|POST /jobs`, `GET /jobs/:id`, `POST /jobs/:id/cancel`,
  * `GET /jobs/:id/metrics`, `GET|POST /jobs/:id/checkpoints` (counts, history, summaries; POST triggers one),
@@ -13,9 +13,20 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FlowlabError, toError, type Logger } from '../../core/index.js';
-import type { CheckpointDetails, CheckpointsSnapshot } from './checkpoint-coordinator.js';
-import type { Address, JobState, TaskMetricsReport } from '../job/index.js';
-import type { JobMetricsAggregate } from './job-metrics.js';
+import type { z } from 'zod';
+import type { JobDetails } from './job-execution.js';
+import type {
+  CheckpointTriggeredResponse,
+  JobCancelResponse,
+  JobCheckpointDetailsResponse,
+  JobCheckpointsResponse,
+  JobListResponse,
+  JobManagerOverview,
+  JobMetricsResponse,
+  LinksResponse,
+  jobSubmittedSchema,
+  taskManagersSchema,
+} from './rest-contract.js';
 
 /** Largest request body accepted (a job graph is a few KiB). */
 export const MAX_REST_BODY_BYTES = 1024 * 1024;
@@ -44,62 +55,24 @@ export function statusForError(error: Error): number {
   return 500;
 }
 
-/** `GET /overview` */
-export interface JobManagerOverview {
-  flowlab: { version: string };
-  taskmanagers: number;
-  slotsTotal: number;
-  slotsAvailable: number;
-  jobs: Record<JobState, number>;
-}
-
-/** One entry of `GET /taskmanagers` (`{ taskmanagers: [...] }`). */
-export interface RegisteredTaskManager {
-  id: string;
-  dataAddress: Address;
-  slots: number;
-  slotsFree: number;
-  pid: number;
-  /** Epoch milliseconds. */
-  registeredAtMs: number;
-  lastHeartbeatMsAgo: number;
-  /** The TaskManager's Prometheus endpoint. */
-  metricsUrl?: string;
-}
-
-/** `GET /jobs/:id/metrics` */
-export interface JobMetricsResponse {
-  jobId: string;
-  state: JobState;
-  /** Latest report per subtask, with the reporting TaskManager and when it arrived (epoch ms). */
-  tasks: (TaskMetricsReport & { taskManager: string; receivedAtMs: number })[];
-  aggregate: JobMetricsAggregate;
-}
-
-/** `GET /jobs/:id/checkpoints`: the checkpoint coordinator's counts, history and summaries. */
-export type JobCheckpointsResponse = CheckpointsSnapshot;
-
-/** `GET /jobs/:id/checkpoints/:checkpointId`: one checkpoint of the history with its per-subtask figures. */
-export type JobCheckpointDetailsResponse = CheckpointDetails;
-
 /** What the REST API asks of the JobManager. Methods throw coded errors; results are JSON-serializable. */
 export interface RestBackend {
-  overview(): unknown;
-  taskManagers(): unknown;
+  overview(): JobManagerOverview;
+  taskManagers(): z.input<typeof taskManagersSchema>;
   /** Validates, schedules and deploys; resolves the new job's id. */
-  submitJob(spec: unknown): { jobId: string };
-  listJobs(): unknown;
-  jobDetails(jobId: string): unknown;
-  cancelJob(jobId: string): unknown;
-  jobMetrics(jobId: string): unknown;
-  jobCheckpoints(jobId: string): unknown;
+  submitJob(spec: unknown): z.input<typeof jobSubmittedSchema>;
+  listJobs(): JobListResponse;
+  jobDetails(jobId: string): JobDetails;
+  cancelJob(jobId: string): JobCancelResponse;
+  jobMetrics(jobId: string): JobMetricsResponse;
+  jobCheckpoints(jobId: string): JobCheckpointsResponse;
   /** Throws a 404 for an unknown job or a checkpoint id not in the history. */
-  checkpointDetails(jobId: string, checkpointId: number): unknown;
-  triggerCheckpoint(jobId: string): unknown;
+  checkpointDetails(jobId: string, checkpointId: number): JobCheckpointDetailsResponse;
+  triggerCheckpoint(jobId: string): CheckpointTriggeredResponse;
   /** `GET /links` */
-  links(): unknown;
+  links(): LinksResponse;
   /** `PUT /links`: replaces the data-link address overrides for jobs submitted afterwards. */
-  setLinkOverrides(body: unknown): unknown;
+  setLinkOverrides(body: unknown): LinksResponse;
   /** Called after the `POST /shutdown` response went out. */
   shutdown(): void;
 }

@@ -15,7 +15,7 @@ const config = resolveConfig({
   'execution.buffer-timeout': '10 ms',
 });
 
-async function waitForState(client: JobManagerClient, jobId: string, states: string[], timeoutMs = 30_000): Promise<{ state: string; failureReason?: string }> {
+async function waitForState(client: JobManagerClient, jobId: string, states: string[], timeoutMs = 30_000): Promise<{ state: string; failureReason: string | null }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const job = await client.job(jobId);

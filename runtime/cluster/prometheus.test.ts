@@ -9,7 +9,7 @@ test('each TaskManager serves its task metrics for Prometheus under Flink-like n
   await using cluster = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore' });
   let tms: Array<{ id: string; metricsUrl?: string }> = [];
   for (const deadline = Date.now() + 15_000; tms.length < 2 && Date.now() < deadline; ) {
-    tms = (await cluster.client.taskManagers()) as typeof tms;
+    tms = await cluster.client.taskManagers();
     if (tms.length < 2) await new Promise((r) => setTimeout(r, 50));
   }
   assert.equal(tms.length, 2);

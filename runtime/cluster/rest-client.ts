@@ -1,8 +1,37 @@
-/** A typed client for the JobManager REST API (JSON over HTTP on loopback). */
+/**
+ * A typed client for the JobManager REST API (JSON over HTTP). Every response is validated against the REST
+ * contract (rest-contract.ts), the same schemas the JobManager's handlers answer with: a malformed response is a
+ * {@link RestContractError} naming the endpoint and the field; an error status is a {@link RestError}.
+ */
+import type { z } from 'zod';
 import { FlowlabError } from '../../core/index.js';
-import type { Address, JobState, TaskMetricsReport, TaskState, JobGraphSpec } from '../job/index.js';
-import type { CheckpointDetails, CheckpointStats, CheckpointSubtaskStats, CheckpointSummary, CheckpointsSnapshot } from './checkpoint-coordinator.js';
-import type { JobMetricsAggregate, LatencySummaryUs } from './job-metrics.js';
+import type { Address, JobGraphSpec } from '../job/index.js';
+import {
+  checkpointDetailsSchema,
+  checkpointTriggeredSchema,
+  checkpointsSchema,
+  errorBodySchema,
+  jobCancelSchema,
+  jobDetailsSchema,
+  jobListSchema,
+  jobMetricsSchema,
+  jobSubmittedSchema,
+  linksSchema,
+  overviewSchema,
+  parseResponse,
+  shutdownSchema,
+  taskManagersSchema,
+  type CheckpointTriggeredResponse,
+  type JobCancelResponse,
+  type JobCheckpointDetailsResponse,
+  type JobCheckpointsResponse,
+  type JobListResponse,
+  type JobManagerOverview,
+  type JobMetricsResponse,
+  type LatencySummary as ContractLatencySummary,
+  type LinksResponse,
+  type RegisteredTaskManager,
+} from './rest-contract.js';
 
 export class RestError extends FlowlabError {
   constructor(
@@ -14,46 +43,29 @@ export class RestError extends FlowlabError {
   }
 }
 
-export interface JobDetails {
-  jobId: string;
-  name: string;
-  state: JobState;
-  failureReason?: string;
-  startTimeMs?: number;
-  endTimeMs?: number;
-  /** Restarts so far (fixed-delay restart strategy). */
-  restarts?: number;
-  /** Checkpoint id the current attempt restored from; null when it started from scratch. */
-  restoredFromCheckpoint?: number | null;
-  attempts?: Array<{ attempt: number; restoredFromCheckpoint: number | null; startTimeMs: number; taskManagers: string[] }>;
-  failureHistory?: Array<{ timestampMs: number; attempt: number; reason: string; restarted: boolean }>;
-  vertices?: Array<{ id: string; subtasks: Array<{ subtaskIndex: number; state: TaskState; taskManager: string; attemptId?: string }> }>;
-}
+/** `GET /jobs/:id` */
+export type JobDetails = z.output<typeof jobDetailsSchema>;
 
 /** A latency summary in µs; `histogram` (HDR V2 compressed base64) is absent when there were no samples. */
-export type LatencySummary = Omit<LatencySummaryUs, 'histogram'> & { histogram?: string };
+export type LatencySummary = Omit<ContractLatencySummary, 'histogram'> & { histogram?: string };
 
-export interface JobMetrics {
-  /** Latest report per subtask, with the TaskManager that sent it. */
-  tasks: Array<TaskMetricsReport & { taskManager?: string; receivedAtMs?: number }>;
-  /** The JobManager's aggregate over sources and sinks (see job-metrics.ts). */
-  aggregate: JobMetricsAggregate;
-}
-
-/** One checkpoint as `GET /jobs/:id/checkpoints` reports it (the coordinator's own stats). */
-export type CheckpointView = CheckpointStats;
+/** `GET /jobs/:id/metrics`: the latest report per subtask, with the TaskManager that sent it, and the aggregate. */
+export type JobMetrics = JobMetricsResponse;
 
 /** `GET /jobs/:id/checkpoints`: counts, latest completed, history (newest first) and summaries over completed ones. */
-export type CheckpointsView = CheckpointsSnapshot;
+export type CheckpointsView = JobCheckpointsResponse;
+
+/** One checkpoint as `GET /jobs/:id/checkpoints` reports it. */
+export type CheckpointView = CheckpointsView['history'][number];
 
 /** Percentiles of one checkpoint figure, with its HDR histogram (absent when no checkpoint completed). */
-export type CheckpointSummaryView = CheckpointSummary;
-
-/** One subtask's acknowledgement in {@link CheckpointDetailsView}. */
-export type CheckpointSubtaskView = CheckpointSubtaskStats;
+export type CheckpointSummaryView = CheckpointsView['summary']['durationMs'];
 
 /** `GET /jobs/:id/checkpoints/:checkpointId`: one checkpoint of the history with a row per acknowledging subtask. */
-export type CheckpointDetailsView = CheckpointDetails;
+export type CheckpointDetailsView = JobCheckpointDetailsResponse;
+
+/** One subtask's acknowledgement in {@link CheckpointDetailsView}. */
+export type CheckpointSubtaskView = CheckpointDetailsView['subtasks'][number];
 
 export class JobManagerClient {
   readonly baseUrl: string;
@@ -62,7 +74,11 @@ export class JobManagerClient {
     this.baseUrl = `http://${address.host}:${address.port}`;
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /**
+   * `method path`, validated against `schema`; `endpoint` names the route in errors (`GET /jobs/:id`). A non-2xx
+   * status is a {@link RestError} with the server's code and message.
+   */
+  async request<S extends z.ZodType>(method: string, path: string, schema: S, endpoint = `${method} ${path}`, body?: unknown): Promise<z.output<S>> {
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
@@ -70,66 +86,75 @@ export class JobManagerClient {
     });
     const text = await response.text();
     let parsed: unknown = undefined;
+    let malformed: string | undefined;
     try {
       parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
+    } catch (error) {
+      malformed = error instanceof Error ? error.message : String(error);
     }
     if (!response.ok) {
-      const err = parsed as { error?: string; code?: string } | undefined;
-      throw new RestError(response.status, `${method} ${path}: ${err?.error ?? `HTTP ${response.status}`}`, err?.code ?? 'ERR_REST');
+      const err = errorBodySchema.safeParse(parsed);
+      throw new RestError(response.status, `${method} ${path}: ${err.success ? err.data.error : `HTTP ${response.status}`}`, err.success ? err.data.code : 'ERR_REST');
     }
-    return parsed as T;
+    if (malformed !== undefined) throw new RestError(response.status, `${endpoint}: the response is not JSON (${malformed})`, 'ERR_REST_CONTRACT');
+    return parseResponse(endpoint, schema, parsed);
   }
 
   submitJob(graph: JobGraphSpec): Promise<{ jobId: string }> {
-    return this.request('POST', '/jobs', graph);
+    return this.request('POST', '/jobs', jobSubmittedSchema, 'POST /jobs', graph);
+  }
+
+  jobs(): Promise<JobListResponse> {
+    return this.request('GET', '/jobs', jobListSchema);
   }
 
   job(jobId: string): Promise<JobDetails> {
-    return this.request('GET', `/jobs/${jobId}`);
+    return this.request('GET', `/jobs/${jobId}`, jobDetailsSchema, 'GET /jobs/:id');
   }
 
   metrics(jobId: string): Promise<JobMetrics> {
-    return this.request('GET', `/jobs/${jobId}/metrics`);
+    return this.request('GET', `/jobs/${jobId}/metrics`, jobMetricsSchema, 'GET /jobs/:id/metrics');
   }
 
-  cancel(jobId: string): Promise<unknown> {
-    return this.request('POST', `/jobs/${jobId}/cancel`);
+  cancel(jobId: string): Promise<JobCancelResponse> {
+    return this.request('POST', `/jobs/${jobId}/cancel`, jobCancelSchema, 'POST /jobs/:id/cancel');
   }
 
   /** Checkpoint counts, latest completed, history and summaries (duration, alignment, start delay, sizes). */
   checkpoints(jobId: string): Promise<CheckpointsView> {
-    return this.request('GET', `/jobs/${jobId}/checkpoints`);
+    return this.request('GET', `/jobs/${jobId}/checkpoints`, checkpointsSchema, 'GET /jobs/:id/checkpoints');
   }
 
   /** One checkpoint of the history with its per-subtask figures; a {@link RestError} 404 when it is not kept. */
   checkpointDetails(jobId: string, checkpointId: number): Promise<CheckpointDetailsView> {
-    return this.request('GET', `/jobs/${jobId}/checkpoints/${checkpointId}`);
+    return this.request('GET', `/jobs/${jobId}/checkpoints/${checkpointId}`, checkpointDetailsSchema, 'GET /jobs/:id/checkpoints/:checkpointId');
   }
 
   /** Triggers a checkpoint now (409 if the job cannot take one). */
-  triggerCheckpoint(jobId: string): Promise<{ jobId: string; checkpointId: number }> {
-    return this.request('POST', `/jobs/${jobId}/checkpoints`);
+  triggerCheckpoint(jobId: string): Promise<CheckpointTriggeredResponse> {
+    return this.request('POST', `/jobs/${jobId}/checkpoints`, checkpointTriggeredSchema, 'POST /jobs/:id/checkpoints');
   }
 
-  taskManagers(): Promise<unknown[]> {
-    return this.request<unknown>('GET', '/taskmanagers').then((r): unknown[] => {
-      if (Array.isArray(r)) return r as unknown[];
-      return (r as { taskmanagers?: unknown[] }).taskmanagers ?? [];
-    });
+  /** `GET /taskmanagers`: the registered TaskManagers. */
+  async taskManagers(): Promise<RegisteredTaskManager[]> {
+    return (await this.request('GET', '/taskmanagers', taskManagersSchema)).taskmanagers;
   }
 
   /** `PUT /links`: data-link overrides (`data-<consumerTm>-<producerTm>` → address) for jobs submitted afterwards. */
-  setLinkOverrides(links: Readonly<Record<string, Address>>): Promise<{ links: Record<string, Address> }> {
-    return this.request('PUT', '/links', links);
+  setLinkOverrides(links: Readonly<Record<string, Address>>): Promise<LinksResponse> {
+    return this.request('PUT', '/links', linksSchema, 'PUT /links', links);
   }
 
-  links(): Promise<{ links: Record<string, Address> }> {
-    return this.request('GET', '/links');
+  links(): Promise<LinksResponse> {
+    return this.request('GET', '/links', linksSchema);
   }
 
-  overview(): Promise<Record<string, unknown>> {
-    return this.request('GET', '/overview');
+  overview(): Promise<JobManagerOverview> {
+    return this.request('GET', '/overview', overviewSchema);
+  }
+
+  /** `POST /shutdown`: the JobManager tells every TaskManager to shut down, then stops. */
+  shutdown(): Promise<{ shuttingDown: true }> {
+    return this.request('POST', '/shutdown', shutdownSchema);
   }
 }

@@ -8,4 +8,4 @@ import { runTaskManagerProcess } from './task-manager-process.js';
 import { parseTaskManagerProcessOptions, readForkedOptions } from './process-options.js';
 
 Promise.resolve()
-  .then(() => runTaskManagerProcess(parseTaskManagerProcessOptions(readForkedOptions()))).catch((error: unknown) => exitWithError('taskmanager', error));
+  .then(() => runTaskManagerProcess(parseTaskManagerProcessOptions(readForkedOptions()))).catch((error: unknown) => exitWithError('TaskManager', error));

@@ -26,7 +26,7 @@ test('a cluster with internal TLS runs a job across TaskManagers exactly once, o
       await awaitTaskManagers(cluster.client, 2);
       const { jobId } = await cluster.client.submitJob(presetJobGraph('keyby-aggregate', 2, { ratePerSec: 2000, durationMs: 1500, keys: 32, seed: 5 }));
       const job = await awaitJobEnd(cluster.client, jobId);
-      assert.equal(job.state, 'FINISHED', job.failureReason);
+      assert.equal(job.state, 'FINISHED', job.failureReason ?? undefined);
       const { aggregate } = await cluster.client.metrics(jobId);
       assert.equal(aggregate.sourceRecordsOut, 2 * 2000 * 1.5);
       assert.equal(aggregate.sinkRecordsIn, aggregate.sourceRecordsOut, 'lost 0');

@@ -12,6 +12,13 @@ export interface Address {
   port: number;
 }
 
+/** A usable {@link Address}: a non-empty host and a port from 1 to 65535. */
+export function isAddress(value: unknown): value is Address {
+  if (typeof value !== 'object' || value === null) return false;
+  const { host, port } = value as { host?: unknown; port?: unknown };
+  return typeof host === 'string' && host !== '' && Number.isInteger(port) && (port as number) > 0 && (port as number) < 65_536;
+}
+
 export type TaskState = 'DEPLOYING' | 'RUNNING' | 'FINISHED' | 'FAILED' | 'CANCELED';
 /** CREATED → RUNNING (→ RESTARTING → RUNNING)* → FINISHED | FAILED | CANCELED. */
 export type JobState = 'CREATED' | 'RUNNING' | 'RESTARTING' | 'FINISHED' | 'FAILED' | 'CANCELED';
