@@ -5,7 +5,7 @@
  * proxied (the JobManager's link overrides), control links are not (the TaskManagers registered before the run).
  * The project keeps running after the run, for its dashboards: `docker compose down -v` ends it.
  */
-import { FlowlabError } from '../../core/index.js';
+import { FlowlabError, pollUntil } from '../../core/index.js';
 import { JobManagerClient, type Address } from '../../runtime/index.js';
 import { DeployerUnavailableError, type Deployer, type DeployerChaos, type DeployOptions, type DeployedJobManager, type DeployedTaskManager, type DeploymentRecord, type StartedDeployment } from '../deploy/index.js';
 import type { StartedDockerComposeEnvironment, StartedTestContainer } from 'testcontainers';
@@ -86,15 +86,14 @@ export class ComposeDeployment implements StartedDeployment {
     // a scaled TaskManager names itself (tm-<hostname>-<pid>): find each one's container by its data address
     const containers = Array.from({ length: options.taskManagers }, (_, i) => environment.getContainer(`taskmanager-${i + 1}`));
     const byIp = new Map(containers.map((c) => [c.getIpAddress(networkName), c]));
-    const deadline = Date.now() + REGISTRATION_TIMEOUT_MS;
-    type Registered = { id: string; dataAddress: Address };
-    const list = async (): Promise<Registered[]> => (await client.taskManagers()) as Registered[];
-    let registered = await list();
-    while (registered.filter((tm) => byIp.has(tm.dataAddress.host)).length < options.taskManagers) {
-      if (Date.now() > deadline) throw new FlowlabError('ERR_COMPOSE', `${options.taskManagers} TaskManagers of the ${COMPOSE_PROJECT} project did not register within ${REGISTRATION_TIMEOUT_MS} ms (registered: ${registered.map((tm) => tm.id).join(', ') || 'none'})`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      registered = await list();
-    }
+    const registered = await pollUntil(
+      `the ${options.taskManagers} TaskManagers of the ${COMPOSE_PROJECT} project to register`,
+      async () => {
+        const all = await client.taskManagers();
+        return all.filter((tm) => byIp.has(tm.dataAddress.host)).length >= options.taskManagers ? all : undefined;
+      },
+      { timeoutMs: REGISTRATION_TIMEOUT_MS, intervalMs: 200 },
+    );
     const processes = new DockerProcesses(tc);
     await processes.track(JOBMANAGER_ALIAS, jm);
     const dataAddresses = new Map<string, Address>();
@@ -156,7 +155,7 @@ export class ComposeDeployment implements StartedDeployment {
     const { container } = this.processes.get(id);
     await container.restart({ timeout: STOP_TIMEOUT_MS });
     await this.processes.track(id, container);
-    await awaitRegistration(async () => (await this.client.taskManagers()) as Array<{ id: string }>, id, REGISTRATION_TIMEOUT_MS);
+    await awaitRegistration(() => this.client.taskManagers(), id, REGISTRATION_TIMEOUT_MS);
     const tm = this.taskManagers.find((t) => t.id === id);
     if (!tm) throw new FlowlabError('ERR_RESTART', `${id} is not a TaskManager of this run`);
     return tm;

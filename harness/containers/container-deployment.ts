@@ -155,7 +155,7 @@ export class ContainerDeployment implements StartedDeployment {
     const { container } = this.processes.get(id);
     await container.restart({ timeout: STOP_TIMEOUT_MS });
     const tracked = await this.processes.track(id, container);
-    await awaitRegistration(async () => (await this.client.taskManagers()) as Array<{ id: string }>, id, REGISTRATION_TIMEOUT_MS);
+    await awaitRegistration(() => this.client.taskManagers(), id, REGISTRATION_TIMEOUT_MS);
     return this.toDeployed(tracked);
   }
 

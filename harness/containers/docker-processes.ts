@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import type { StartedTestContainer } from 'testcontainers';
-import { FlowlabError, toError } from '../../core/index.js';
+import { FlowlabError, pollUntil, toError } from '../../core/index.js';
 import { demuxDockerLogs, describeExitStatus } from './docker-logs.js';
 
 export type Testcontainers = typeof import('testcontainers');
@@ -143,9 +143,5 @@ export async function withTimeout(promise: Promise<unknown>, timeoutMs: number):
 
 /** Polls the JobManager until TaskManager `tmId` is registered (after a container restart), or fails naming it. */
 export async function awaitRegistration(list: () => Promise<Array<{ id: string }>>, tmId: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await list()).some((tm) => tm.id === tmId)) {
-    if (Date.now() > deadline) throw new FlowlabError('ERR_RESTART', `${tmId} did not register again within ${timeoutMs} ms after its container restarted`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await pollUntil(`${tmId} to register again after its container restarted`, async () => (await list()).some((tm) => tm.id === tmId), { timeoutMs, intervalMs: 100 });
 }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveConfig } from '../../core/index.js';
+import { pollUntil, resolveConfig } from '../../core/index.js';
 import { LocalCluster, presetJobGraph } from '../../runtime/index.js';
 import { dashboardQueries, expandQuery, loadDashboard } from './dashboard.js';
 import { rewriteScrapeConfig } from './prometheus-config.js';
@@ -18,15 +18,6 @@ import { SHIPPED_FILES } from './shipped-files.js';
 
 const SCRAPE_INTERVAL_MS = 500;
 const RATE_INTERVAL = '5s';
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; ; ) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 test('every query of the Grafana dashboard returns series with the run’s labels from a real Prometheus', async (t) => {
   let binary: string;
@@ -47,10 +38,10 @@ test('every query of the Grafana dashboard returns series with the run’s label
     'taskmanager.network.memory.buffer-debloat.enabled': true,
   });
   await using cluster = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore' });
-  const tms = await until('two TaskManagers', async () => {
-    const list = (await cluster.client.taskManagers()) as Array<{ id: string; metricsUrl?: string }>;
+  const tms = await pollUntil('two TaskManagers', async () => {
+    const list = await cluster.client.taskManagers();
     return list.length === 2 ? list : undefined;
-  }, 20_000);
+  }, { timeoutMs: 20_000 });
   const hostPort = (url: string): string => new URL(url).host;
   const scrape = rewriteScrapeConfig(await readFile(SHIPPED_FILES.scrapeConfig, 'utf8'), {
     jobManager: `${cluster.jobManager.metrics.host}:${cluster.jobManager.metrics.port}`,
@@ -66,12 +57,12 @@ test('every query of the Grafana dashboard returns series with the run’s label
   const queries = dashboardQueries(await loadDashboard()).map((q) => ({ ...q, promql: expandQuery(q.expr, { jobId, rateInterval: RATE_INTERVAL }) }));
   assert.ok(queries.length >= 20, `the dashboard has its queries (${queries.length})`);
   // every query answers with data once a few scrapes (and a completed checkpoint) are in
-  const results = await until('every dashboard query to return series', async () => {
+  const results = await pollUntil('every dashboard query to return series', async () => {
     const out = new Map<string, PromSample[]>();
     for (const q of queries) out.set(q.promql, await prometheus.query(q.promql));
     const completed = out.get(queries.find((q) => q.expr.startsWith('flink_jobmanager_job_numberOfCompletedCheckpoints'))!.promql)?.[0]?.value ?? 0;
     return [...out.values()].every((series) => series.length > 0) && completed >= 1 ? out : undefined;
-  }, 40_000).catch(async (error: unknown) => {
+  }, { timeoutMs: 40_000, intervalMs: 200 }).catch(async (error: unknown) => {
     const targets = await prometheus.targets();
     const empty = [];
     for (const q of queries) if ((await prometheus.query(q.promql)).length === 0) empty.push(`${q.panel}/${q.refId}`);

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { z } from 'zod';
-import { FlowlabError } from '../../core/index.js';
+import { FlowlabError, WaitTimeoutError, pollUntil } from '../../core/index.js';
 
 /** Environment variable naming the binary; otherwise `prometheus` is looked up on PATH. */
 export const PROMETHEUS_BINARY_ENV = 'FLOWLAB_PROMETHEUS';
@@ -134,15 +134,17 @@ export class PrometheusServer {
     let exited: string | undefined;
     child.once('exit', (code, signal) => (exited = `exited (${signal ?? code})`));
     child.once('error', (error) => (exited = `could not start: ${error.message}`));
-    for (const deadline = Date.now() + READY_TIMEOUT_MS; Date.now() < deadline && exited === undefined; ) {
-      try {
-        const res = await fetch(`${server.url}/-/ready`);
-        await res.text();
-        if (res.ok) return server;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((resolve) => setTimeout(resolve, READY_POLL_MS));
+    const ready = async (): Promise<boolean> => {
+      if (exited !== undefined) return true;
+      const res = await fetch(`${server.url}/-/ready`);
+      await res.text();
+      return res.ok;
+    };
+    try {
+      await pollUntil('prometheus to be ready', ready, { timeoutMs: READY_TIMEOUT_MS, intervalMs: READY_POLL_MS, retryErrors: true });
+      if (exited === undefined) return server;
+    } catch (error) {
+      if (!(error instanceof WaitTimeoutError)) throw error;
     }
     await server.stopProcess();
     throw new FlowlabError('ERR_PROMETHEUS_START', `prometheus ${exited ?? `was not ready within ${READY_TIMEOUT_MS} ms`}: ${tail.trim().slice(-1_000) || '(no output)'}`);
