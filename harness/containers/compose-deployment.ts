@@ -7,11 +7,11 @@
  */
 import { FlowlabError, pollUntil } from '../../core/index.js';
 import { JobManagerClient, type Address } from '../../runtime/index.js';
-import { DeployerUnavailableError, type Deployer, type DeployerChaos, type DeployOptions, type DeployedJobManager, type DeployedTaskManager, type DeploymentRecord, type StartedDeployment } from '../deploy/index.js';
-import type { StartedDockerComposeEnvironment, StartedTestContainer } from 'testcontainers';
-import { CONTAINER_PORTS, JOBMANAGER_ALIAS, TOXIPROXY_ALIAS, flowlabImage, propertiesText } from './container-specs.js';
+import { DeployerUnavailableError, type Deployer, type DeployerChaos, type DeployOptions, type DeployedJobManager, type DeployedTaskManager, type StartedDeployment } from '../deploy/index.js';
+import type { StartedDockerComposeEnvironment } from 'testcontainers';
+import { CONTAINER_PORTS, JOBMANAGER_ALIAS, flowlabImage, propertiesText } from './container-specs.js';
 import { dockerComposeUnavailableReason } from './docker-engine.js';
-import { DockerProcesses, awaitRegistration, type Testcontainers } from './docker-processes.js';
+import { DockerDeployment, DockerProcesses, type Testcontainers } from './docker-processes.js';
 import { PACKAGE_ROOT } from './shipped-files.js';
 import type { ResolvedConfig } from '../../core/index.js';
 
@@ -19,7 +19,6 @@ export const COMPOSE_PROJECT = 'flowlab';
 const COMPOSE_FILE = 'docker-compose.yml';
 const STARTUP_TIMEOUT_MS = 180_000;
 const REGISTRATION_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 5_000;
 /** Containers whose logs a run keeps besides the flowlab processes'. */
 const OTHER_SERVICES = ['toxiproxy', 'prometheus', 'grafana'] as const;
 
@@ -59,21 +58,17 @@ export class ComposeChaos implements DeployerChaos {
   async release(): Promise<void> {}
 }
 
-export class ComposeDeployment implements StartedDeployment {
+export class ComposeDeployment extends DockerDeployment implements StartedDeployment {
   readonly mode = 'compose' as const;
-  readonly network = undefined;
-  readonly proxyHost = TOXIPROXY_ALIAS;
-  readonly client: JobManagerClient;
   private stopped: Promise<void> | undefined;
 
   private constructor(
-    private readonly processes: DockerProcesses,
+    processes: DockerProcesses,
     private readonly networkName: string,
     /** The registered TaskManagers' data addresses, by id. */
     private readonly dataAddresses: Map<string, Address>,
   ) {
-    const jm = processes.get(JOBMANAGER_ALIAS).container;
-    this.client = new JobManagerClient({ host: jm.getHost(), port: jm.getMappedPort(CONTAINER_PORTS.rest) });
+    super(processes);
   }
 
   static async start(options: DeployOptions): Promise<ComposeDeployment> {
@@ -108,84 +103,20 @@ export class ComposeDeployment implements StartedDeployment {
   }
 
   get jobManager(): DeployedJobManager {
-    const jm = this.processes.get(JOBMANAGER_ALIAS);
-    return {
-      id: JOBMANAGER_ALIAS,
-      pid: jm.pid,
-      host: jm.container.getIpAddress(this.networkName),
-      rest: { host: jm.container.getHost(), port: jm.container.getMappedPort(CONTAINER_PORTS.rest) },
-      control: { host: JOBMANAGER_ALIAS, port: CONTAINER_PORTS.rpc },
-    };
+    return this.deployedJobManager(this.networkName);
   }
 
   get taskManagers(): DeployedTaskManager[] {
     return [...this.dataAddresses].map(([id, data]) => {
       const p = this.processes.get(id);
-      return { id, pid: p.pid, host: this.hostOf(p.container), data };
+      return { id, pid: p.pid, host: p.container.getIpAddress(this.networkName), data };
     });
-  }
-
-  exitOf(id: string): string | undefined {
-    return this.processes.exitOf(id);
-  }
-
-  anyExit(timeoutMs: number): Promise<void> {
-    return this.processes.anyExit(timeoutMs);
-  }
-
-  waitForExit(id: string, timeoutMs: number): Promise<boolean> {
-    return this.processes.waitForExit(id, timeoutMs);
-  }
-
-  kill(id: string, signal: NodeJS.Signals = 'SIGKILL'): void {
-    this.processes.kill(id, signal);
-  }
-
-  pause(id: string): void {
-    this.processes.pause(id);
-  }
-
-  resume(id: string): void {
-    this.processes.resume(id);
-  }
-
-  /** `docker restart` of the TaskManager's container: same hostname and pid 1, so the same id registers again. */
-  async restart(id: string): Promise<DeployedTaskManager> {
-    if (id === JOBMANAGER_ALIAS) throw new FlowlabError('ERR_USAGE', 'only a TaskManager can be restarted');
-    const { container } = this.processes.get(id);
-    await container.restart({ timeout: STOP_TIMEOUT_MS });
-    await this.processes.track(id, container);
-    await awaitRegistration(() => this.client.taskManagers(), id, REGISTRATION_TIMEOUT_MS);
-    const tm = this.taskManagers.find((t) => t.id === id);
-    if (!tm) throw new FlowlabError('ERR_RESTART', `${id} is not a TaskManager of this run`);
-    return tm;
-  }
-
-  collectLogs(dir: string): Promise<string[]> {
-    return this.processes.writeLogs(dir);
-  }
-
-  describe(): DeploymentRecord {
-    const jm = this.jobManager;
-    const at = (a: Address): string => `${a.host}:${a.port}`;
-    return {
-      deployer: this.mode,
-      processes: [{ id: jm.id, host: jm.host, pid: jm.pid, rest: at(jm.rest), control: at(jm.control) }, ...this.taskManagers.map((tm) => ({ id: tm.id, host: tm.host, pid: tm.pid, data: at(tm.data) }))],
-    };
   }
 
   /** Leaves the project running for its dashboards; only resumes a TaskManager a fault left paused. Idempotent. */
   stop(): Promise<void> {
     this.stopped ??= this.processes.unpauseAll();
     return this.stopped;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop();
-  }
-
-  private hostOf(container: StartedTestContainer): string {
-    return container.getIpAddress(this.networkName);
   }
 }
 

@@ -10,17 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { StartedNetwork, StartedTestContainer } from 'testcontainers';
-import { FlowlabError } from '../../core/index.js';
-import { JobManagerClient, type Address } from '../../runtime/index.js';
-import { DeployerUnavailableError, type Deployer, type DeployerChaos, type DeployOptions, type DeployedJobManager, type DeployedTaskManager, type DeploymentRecord, type StartedDeployment } from '../deploy/index.js';
+import type { Address } from '../../runtime/index.js';
+import { DeployerUnavailableError, type Deployer, type DeployerChaos, type DeployOptions, type DeployedJobManager, type DeployedTaskManager, type StartedDeployment } from '../deploy/index.js';
 import { CONTAINER_PORTS, JOBMANAGER_ALIAS, TOXIPROXY_ALIAS, TOXIPROXY_IMAGE, flowlabImage, jobManagerSpec, taskManagerSpec, type ContainerSpec } from './container-specs.js';
 import { dockerEngineUnavailableReason } from './docker-engine.js';
-import { DockerProcesses, awaitRegistration, type Testcontainers, type TrackedContainer } from './docker-processes.js';
+import { DockerDeployment, DockerProcesses, STOP_TIMEOUT_MS, type Testcontainers } from './docker-processes.js';
 import { PACKAGE_ROOT } from './shipped-files.js';
 
 const STARTUP_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 5_000;
-const REGISTRATION_TIMEOUT_MS = 30_000;
 
 /** The network and the real Toxiproxy container, started before the cluster so chaos can place its proxies. */
 export class ContainerChaos implements DeployerChaos {
@@ -55,22 +52,18 @@ export class ContainerChaos implements DeployerChaos {
   }
 }
 
-export class ContainerDeployment implements StartedDeployment {
+export class ContainerDeployment extends DockerDeployment implements StartedDeployment {
   readonly mode = 'containers' as const;
-  readonly network = undefined;
-  readonly proxyHost = TOXIPROXY_ALIAS;
-  readonly client: JobManagerClient;
   private stopped: Promise<void> | undefined;
 
   private constructor(
-    private readonly processes: DockerProcesses,
+    processes: DockerProcesses,
     private readonly net: StartedNetwork,
     private readonly chaos: ContainerChaos | undefined,
     /** A checkpoint directory this deployment made (removed on stop). */
     private readonly ownedCheckpointDir: string | undefined,
   ) {
-    const jm = processes.get(JOBMANAGER_ALIAS).container;
-    this.client = new JobManagerClient({ host: jm.getHost(), port: jm.getMappedPort(CONTAINER_PORTS.rest) });
+    super(processes);
   }
 
   static async start(options: DeployOptions): Promise<ContainerDeployment> {
@@ -111,68 +104,17 @@ export class ContainerDeployment implements StartedDeployment {
   }
 
   get jobManager(): DeployedJobManager {
-    const jm = this.processes.get(JOBMANAGER_ALIAS);
-    return {
-      id: JOBMANAGER_ALIAS,
-      pid: jm.pid,
-      host: jm.container.getIpAddress(this.net.getName()),
-      rest: { host: jm.container.getHost(), port: jm.container.getMappedPort(CONTAINER_PORTS.rest) },
-      control: { host: JOBMANAGER_ALIAS, port: CONTAINER_PORTS.rpc },
-    };
+    return this.deployedJobManager(this.net.getName());
   }
 
   get taskManagers(): DeployedTaskManager[] {
-    return [...this.processes.byId.values()].filter((p) => p.id !== JOBMANAGER_ALIAS).map((p) => this.toDeployed(p));
-  }
-
-  exitOf(id: string): string | undefined {
-    return this.processes.exitOf(id);
-  }
-
-  anyExit(timeoutMs: number): Promise<void> {
-    return this.processes.anyExit(timeoutMs);
-  }
-
-  waitForExit(id: string, timeoutMs: number): Promise<boolean> {
-    return this.processes.waitForExit(id, timeoutMs);
-  }
-
-  kill(id: string, signal: NodeJS.Signals = 'SIGKILL'): void {
-    this.processes.kill(id, signal);
-  }
-
-  pause(id: string): void {
-    this.processes.pause(id);
-  }
-
-  resume(id: string): void {
-    this.processes.resume(id);
-  }
-
-  /** `docker restart` of TaskManager `id` (same container, alias and address); resolves once it registered again. */
-  async restart(id: string): Promise<DeployedTaskManager> {
-    if (id === JOBMANAGER_ALIAS) throw new FlowlabError('ERR_USAGE', 'only a TaskManager can be restarted');
-    const { container } = this.processes.get(id);
-    await container.restart({ timeout: STOP_TIMEOUT_MS });
-    const tracked = await this.processes.track(id, container);
-    await awaitRegistration(() => this.client.taskManagers(), id, REGISTRATION_TIMEOUT_MS);
-    return this.toDeployed(tracked);
-  }
-
-  collectLogs(dir: string): Promise<string[]> {
-    return this.processes.writeLogs(dir);
-  }
-
-  describe(): DeploymentRecord {
-    const jm = this.jobManager;
-    const at = (a: Address): string => `${a.host}:${a.port}`;
-    return {
-      deployer: this.mode,
-      processes: [
-        { id: jm.id, host: jm.host, pid: jm.pid, rest: at(jm.rest), control: at(jm.control) },
-        ...this.taskManagers.map((tm) => ({ id: tm.id, host: tm.host, pid: tm.pid, data: at(tm.data), ...(tm.metrics ? { metrics: at(tm.metrics) } : {}) })),
-      ],
-    };
+    return [...this.processes.byId.values()].filter((p) => p.id !== JOBMANAGER_ALIAS).map((p) => ({
+      id: p.id,
+      pid: p.pid,
+      host: p.container.getIpAddress(this.net.getName()),
+      data: { host: p.id, port: CONTAINER_PORTS.data },
+      metrics: { host: p.container.getHost(), port: p.container.getMappedPort(CONTAINER_PORTS.metrics) },
+    }));
   }
 
   /** Keeps every container's log, then stops and removes the containers, Toxiproxy and the network. Idempotent. */
@@ -190,19 +132,6 @@ export class ContainerDeployment implements StartedDeployment {
     return this.stopped;
   }
 
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop();
-  }
-
-  private toDeployed(p: TrackedContainer): DeployedTaskManager {
-    return {
-      id: p.id,
-      pid: p.pid,
-      host: p.container.getIpAddress(this.net.getName()),
-      data: { host: p.id, port: CONTAINER_PORTS.data },
-      metrics: { host: p.container.getHost(), port: p.container.getMappedPort(CONTAINER_PORTS.metrics) },
-    };
-  }
 }
 
 function startContainer(tc: Testcontainers, net: StartedNetwork, spec: ContainerSpec): Promise<StartedTestContainer> {

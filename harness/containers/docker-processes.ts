@@ -8,7 +8,15 @@ import { constants } from 'node:os';
 import { join } from 'node:path';
 import type { StartedTestContainer } from 'testcontainers';
 import { FlowlabError, pollUntil, toError } from '../../core/index.js';
+import { JobManagerClient, type Address } from '../../runtime/index.js';
+import type { DeployedJobManager, DeployedTaskManager, DeploymentRecord } from '../deploy/index.js';
+import { CONTAINER_PORTS, JOBMANAGER_ALIAS, TOXIPROXY_ALIAS } from './container-specs.js';
 import { demuxDockerLogs, describeExitStatus } from './docker-logs.js';
+
+/** How long a stopping container gets before it is killed, ms. */
+export const STOP_TIMEOUT_MS = 5_000;
+/** How long a restarted TaskManager has to register again, ms. */
+const REGISTRATION_TIMEOUT_MS = 60_000;
 
 export type Testcontainers = typeof import('testcontainers');
 type RuntimeClient = Awaited<ReturnType<Testcontainers['getContainerRuntimeClient']>>;
@@ -144,4 +152,93 @@ export async function withTimeout(promise: Promise<unknown>, timeoutMs: number):
 /** Polls the JobManager until TaskManager `tmId` is registered (after a container restart), or fails naming it. */
 export async function awaitRegistration(list: () => Promise<Array<{ id: string }>>, tmId: string, timeoutMs: number): Promise<void> {
   await pollUntil(`${tmId} to register again after its container restarted`, async () => (await list()).some((tm) => tm.id === tmId), { timeoutMs, intervalMs: 100 });
+}
+
+/**
+ * The part of a container deployment that does not depend on how its containers were started: the process faults
+ * as container operations, exits, logs, restarts and the result's record. Subclasses say where the JobManager and
+ * the TaskManagers are, and how everything stops.
+ */
+export abstract class DockerDeployment {
+  abstract readonly mode: 'containers' | 'compose';
+  readonly network = undefined;
+  readonly proxyHost: string = TOXIPROXY_ALIAS;
+  readonly client: JobManagerClient;
+
+  protected constructor(protected readonly processes: DockerProcesses) {
+    const jm = processes.get(JOBMANAGER_ALIAS).container;
+    this.client = new JobManagerClient({ host: jm.getHost(), port: jm.getMappedPort(CONTAINER_PORTS.rest) });
+  }
+
+  abstract get jobManager(): DeployedJobManager;
+  abstract get taskManagers(): DeployedTaskManager[];
+  abstract stop(): Promise<void>;
+
+  exitOf(id: string): string | undefined {
+    return this.processes.exitOf(id);
+  }
+
+  anyExit(timeoutMs: number): Promise<void> {
+    return this.processes.anyExit(timeoutMs);
+  }
+
+  waitForExit(id: string, timeoutMs: number): Promise<boolean> {
+    return this.processes.waitForExit(id, timeoutMs);
+  }
+
+  kill(id: string, signal: NodeJS.Signals = 'SIGKILL'): void {
+    this.processes.kill(id, signal);
+  }
+
+  pause(id: string): void {
+    this.processes.pause(id);
+  }
+
+  resume(id: string): void {
+    this.processes.resume(id);
+  }
+
+  /** `docker restart` of TaskManager `id`'s container (same container, name and address); resolves once it registered again. */
+  async restart(id: string): Promise<DeployedTaskManager> {
+    if (id === JOBMANAGER_ALIAS) throw new FlowlabError('ERR_USAGE', 'only a TaskManager can be restarted');
+    const { container } = this.processes.get(id);
+    await container.restart({ timeout: STOP_TIMEOUT_MS });
+    await this.processes.track(id, container);
+    await awaitRegistration(() => this.client.taskManagers(), id, REGISTRATION_TIMEOUT_MS);
+    const tm = this.taskManagers.find((t) => t.id === id);
+    if (!tm) throw new FlowlabError('ERR_RESTART', `${id} is not a TaskManager of this run`);
+    return tm;
+  }
+
+  collectLogs(dir: string): Promise<string[]> {
+    return this.processes.writeLogs(dir);
+  }
+
+  describe(): DeploymentRecord {
+    const jm = this.jobManager;
+    const at = (a: Address): string => `${a.host}:${a.port}`;
+    return {
+      deployer: this.mode,
+      processes: [
+        { id: jm.id, host: jm.host, pid: jm.pid, rest: at(jm.rest), control: at(jm.control) },
+        ...this.taskManagers.map((tm) => ({ id: tm.id, host: tm.host, pid: tm.pid, data: at(tm.data), ...(tm.metrics ? { metrics: at(tm.metrics) } : {}) })),
+      ],
+    };
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  /** The JobManager as seen from the harness (REST) and from the network (control). */
+  protected deployedJobManager(networkName: string): DeployedJobManager {
+    const jm = this.processes.get(JOBMANAGER_ALIAS);
+    return {
+      id: JOBMANAGER_ALIAS,
+      pid: jm.pid,
+      host: jm.container.getIpAddress(networkName),
+      rest: { host: jm.container.getHost(), port: jm.container.getMappedPort(CONTAINER_PORTS.rest) },
+      control: { host: JOBMANAGER_ALIAS, port: CONTAINER_PORTS.rpc },
+    };
+  }
 }

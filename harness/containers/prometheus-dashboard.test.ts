@@ -4,7 +4,7 @@
  * buffer debloating, Prometheus scrapes its JobManager and TaskManagers, and every panel query of the dashboard
  * returns series that carry this run's labels.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,16 +17,22 @@ import { PrometheusNotFoundError, PrometheusServer, PromQLError, findPrometheusB
 import { SHIPPED_FILES } from './shipped-files.js';
 
 const SCRAPE_INTERVAL_MS = 500;
+
+/** The prometheus binary; where it is missing, the test is marked skipped with the reason and this is undefined. */
+async function prometheusBinary(t: TestContext): Promise<string | undefined> {
+  try {
+    return await findPrometheusBinary();
+  } catch (error) {
+    if (!(error instanceof PrometheusNotFoundError)) throw error;
+    t.skip(error.message);
+    return undefined;
+  }
+}
 const RATE_INTERVAL = '5s';
 
 test('every query of the Grafana dashboard returns series with the run’s labels from a real Prometheus', async (t) => {
-  let binary: string;
-  try {
-    binary = await findPrometheusBinary();
-  } catch (error) {
-    if (error instanceof PrometheusNotFoundError) return t.skip(error.message);
-    throw error;
-  }
+  const binary = await prometheusBinary(t);
+  if (binary === undefined) return;
   const dir = await mkdtemp(join(tmpdir(), 'flowlab-prom-test-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const config = resolveConfig({
@@ -98,13 +104,8 @@ test('every query of the Grafana dashboard returns series with the run’s label
 });
 
 test('a query Prometheus cannot parse is a PromQLError naming the query', async (t) => {
-  let binary: string;
-  try {
-    binary = await findPrometheusBinary();
-  } catch (error) {
-    if (error instanceof PrometheusNotFoundError) return t.skip(error.message);
-    throw error;
-  }
+  const binary = await prometheusBinary(t);
+  if (binary === undefined) return;
   await using prometheus = await PrometheusServer.start({ config: 'scrape_configs: []\n', binary });
   await assert.rejects(prometheus.query('sum by (job_id (rate(x[5s]))'), (error: unknown) => {
     assert.ok(error instanceof PromQLError);

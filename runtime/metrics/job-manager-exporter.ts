@@ -6,7 +6,7 @@
  * read from the JobManager at each scrape.
  */
 import { Gauge, Registry } from 'prom-client';
-import { MetricsHttpServer } from './metrics-http-server.js';
+import { MetricsHttpServer, ServedExporter } from './metrics-http-server.js';
 
 /** Job-scope gauges: Flink's names, plus the alignment and start delay of the last checkpoint (flowlab's own). */
 export const JOB_METRICS = {
@@ -62,14 +62,14 @@ const CLUSTER_METRICS = {
   numRunningJobs: 'Jobs in state RUNNING',
 } as const satisfies Record<Exclude<keyof JobManagerMetricsSample, 'jobs'>, string>;
 
-export class JobManagerPrometheusExporter {
+export class JobManagerPrometheusExporter extends ServedExporter {
   private readonly registry = new Registry();
   private readonly clusterGauges = new Map<keyof typeof CLUSTER_METRICS, Gauge>();
   private readonly jobGauges = new Map<JobMetricName, Gauge>();
   private readonly stateGauges = new Map<(typeof JOB_STATES)[number], Gauge>();
-  private server!: MetricsHttpServer;
 
   private constructor() {
+    super();
     for (const [name, help] of Object.entries(CLUSTER_METRICS) as Array<[keyof typeof CLUSTER_METRICS, string]>) {
       this.clusterGauges.set(name, new Gauge({ name: `flink_jobmanager_${name}`, help, registers: [this.registry] }));
     }
@@ -80,14 +80,6 @@ export class JobManagerPrometheusExporter {
     for (const state of JOB_STATES) {
       this.stateGauges.set(state, new Gauge({ name: `flink_jobmanager_job_${state}State`, help: `1 while the job is ${state.toUpperCase()}, else 0`, labelNames, registers: [this.registry] }));
     }
-  }
-
-  get host(): string {
-    return this.server.host;
-  }
-
-  get port(): number {
-    return this.server.port;
   }
 
   static async start(options: JobManagerPrometheusExporterOptions): Promise<JobManagerPrometheusExporter> {
@@ -111,13 +103,5 @@ export class JobManagerPrometheusExporter {
       for (const [name, gauge] of this.jobGauges) gauge.set(labels, job.values[name]);
       for (const [state, gauge] of this.stateGauges) gauge.set(labels, state === job.state ? 1 : 0);
     }
-  }
-
-  async stop(): Promise<void> {
-    await this.server.stop();
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    await this.stop();
   }
 }

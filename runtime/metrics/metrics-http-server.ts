@@ -58,3 +58,24 @@ export class MetricsHttpServer {
     await this.stop();
   }
 }
+
+/** An exporter served by a {@link MetricsHttpServer}: where it listens, and how it stops. */
+export abstract class ServedExporter {
+  protected server!: MetricsHttpServer;
+
+  get host(): string {
+    return this.server.host;
+  }
+
+  get port(): number {
+    return this.server.port;
+  }
+
+  async stop(): Promise<void> {
+    await this.server.stop();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}

@@ -5,7 +5,7 @@
  * read from the live tasks at each scrape.
  */
 import { Gauge, Registry } from 'prom-client';
-import { MetricsHttpServer } from './metrics-http-server.js';
+import { MetricsHttpServer, ServedExporter } from './metrics-http-server.js';
 import { renderLatencyHistogram, type LatencyBucketsSnapshot } from './latency-buckets.js';
 
 /** One task's figures at scrape time. */
@@ -57,14 +57,14 @@ export interface PrometheusExporterOptions {
   collect(): { tasks: TaskMetricsSample[]; pool: PoolSample };
 }
 
-export class PrometheusExporter {
+export class PrometheusExporter extends ServedExporter {
   private readonly registry = new Registry();
   private readonly taskGauges = new Map<TaskMetricName, Gauge>();
   private readonly poolGauges: Record<keyof PoolSample, Gauge>;
   private latencySeries: Array<{ labels: Record<string, string>; snapshot: LatencyBucketsSnapshot }> = [];
-  private server!: MetricsHttpServer;
 
   private constructor() {
+    super();
     const labelNames = ['job_id', 'task_name', 'subtask_index', 'tm_id'];
     for (const [name, help] of Object.entries(TASK_METRICS) as Array<[TaskMetricName, string]>) {
       this.taskGauges.set(name, new Gauge({ name: `flink_taskmanager_job_task_${name}`, help, labelNames, registers: [this.registry] }));
@@ -75,14 +75,6 @@ export class PrometheusExporter {
       usedSegments: pool('UsedMemorySegments', 'Network buffers in use'),
       totalSegments: pool('TotalMemorySegments', 'Network buffers of this TaskManager'),
     };
-  }
-
-  get host(): string {
-    return this.server.host;
-  }
-
-  get port(): number {
-    return this.server.port;
   }
 
   static async start(options: PrometheusExporterOptions): Promise<PrometheusExporter> {
@@ -112,9 +104,5 @@ export class PrometheusExporter {
       }
     }
     for (const [key, gauge] of Object.entries(this.poolGauges) as Array<[keyof PoolSample, Gauge]>) gauge.set({ tm_id: tmId }, sample.pool[key]);
-  }
-
-  async stop(): Promise<void> {
-    await this.server.stop();
   }
 }
