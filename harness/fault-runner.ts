@@ -111,6 +111,8 @@ export class FaultRunner {
   private readonly timers: TimerHandle[] = [];
   private readonly probeBaselines = new Map<string, { rttUs: number | undefined; bytesPerSec: number }>();
   private readonly active = new Set<number>();
+  /** When each fault's application began (ms after t0): a job may notice it before the last proxy is changed. */
+  private readonly applyingAtMs = new Map<number, number>();
   private queue: Promise<void> = Promise.resolve();
   private t0 = 0;
   private finished = false;
@@ -217,6 +219,7 @@ export class FaultRunner {
 
   private async apply(f: FaultSpec, i: number): Promise<void> {
     const record = this.records[i]!;
+    this.applyingAtMs.set(i, this.elapsedMs());
     this.options.log?.(`fault ${i} applied: ${f.entry}`);
     try {
       switch (f.kind) {
@@ -260,14 +263,15 @@ export class FaultRunner {
 
   /**
    * Time to detect of every applied fault, from the job's failure history (epoch ms; `t0EpochMs` is the job's
-   * submission): the first failure at or after the fault was applied and before the next fault was.
+   * submission): the first failure at or after the fault began to be applied and before the next fault did.
    */
   addDetection(failures: NonNullable<JobDetails['failureHistory']>, t0EpochMs: number): void {
-    const applied = this.records.filter((r) => r.appliedAtMs !== null).sort((a, b) => a.appliedAtMs! - b.appliedAtMs!);
+    const startOf = (r: FaultRecord): number => this.applyingAtMs.get(r.index) ?? r.appliedAtMs!;
+    const applied = this.records.filter((r) => r.appliedAtMs !== null).sort((a, b) => startOf(a) - startOf(b));
     applied.forEach((r, k) => {
-      const from = t0EpochMs + r.appliedAtMs!;
+      const from = t0EpochMs + startOf(r);
       const next = applied[k + 1];
-      const until = next ? t0EpochMs + next.appliedAtMs! : Infinity;
+      const until = next ? t0EpochMs + startOf(next) : Infinity;
       const failure = failures.find((x) => x.timestampMs >= from && x.timestampMs < until);
       r.measured.timeToDetectMs = failure ? failure.timestampMs - from : null;
       if (failure) {

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JobRun, type RunOptions } from './job-run.js';
+import { existsSync } from 'node:fs';
+import { JobRun } from './job-run.js';
+import { faultRunOptions, fastFailoverConfig } from './test-support.js';
 import { parseFaultTimeline } from './fault-timeline.js';
 
 const HEARTBEAT_TIMEOUT_MS = 1000;
@@ -11,32 +13,14 @@ const HEARTBEAT_TIMEOUT_MS = 1000;
 test('pause-taskmanager (SIGSTOP, then SIGCONT) on the local deployer: the JobManager loses it, the job restarts exactly-once', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'flowlab-pause-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  const options: RunOptions = {
-    taskManagers: 2,
-    slots: 2,
-    parallelism: 2,
-    topology: 'keyby-aggregate',
-    ratePerSec: 2_000,
-    recordSizeBytes: 100,
-    keys: 64,
-    keyDistribution: 'uniform',
-    mapCostUs: 0,
+  const options = faultRunOptions({
     durationMs: 6_000,
-    warmupMs: 0,
-    seed: 3,
-    calibrate: false,
     deploy: 'local',
+    childStderr: 'ignore',
     logsDir: join(dir, 'logs'),
-    config: {
-      'execution.buffer-timeout': '10 ms',
-      'execution.checkpointing.interval': '300 ms',
-      'execution.checkpointing.dir': join(dir, 'checkpoints'),
-      'heartbeat.interval': '100 ms',
-      'heartbeat.timeout': `${HEARTBEAT_TIMEOUT_MS} ms`,
-      'restart-strategy.fixed-delay.delay': '200 ms',
-    },
+    config: fastFailoverConfig(join(dir, 'checkpoints'), HEARTBEAT_TIMEOUT_MS),
     faults: parseFaultTimeline(['at=1500ms,duration=2500ms,pause-taskmanager=tm-1']),
-  };
+  });
   const result = await new JobRun(options).execute();
   assert.equal(result.state, 'completed', result.error);
   assert.equal(result.sink.lost, 0);
@@ -53,4 +37,5 @@ test('pause-taskmanager (SIGSTOP, then SIGCONT) on the local deployer: the JobMa
   assert.ok(detect >= HEARTBEAT_TIMEOUT_MS - 100 && detect < HEARTBEAT_TIMEOUT_MS + 2_000, `time to detect ${detect} ms`);
   assert.ok(result.phases.some((p) => p.name === 'fault-0-during'), result.phases.map((p) => p.name).join(', '));
   assert.ok(fault.recovery, 'time to recover is judged for a pause as for a toxic');
+  assert.ok(existsSync(join(dir, 'logs', 'tm-1.log')), 'each process log is kept');
 });

@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RunOptions } from './job-run.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The compiled CLI entry. */
@@ -62,4 +63,39 @@ export function histogramOf(values: Iterable<number>): string {
   } finally {
     h.destroy();
   }
+}
+
+/**
+ * A short keyby-aggregate run (2 TaskManagers × 2 slots, 2,000 records/s per source, 3 s) for fault tests: one
+ * TaskManager's slots can take the whole job after the other is lost. `config` adds to a 10 ms buffer timeout.
+ */
+export function faultRunOptions(extra: Partial<RunOptions> & { config?: RunOptions['config'] }): RunOptions {
+  return {
+    taskManagers: 2,
+    slots: 2,
+    parallelism: 2,
+    topology: 'keyby-aggregate',
+    ratePerSec: 2_000,
+    recordSizeBytes: 100,
+    keys: 64,
+    keyDistribution: 'uniform',
+    mapCostUs: 0,
+    durationMs: 3_000,
+    warmupMs: 0,
+    seed: 5,
+    calibrate: false,
+    ...extra,
+    config: { 'execution.buffer-timeout': '10 ms', ...extra.config },
+  };
+}
+
+/** Flink keys for a fault test that restarts from checkpoints quickly: 300 ms checkpoints, 100 ms heartbeats. */
+export function fastFailoverConfig(checkpointDir: string, heartbeatTimeoutMs: number): RunOptions['config'] {
+  return {
+    'execution.checkpointing.interval': '300 ms',
+    'execution.checkpointing.dir': checkpointDir,
+    'heartbeat.interval': '100 ms',
+    'heartbeat.timeout': `${heartbeatTimeoutMs} ms`,
+    'restart-strategy.fixed-delay.delay': '200 ms',
+  };
 }

@@ -14,11 +14,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JobRun, type RunOptions } from '../job-run.js';
 import { parseFaultTimeline } from '../fault-timeline.js';
+import { CLI, faultRunOptions, fastFailoverConfig } from '../test-support.js';
 import { NETNS_STATE_DIR, ip, netnsUnavailableReason, removeStaleNetworks } from './index.js';
 
 const skip = (await netnsUnavailableReason()) ?? false;
 const here = dirname(fileURLToPath(import.meta.url));
-const CLI = join(here, '..', '..', 'cli', 'main.js');
 const HEARTBEAT_TIMEOUT_MS = 1000;
 
 /** Namespaces and root-namespace devices whose name carries `runId`. */
@@ -34,25 +34,7 @@ function runIdOf(namespace: string | undefined): string {
 }
 
 function options(dir: string, extra: Partial<RunOptions>): RunOptions {
-  return {
-    taskManagers: 2,
-    slots: 2,
-    parallelism: 2,
-    topology: 'keyby-aggregate',
-    ratePerSec: 2_000,
-    recordSizeBytes: 100,
-    keys: 64,
-    keyDistribution: 'uniform',
-    mapCostUs: 0,
-    durationMs: 3_000,
-    warmupMs: 0,
-    seed: 5,
-    calibrate: false,
-    deploy: 'netns',
-    childStderr: 'ignore',
-    config: { 'execution.buffer-timeout': '10 ms', 'execution.checkpointing.dir': join(dir, 'checkpoints') },
-    ...extra,
-  };
+  return faultRunOptions({ deploy: 'netns', childStderr: 'ignore', config: { 'execution.checkpointing.dir': join(dir, 'checkpoints') }, ...extra });
 }
 
 test('--deploy netns: every process in its own namespace at its own address, links across them, exactly-once, nothing left', { skip }, async (t) => {
@@ -115,14 +97,7 @@ test('--deploy netns: a blackhole on one TaskManager is noticed after heartbeat.
   const result = await new JobRun(
     options(dir, {
       durationMs: 5_000,
-      config: {
-        'execution.buffer-timeout': '10 ms',
-        'execution.checkpointing.interval': '300 ms',
-        'execution.checkpointing.dir': join(dir, 'checkpoints'),
-        'heartbeat.interval': '100 ms',
-        'heartbeat.timeout': `${HEARTBEAT_TIMEOUT_MS} ms`,
-        'restart-strategy.fixed-delay.delay': '200 ms',
-      },
+      config: fastFailoverConfig(join(dir, 'checkpoints'), HEARTBEAT_TIMEOUT_MS),
       faults: parseFaultTimeline(['at=1500ms,duration=2s,blackhole=tm-1']),
     }),
   ).execute();
@@ -139,6 +114,21 @@ test('--deploy netns: a blackhole on one TaskManager is noticed after heartbeat.
   assert.ok(detect >= HEARTBEAT_TIMEOUT_MS - 100 && detect < HEARTBEAT_TIMEOUT_MS + 2_000, `time to detect ${detect} ms, heartbeat.timeout ${HEARTBEAT_TIMEOUT_MS} ms`);
   assert.ok(fault.recovery, 'time to recover is judged');
   assert.deepEqual(await leftovers(runIdOf(result.deployment?.processes[0]?.namespace)), []);
+});
+
+test('--deploy netns with --chaos: the proxies listen on the root side of the bridge, the TaskManagers register and exchange data through them', { skip }, async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'flowlab-netns-chaos-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const result = await new JobRun(options(dir, { chaos: true, durationMs: 2_000 })).execute();
+  assert.equal(result.state, 'completed', result.error);
+  assert.equal(result.sink.lost, 0);
+  assert.equal(result.sink.duplicated, 0);
+  const root = result.deployment!.subnet!.replace(/0\/24$/, '1');
+  const proxies = result.chaos?.proxies ?? [];
+  assert.deepEqual(proxies.map((p) => p.name).sort(), ['ctrl-tm-0', 'ctrl-tm-1', 'data-tm-0-tm-1', 'data-tm-1-tm-0']);
+  for (const p of proxies) assert.ok(p.listen.startsWith(`${root}:`), `${p.name} listens on ${p.listen}, the bridge's root side ${root}`);
+  const remote = result.timeseries.flatMap((s) => Object.entries(s.links ?? {})).filter(([link, rate]) => link.startsWith('data-') && rate > 0);
+  assert.ok(remote.length > 0, 'records crossed the data links (whose addresses are the proxies)');
 });
 
 test('--deploy netns: a SIGKILLed run leaves namespaces that the next run removes; a live run keeps its own', { skip }, async () => {

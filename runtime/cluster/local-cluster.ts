@@ -151,14 +151,14 @@ export class LocalCluster {
       logFile: options.logDir === undefined ? undefined : join(options.logDir, `${id}.log`),
       wrapper: options.wrapperFor?.(id),
     });
-    const hostOf = (id: string): { bindHost?: string } => {
+    const bindOf = (id: string): { bindHost?: string } => {
       const host = options.hostFor?.(id);
       return host === undefined ? {} : { bindHost: host };
     };
     const config = serializeConfig(resolved);
     const jm = await startChild<JobManagerReadyLine>(
       'job-manager-main.js',
-      { config, restPort: options.restPort ?? options.config['rest.port'], controlPort: 0, linkOverrides: options.linkOverrides ?? {}, ...hostOf('jobmanager') },
+      { config, restPort: options.restPort ?? options.config['rest.port'], controlPort: 0, linkOverrides: options.linkOverrides ?? {}, ...bindOf('jobmanager') },
       io('jobmanager'),
       'JobManager',
     );
@@ -173,8 +173,9 @@ export class LocalCluster {
     };
     const startTaskManager = async (tmId: string): Promise<TaskManagerInfo> => {
       const control = options.controlAddressFor ? await options.controlAddressFor(tmId, jobManager.control) : jobManager.control;
-      const tm = await startChild<TaskManagerReadyLine>('task-manager-main.js', { tmId, jobManager: control, config, ...hostOf(tmId) }, io(tmId), `TaskManager ${tmId}`);
-      return { id: tmId, pid: tm.child.pid ?? 0, child: tm.child, data: tm.line.advertised.data, ...(tm.line.advertised.metrics ? { metrics: tm.line.advertised.metrics } : {}) };
+      const tm = await startChild<TaskManagerReadyLine>('task-manager-main.js', { tmId, jobManager: control, config, ...bindOf(tmId) }, io(tmId), `TaskManager ${tmId}`);
+      const metrics = tm.line.advertised.metrics;
+      return { id: tmId, pid: tm.child.pid ?? 0, child: tm.child, data: tm.line.advertised.data, ...(metrics ? { metrics } : {}) };
     };
     const results = await Promise.allSettled(Array.from({ length: options.taskManagers }, (_, i) => startTaskManager(`tm-${i}`)));
     const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
