@@ -36,7 +36,7 @@ export const PROCESS_FLAGS = {
   jobmanager: { env: 'FLOWLAB_JOBMANAGER', describe: "the JobManager's control address host:port (its ready line's advertised.control), e.g. 10.0.0.5:6123 or [::1]:6123" },
   id: { env: 'FLOWLAB_TASKMANAGER_ID', describe: 'TaskManager id, unique in the cluster (default tm-<hostname>-<pid>)' },
   'data-port': { env: 'FLOWLAB_DATA_PORT', describe: 'TaskManager data port, 0 = OS-chosen (default: taskmanager.data.port, 0)' },
-  'metrics-port': { env: 'FLOWLAB_METRICS_PORT', describe: 'TaskManager Prometheus /metrics port, 0 = OS-chosen (default 0)' },
+  'metrics-port': { env: 'FLOWLAB_METRICS_PORT', describe: 'Prometheus /metrics port (JobManager and TaskManager alike), 0 = OS-chosen (default 0)' },
   slots: { env: 'FLOWLAB_SLOTS', describe: 'task slots (default: taskmanager.numberOfTaskSlots, 1)' },
   'registration-timeout': { env: 'FLOWLAB_REGISTRATION_TIMEOUT', describe: `keep retrying to reach the JobManager this long, with a unit (default ${DEFAULT_REGISTRATION_TIMEOUT})` },
 } as const satisfies Record<string, ProcessFlag>;
@@ -45,7 +45,7 @@ type FlagName = keyof typeof PROCESS_FLAGS;
 
 const PROPERTIES_ENV = 'FLOWLAB_PROPERTIES';
 
-const JOBMANAGER_FLAGS: readonly FlagName[] = ['bind-address', 'advertised-address', 'rest-port', 'rpc-port'];
+const JOBMANAGER_FLAGS: readonly FlagName[] = ['bind-address', 'advertised-address', 'rest-port', 'rpc-port', 'metrics-port'];
 const TASKMANAGER_FLAGS: readonly FlagName[] = ['jobmanager', 'id', 'bind-address', 'advertised-address', 'data-port', 'metrics-port', 'slots', 'registration-timeout'];
 
 function options(flags: readonly FlagName[]): Record<string, Options> {
@@ -160,8 +160,9 @@ export function jobManagerOptionsFrom(args: Readonly<Record<string, unknown>>, e
   const bindHost = hostOf(read(args, env, 'bind-address')) ?? DEFAULT_BIND_HOST;
   const advertisedHost = hostOf(read(args, env, 'advertised-address'));
   const controlPort = portOf(read(args, env, 'rpc-port')) ?? DEFAULT_RPC_PORT;
-  warnIfExposed('jobmanager', bindHost, config, `REST ${config['rest.port']}, control ${controlPort}`);
-  return { config: serializeConfig(config), bindHost, ...(advertisedHost ? { advertisedHost } : {}), restPort: config['rest.port'], controlPort };
+  const metricsPort = portOf(read(args, env, 'metrics-port')) ?? 0;
+  warnIfExposed('jobmanager', bindHost, config, `REST ${config['rest.port']}, control ${controlPort}, metrics ${metricsPort || 'OS-chosen'}`);
+  return { config: serializeConfig(config), bindHost, ...(advertisedHost ? { advertisedHost } : {}), restPort: config['rest.port'], controlPort, metricsPort };
 }
 
 /** The TaskManager's options from flags and environment. */

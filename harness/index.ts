@@ -20,4 +20,5 @@ export { analyzeControl, analyzeRateSweeps, SUSTAINABLE_ACHIEVED_RATIO, SUSTAINA
 export { writeRunFiles, timeseriesCsv, RUN_FILES, type RunFiles } from './results-folder.js';
 export { jsonSchemas } from './json-schemas.js';
 export * from './gate/index.js';
+export * from './containers/index.js';
 export * from './deploy/index.js';

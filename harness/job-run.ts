@@ -24,7 +24,7 @@ import {
 import { PoolUsageSampler, RESULT_SCHEMA_VERSION, checkpointsSection, emptyCheckpoints, taskRows, type CheckpointsSection, type ResultDocument } from './result-document.js';
 import { ChaosPlacement } from './chaos-placement.js';
 import { isProxyFault, type FaultSpec } from './fault-timeline.js';
-import { deployerFor, type DeployMode, type StartedDeployment } from './deploy/index.js';
+import { deployerFor, type DeployMode, type DeployerChaos, type StartedDeployment } from './deploy/index.js';
 import { FaultRunner, type FaultRecord } from './fault-runner.js';
 import { evaluateGate, type MetricReader } from './absolute-gates.js';
 import { guardedSummary } from './percentile-guard.js';
@@ -231,6 +231,7 @@ export class JobRun extends EventEmitter {
       timeseries: [],
     };
     let echo: StartedEchoServer | undefined;
+    let deployerChaos: DeployerChaos | undefined;
     let faults: FaultRunner | undefined;
     const samples = new RunSamples();
     let runEndMs = 0;
@@ -243,9 +244,12 @@ export class JobRun extends EventEmitter {
         doc.calibration = { loopbackBytesPerSec: (pipe.bytes * 1000) / pipe.elapsedMs, loopbackRttUs: ping.latencyUs?.p50 ?? 0 };
       }
       if (usesChaos(this.options)) {
-        this.placement = await ChaosPlacement.start({ ...(this.options.toxiproxyUrl ? { url: this.options.toxiproxyUrl } : {}), seed: this.options.seed });
+        // a deployer with its own Toxiproxy (containers, compose) starts it first; the others use the embedded one
+        if (deployer.chaos) deployerChaos = await deployer.chaos({ taskManagers: this.options.taskManagers, config });
+        const url = deployerChaos?.url ?? this.options.toxiproxyUrl;
+        this.placement = await ChaosPlacement.start({ ...(url ? { url } : {}), seed: this.options.seed });
         this.emit('phase', `chaos: Toxiproxy API at ${this.placement.url}${this.placement.embedded ? ' (embedded)' : ''}`);
-        echo = await startEchoServer();
+        if (deployerChaos?.probesReachable !== false) echo = await startEchoServer();
       }
       this.emit('phase', `starting ${this.options.taskManagers} TaskManagers (--deploy ${deployer.mode})`);
       this.throwIfAborted();
@@ -254,6 +258,7 @@ export class JobRun extends EventEmitter {
         config,
         ...(this.options.childStderr ? { childStderr: this.options.childStderr } : {}),
         ...(this.placement ? { controlAddressFor: this.placement.controlAddressFor } : {}),
+        ...(deployerChaos ? { chaos: deployerChaos } : {}),
       });
       doc.deployment = this.cluster.describe();
       this.emit('phase', `deployed (${deployer.mode}${doc.deployment.subnet ? ` on ${doc.deployment.subnet}` : ''}): ${doc.deployment.processes.map((p) => `${p.id} ${p.host}${p.namespace ? ` in ${p.namespace}` : ''}`).join(', ')}`);
@@ -318,6 +323,7 @@ export class JobRun extends EventEmitter {
         await this.stopDeployment(doc);
         await echo?.stop();
         await this.placement?.close();
+        if (!this.cluster) await deployerChaos?.release();
       }
       doc.durationMs = Date.now() - started;
       if (this.options.gates && this.options.gates.length > 0) doc.gates = this.options.gates.map((g) => evaluateGate(g, metricReader(doc)));

@@ -21,6 +21,19 @@ export class DeployerUnavailableError extends FlowlabError {
   }
 }
 
+/**
+ * A Toxiproxy a deployer runs itself (the real image, for containers and compose), started by
+ * {@link Deployer.chaos} before the cluster so chaos places its proxies there instead of the embedded server.
+ */
+export interface DeployerChaos {
+  /** Its API. */
+  readonly url: string;
+  /** Whether this process reaches the proxies (false: they sit inside the deployment's network, so no link probes). */
+  readonly probesReachable: boolean;
+  /** Stops it when no deployment adopted it (the cluster never started); a started deployment stops it itself. */
+  release(): Promise<void>;
+}
+
 export interface DeployOptions {
   readonly taskManagers: number;
   readonly config: ResolvedConfig;
@@ -31,6 +44,8 @@ export interface DeployOptions {
   readonly controlAddressFor?: (tmId: string, jobManagerControl: Address, proxyHost: string) => Address | Promise<Address>;
   /** Where the processes' stderr goes besides their log files. @default 'inherit' */
   readonly childStderr?: 'inherit' | 'ignore';
+  /** The deployer's own Toxiproxy from {@link Deployer.chaos}, for the deployment to adopt. */
+  readonly chaos?: DeployerChaos;
 }
 
 /** One process of a started deployment. */
@@ -100,4 +115,6 @@ export interface Deployer {
   /** Throws {@link DeployerUnavailableError} naming what is missing; starts nothing. */
   check(): Promise<void>;
   start(options: DeployOptions): Promise<StartedDeployment>;
+  /** For deployers whose processes cannot reach the embedded server: starts the Toxiproxy chaos uses (before {@link start}). */
+  chaos?(options: Pick<DeployOptions, 'taskManagers' | 'config'>): Promise<DeployerChaos>;
 }

@@ -1,5 +1,5 @@
 /** harness/deploy/: the Deployer seam and its deployers (local, netns). */
-export { DeployerUnavailableError, type Deployer, type DeployMode, type DeployOptions, type StartedDeployment, type DeployedProcess, type DeployedJobManager, type DeployedTaskManager, type DeploymentRecord, type NetworkFaults } from './deployment.js';
+export { DeployerUnavailableError, type Deployer, type DeployerChaos, type DeployMode, type DeployOptions, type StartedDeployment, type DeployedProcess, type DeployedJobManager, type DeployedTaskManager, type DeploymentRecord, type NetworkFaults } from './deployment.js';
 export { deployerFor, registerDeployer, registeredDeployModes } from './deployers.js';
 export { localDeployer } from './local-deployer.js';
 export { netnsDeployer } from './netns-deployer.js';

@@ -10,14 +10,16 @@ import { advertise, advertisedHostFor, parseJobManagerProcessOptions, type JobMa
 
 /**
  * The ready line: addresses actually bound (`rest`, `control`; a wildcard bind shows the wildcard) and the ones to
- * give others (`advertised`). `{"process":"jobmanager","pid":N,"rest":{"host","port"},"control":{…},"advertised":{"rest":{…},"control":{…}}}`
+ * give others (`advertised`). `{"process":"jobmanager","pid":N,"rest":{"host","port"},"control":{…},"metrics":{…},"advertised":{"rest":{…},"control":{…},"metrics":{…}}}`
  */
 export interface JobManagerReadyLine {
   process: 'jobmanager';
   pid: number;
   rest: Address;
   control: Address;
-  advertised: { rest: Address; control: Address };
+  /** The Prometheus endpoint (`/metrics`). */
+  metrics: Address;
+  advertised: { rest: Address; control: Address; metrics: Address };
 }
 
 /** Writes `message` to stderr and exits 1. */
@@ -37,6 +39,7 @@ export async function runJobManagerProcess(input: JobManagerProcessOptions): Pro
     host: options.bindHost,
     ...(options.restPort !== undefined ? { restPort: options.restPort } : {}),
     controlPort: options.controlPort,
+    metricsPort: options.metricsPort,
     linkOverrides: options.linkOverrides,
   });
   const stopAndExit = (): void => {
@@ -56,7 +59,8 @@ export async function runJobManagerProcess(input: JobManagerProcessOptions): Pro
     pid: process.pid,
     rest: jm.restAddress,
     control: jm.controlAddress,
-    advertised: { rest: advertise(jm.restAddress, host), control: advertise(jm.controlAddress, host) },
+    metrics: jm.metricsAddress,
+    advertised: { rest: advertise(jm.restAddress, host), control: advertise(jm.controlAddress, host), metrics: advertise(jm.metricsAddress, host) },
   };
   process.stdout.write(`${JSON.stringify(ready)}\n`);
   return ready;

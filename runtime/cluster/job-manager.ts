@@ -16,6 +16,8 @@ import { CheckpointStorage, defaultCheckpointRoot } from '../checkpoint/index.js
 import { JobManagerRestServer } from './job-manager-rest.js';
 import { JobManagerRestBackend } from './job-manager-rest-backend.js';
 import { ControlProtocolError, readJsonLines } from './json-lines.js';
+import { startJobManagerMetrics } from './job-manager-metrics.js';
+import type { JobManagerPrometheusExporter } from '../metrics/index.js';
 import { newId16 } from '../partition/index.js';
 import { scheduleJob, type JobPlan } from './scheduler.js';
 import { TaskManagerRegistry, type TaskManagerEntry } from './task-manager-registry.js';
@@ -37,6 +39,8 @@ export interface JobManagerOptions {
   restPort?: number;
   /** Control port for TaskManagers. @default 0 (chosen by the OS) */
   controlPort?: number;
+  /** Prometheus metrics port (`/metrics`). @default 0 (chosen by the OS) */
+  metricsPort?: number;
   /**
    * Data addresses that replace a producer's for one consumer/producer pair (a chaos proxy), keyed
    * `data-<consumerTmId>-<producerTmId>` (or `<consumerTmId>-<producerTmId>`; `data-` wins when both exist).
@@ -64,6 +68,7 @@ export class JobManager {
   readonly stopped: Promise<void> = new Promise<void>((resolve) => (this.resolveStopped = resolve));
   private rest!: JobManagerRestServer;
   private controlServer!: Server;
+  private metrics: JobManagerPrometheusExporter | undefined;
 
   private constructor(
     readonly config: ResolvedConfig,
@@ -98,10 +103,17 @@ export class JobManager {
     jm.controlServer = await listenControl(host, options.controlPort ?? 0, tls, (socket) => jm.acceptControl(socket), (error) =>
       jm.logger.warn('refused a control connection', { error: error.message }),
     );
+    const backend = new JobManagerRestBackend(jm);
     try {
-      jm.rest = await JobManagerRestServer.start({ backend: new JobManagerRestBackend(jm), host, port: options.restPort ?? options.config['rest.port'], logger: jm.logger.child('rest') });
+      jm.rest = await JobManagerRestServer.start({ backend, host, port: options.restPort ?? options.config['rest.port'], logger: jm.logger.child('rest') });
     } catch (error) {
       await new Promise<void>((resolve) => jm.controlServer.close(() => resolve()));
+      throw error;
+    }
+    try {
+      jm.metrics = await startJobManagerMetrics(backend, host, options.metricsPort ?? 0, () => jm.epochMs());
+    } catch (error) {
+      await Promise.all([new Promise<void>((resolve) => jm.controlServer.close(() => resolve())), jm.rest.stop()]);
       throw error;
     }
     const timeoutMs = options.config['heartbeat.timeout'];
@@ -113,6 +125,11 @@ export class JobManager {
 
   get restAddress(): Address {
     return { host: this.rest.host, port: this.rest.port };
+  }
+
+  /** Where Prometheus scrapes the JobManager's metrics (`http://<host>:<port>/metrics`). */
+  get metricsAddress(): Address {
+    return { host: this.metrics?.host ?? '127.0.0.1', port: this.metrics?.port ?? 0 };
   }
 
   get controlAddress(): Address {
@@ -364,7 +381,7 @@ export class JobManager {
     this.restarts.cancelAll();
     const closed = new Promise<void>((resolve) => this.controlServer.close(() => resolve()));
     await Promise.all([...this.sockets].map((socket) => endSocket(socket)));
-    await Promise.all([closed, this.rest.stop()]);
+    await Promise.all([closed, this.rest.stop(), this.metrics?.stop()]);
     this.logger.info('JobManager stopped');
     this.resolveStopped();
   }

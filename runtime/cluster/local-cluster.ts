@@ -106,7 +106,7 @@ export class LocalCluster {
   private stopped = false;
 
   private constructor(
-    readonly jobManager: ProcessInfo & { rest: Address; control: Address },
+    readonly jobManager: ProcessInfo & { rest: Address; control: Address; metrics: Address },
     readonly taskManagers: TaskManagerInfo[],
     private readonly startTaskManagerProcess: (tmId: string) => Promise<TaskManagerInfo>,
     /** The run-scoped TLS pair this cluster generated (deleted on stop), if any. */
@@ -162,7 +162,15 @@ export class LocalCluster {
       io('jobmanager'),
       'JobManager',
     );
-    const jobManager = { id: 'jobmanager', pid: jm.child.pid ?? 0, child: jm.child, rest: jm.line.advertised.rest, control: jm.line.advertised.control };
+    const jobManager = {
+      id: 'jobmanager',
+      pid: jm.child.pid ?? 0,
+      child: jm.child,
+      rest: jm.line.advertised.rest,
+      control: jm.line.advertised.control,
+      /** The JobManager's Prometheus endpoint (`http://host:port/metrics`). */
+      metrics: jm.line.advertised.metrics,
+    };
     const startTaskManager = async (tmId: string): Promise<TaskManagerInfo> => {
       const control = options.controlAddressFor ? await options.controlAddressFor(tmId, jobManager.control) : jobManager.control;
       const tm = await startChild<TaskManagerReadyLine>('task-manager-main.js', { tmId, jobManager: control, config, ...bindOf(tmId) }, io(tmId), `TaskManager ${tmId}`);

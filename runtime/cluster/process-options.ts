@@ -33,6 +33,8 @@ export const jobManagerProcessOptionsSchema = z
     restPort: port.optional(),
     /** Control (RPC) port TaskManagers register on (0: OS-chosen). */
     controlPort: port.default(0),
+    /** Prometheus metrics port (0: OS-chosen). */
+    metricsPort: port.default(0),
     /** Data address overrides per link (`data-<consumerTm>-<producerTm>`), e.g. chaos proxies. */
     linkOverrides: z.record(z.string(), addressSchema).default({}),
   })

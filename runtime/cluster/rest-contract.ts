@@ -94,6 +94,7 @@ const sinkReportSchema = z.object({
   outOfOrder: count,
   latencyHistogram: z.string(),
   bySource: z.array(z.object({ sourceSubtask: count, records: count, latencyHistogram: z.string() })).optional(),
+  latencyBuckets: z.object({ cumulativeCounts: z.array(count), sumUs: z.number() }).optional(),
 });
 
 /** One subtask's figures, as a TaskManager reports them. */

@@ -328,6 +328,7 @@ export class TaskManager extends EventEmitter {
             ...(r.debloatedBufferSize !== undefined ? { debloatedBufferSize: r.debloatedBufferSize } : {}),
             ...(r.estimatedTimeToConsumeBuffersMs !== undefined ? { estimatedTimeToConsumeBuffersMs: r.estimatedTimeToConsumeBuffersMs } : {}),
           },
+          ...(r.sink?.latencyBuckets ? { endToEndLatency: r.sink.latencyBuckets } : {}),
         });
       }
     }

@@ -77,6 +77,8 @@ export interface SinkReport {
    * subtask, so a harness can attribute records to the link they came over.
    */
   bySource?: Array<{ sourceSubtask: number; records: number; latencyHistogram: string }>;
+  /** Optional: the same latencies as cumulative counts at fixed bounds (runtime/metrics LATENCY_BUCKET_BOUNDS_US, then +Inf), for Prometheus. */
+  latencyBuckets?: { cumulativeCounts: number[]; sumUs: number };
 }
 
 export interface TaskMetricsReport {

@@ -4,8 +4,9 @@
  * `flink_taskmanager_Status_Shuffle_Netty_*MemorySegments{tm_id}`. Served on 127.0.0.1 at `/metrics`; values are
  * read from the live tasks at each scrape.
  */
-import { createServer, type Server } from 'node:http';
 import { Gauge, Registry } from 'prom-client';
+import { MetricsHttpServer, ServedExporter } from './metrics-http-server.js';
+import { renderLatencyHistogram, type LatencyBucketsSnapshot } from './latency-buckets.js';
 
 /** One task's figures at scrape time. */
 export interface TaskMetricsSample {
@@ -14,7 +15,12 @@ export interface TaskMetricsSample {
   subtaskIndex: number;
   /** Debloat gauges are left out for tasks that do not debloat (sources, or debloating disabled), as in Flink. */
   values: Readonly<Record<Exclude<TaskMetricName, OptionalTaskMetricName>, number> & Partial<Record<OptionalTaskMetricName, number>>>;
+  /** A sink's end-to-end latency from the intended emit time (µs), exported as a histogram. */
+  endToEndLatency?: LatencyBucketsSnapshot;
 }
+
+/** The histogram family of sinks' end-to-end latency (µs); flowlab's own, as Flink has no such metric. */
+export const END_TO_END_LATENCY_METRIC = 'flink_taskmanager_job_task_endToEndLatencyUs';
 
 export const TASK_METRICS = {
   numRecordsIn: 'Records read by the task',
@@ -51,17 +57,14 @@ export interface PrometheusExporterOptions {
   collect(): { tasks: TaskMetricsSample[]; pool: PoolSample };
 }
 
-export class PrometheusExporter {
+export class PrometheusExporter extends ServedExporter {
   private readonly registry = new Registry();
   private readonly taskGauges = new Map<TaskMetricName, Gauge>();
   private readonly poolGauges: Record<keyof PoolSample, Gauge>;
-  private stopped = false;
+  private latencySeries: Array<{ labels: Record<string, string>; snapshot: LatencyBucketsSnapshot }> = [];
 
-  private constructor(
-    private readonly server: Server,
-    readonly host: string,
-    readonly port: number,
-  ) {
+  private constructor() {
+    super();
     const labelNames = ['job_id', 'task_name', 'subtask_index', 'tm_id'];
     for (const [name, help] of Object.entries(TASK_METRICS) as Array<[TaskMetricName, string]>) {
       this.taskGauges.set(name, new Gauge({ name: `flink_taskmanager_job_task_${name}`, help, labelNames, registers: [this.registry] }));
@@ -74,48 +77,32 @@ export class PrometheusExporter {
     };
   }
 
-  static start(options: PrometheusExporterOptions): Promise<PrometheusExporter> {
-    let exporter: PrometheusExporter | undefined;
-    const server = createServer((req, res) => {
-      if (!exporter || req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-        return;
-      }
-      exporter.update(options.tmId, options.collect());
-      exporter.registry.metrics().then(
-        (text) => res.writeHead(200, { 'content-type': exporter!.registry.contentType }).end(text),
-        (error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${String(error)}\n`),
-      );
+  static async start(options: PrometheusExporterOptions): Promise<PrometheusExporter> {
+    const exporter = new PrometheusExporter();
+    exporter.server = await MetricsHttpServer.start({
+      ...(options.host !== undefined ? { host: options.host } : {}),
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      render: async () => {
+        exporter.update(options.tmId, options.collect());
+        const text = await exporter.registry.metrics();
+        const latency = renderLatencyHistogram(END_TO_END_LATENCY_METRIC, "End-to-end latency (µs) from each record's intended emit time, at the sink", exporter.latencySeries);
+        return { contentType: exporter.registry.contentType, text: `${text}${latency}` };
+      },
     });
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-        const address = server.address();
-        if (address === null || typeof address === 'string') {
-          reject(new Error('metrics server has no TCP address'));
-          return;
-        }
-        exporter = new PrometheusExporter(server, address.address, address.port);
-        resolve(exporter);
-      });
-    });
+    return exporter;
   }
 
   private update(tmId: string, sample: { tasks: TaskMetricsSample[]; pool: PoolSample }): void {
     for (const gauge of this.taskGauges.values()) gauge.reset();
+    this.latencySeries = [];
     for (const task of sample.tasks) {
       const labels = { job_id: task.jobId, task_name: task.taskName, subtask_index: String(task.subtaskIndex), tm_id: tmId };
+      if (task.endToEndLatency) this.latencySeries.push({ labels, snapshot: task.endToEndLatency });
       for (const [name, gauge] of this.taskGauges) {
         const value = task.values[name];
         if (value !== undefined) gauge.set(labels, value);
       }
     }
     for (const [key, gauge] of Object.entries(this.poolGauges) as Array<[keyof PoolSample, Gauge]>) gauge.set({ tm_id: tmId }, sample.pool[key]);
-  }
-
-  async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }

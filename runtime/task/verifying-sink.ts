@@ -11,6 +11,7 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import type { RecordView } from '../record/index.js';
+import { LatencyBuckets } from '../metrics/index.js';
 import type { RecordWriter } from '../writer/index.js';
 import { checkIndexedFields, type RecordProcessor } from './record-processor.js';
 import { StateFormatError, type StateReader, type StateWriter } from './operator-state.js';
@@ -26,6 +27,8 @@ export class VerifyingSink implements RecordProcessor {
   duplicated = 0;
   outOfOrder = 0;
   readonly latencyUs: hdr.Histogram;
+  /** The same latencies at fixed bucket bounds, for Prometheus (see LatencyBuckets). */
+  readonly latencyBuckets = new LatencyBuckets();
   /** Per source subtask: records and latency, so a harness can tell which link a record came over. */
   private readonly bySource: Array<{ records: number; latencyUs: hdr.Histogram } | undefined> = [];
   private lastSeen: Float64Array[] = [];
@@ -56,6 +59,7 @@ export class VerifyingSink implements RecordProcessor {
     const latency = Math.round(this.epochUs() - r.intendedEmitTimeUs);
     const clamped = Math.min(HIGHEST_LATENCY_US, Math.max(1, latency));
     this.latencyUs.recordValue(clamped);
+    this.latencyBuckets.recordValue(clamped);
     const perSource = (this.bySource[r.sourceSubtask] ??= { records: 0, latencyUs: buildHistogram() });
     perSource.records++;
     perSource.latencyUs.recordValue(clamped);
