@@ -233,31 +233,43 @@ export class ClientConnection implements ChannelConnection, FrameHandler {
     this.schedule();
   }
 
+  /**
+   * One socket write per read: the flush runs after the microtasks of the read callback that gained the credit
+   * (the task's pump among them), so a read's recycled buffers leave as one AddCredit per channel. Not later:
+   * libuv reads a busy socket up to 32 times before the check phase, and credit held that long stalls the sender.
+   */
   private schedule(): void {
     if (this.scheduled || this.writing) return;
     this.scheduled = true;
-    queueMicrotask(() => {
-      this.scheduled = false;
-      this.flushOutbox();
-    });
+    queueMicrotask(this.flushNow);
   }
+
+  private readonly flushNow = (): void => {
+    this.scheduled = false;
+    this.flushOutbox();
+  };
+
+  private readonly onWritten = (error?: Error | null): void => {
+    this.writing = false;
+    if (error) this.fail(error);
+    else if (this.outbox.length > 0 || this.creditQueue.length > 0) this.schedule();
+  };
 
   private flushOutbox(): void {
     if (this.writing || this.closed) return;
-    for (const channel of this.creditQueue.splice(0)) {
+    const queue = this.creditQueue;
+    for (let i = 0; i < queue.length; i++) {
+      const channel = queue[i]!;
       channel.queuedForCredit = false;
       const credit = channel.takeUnannouncedCredit();
       if (credit > 0 && !channel.isReleased) this.outbox.push(encodeIntAndReceiver(MessageId.ADD_CREDIT, credit, channel.receiverId));
     }
+    queue.length = 0;
     if (this.outbox.length === 0) return;
     const frames = this.outbox.length === 1 ? this.outbox[0]! : Buffer.concat(this.outbox);
     this.outbox.length = 0;
     this.writing = true;
-    this.socket.write(frames, (error) => {
-      this.writing = false;
-      if (error) this.fail(error);
-      else if (this.outbox.length > 0 || this.creditQueue.length > 0) this.flushOutbox();
-    });
+    this.socket.write(frames, this.onWritten);
   }
 
   private fail(error: Error): void {
