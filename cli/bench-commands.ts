@@ -30,7 +30,8 @@ export function positive(flag: string, value: number | undefined, fallback: numb
   return value;
 }
 
-function list(flag: string, text: string, allowed: readonly string[], normalize: (s: string) => string = (s) => s): string[] {
+/** A comma-separated flag value, every item one of `allowed` (else a usage error naming the flag). */
+export function list(flag: string, text: string, allowed: readonly string[], normalize: (s: string) => string = (s) => s): string[] {
   const items = text.split(',').map((s) => normalize(s.trim()));
   const unknown = items.filter((s) => !allowed.includes(s));
   if (unknown.length > 0) throw new FlowlabError('ERR_USAGE', `--${flag}: unknown ${unknown.join(', ')}; choose from ${allowed.join(', ')}`);
