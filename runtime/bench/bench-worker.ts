@@ -35,6 +35,8 @@ export interface WorkerReport {
   elapsedMs: number;
   /** User + system CPU of this process in the window, µs (a noise-robust cost: time spent, not waited). */
   cpuUs: number;
+  /** flowlab sides: socket writes in the window (data batches on the producer, credit writes on the consumer). */
+  socketWrites?: number;
   latencyUs?: { p50: number; p99: number; p999: number; max: number; count: number };
 }
 
@@ -262,8 +264,12 @@ async function producer(): Promise<void> {
   };
   send({ ready: true, port: env.dataAddress.port, partitionId: partition.id });
   const window = new Window();
+  let markedWrites = 0;
   process.on('message', (m: Command) => {
-    if (m.cmd === 'mark') window.mark();
+    if (m.cmd === 'mark') {
+      window.mark();
+      markedWrites = env.server.socketWrites;
+    }
     if (m.cmd === 'start') {
       running = true;
       nextDueUs = systemClock.epochUs();
@@ -271,7 +277,7 @@ async function producer(): Promise<void> {
     }
     if (m.cmd === 'stop') {
       running = false;
-      send({ report: { ...window.report(), bytes: partition.numBytesOut, records: seq } });
+      send({ report: { ...window.report(), bytes: partition.numBytesOut, records: seq, socketWrites: env.server.socketWrites - markedWrites } });
       void env.stop().finally(() => setTimeout(() => process.exit(0), 50).unref());
     }
   });
@@ -332,10 +338,14 @@ async function consumer(port: number, partitionId: ResultPartitionId): Promise<v
     }
   });
   send({ ready: true });
+  let markedWrites = 0;
   process.on('message', (m: Command) => {
-    if (m.cmd === 'mark') window.mark();
+    if (m.cmd === 'mark') {
+      window.mark();
+      markedWrites = env.connections.stats.socketWrites;
+    }
     if (m.cmd === 'stop') {
-      send({ report: window.report() });
+      send({ report: { ...window.report(), socketWrites: env.connections.stats.socketWrites - markedWrites } });
       void env.stop().finally(() => setTimeout(() => process.exit(0), 50).unref());
     }
   });

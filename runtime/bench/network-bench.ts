@@ -94,6 +94,8 @@ async function finish(workers: Worker[]): Promise<void> {
 /** The receiving side's window plus the sending side's CPU in the same window. */
 export interface PipeReport extends WorkerReport {
   senderCpuUs: number;
+  /** flowlab: the producer's socket writes in the window. */
+  senderSocketWrites?: number;
 }
 
 /** Raw pipe: a sink process and a source process; returns the sink's window. */
@@ -154,7 +156,7 @@ export async function runtimePipe(
   producer.send({ cmd: 'stop' });
   const sender = (await producer.next()) as { report: WorkerReport };
   await finish([consumer, producer]);
-  return { ...report, senderCpuUs: sender.report.cpuUs };
+  return { ...report, senderCpuUs: sender.report.cpuUs, senderSocketWrites: sender.report.socketWrites ?? 0 };
 }
 
 const perSec = (count: number, ms: number): number => (ms > 0 ? (count * 1000) / ms : 0);
