@@ -30,6 +30,11 @@ export function positive(flag: string, value: number | undefined, fallback: numb
   return value;
 }
 
+function integer(flag: string, value: number): number {
+  if (!Number.isInteger(value)) throw new FlowlabError('ERR_USAGE', `--${flag} takes a whole number, got ${value}`);
+  return value;
+}
+
 /** A comma-separated flag value, every item one of `allowed` (else a usage error naming the flag). */
 export function list(flag: string, text: string, allowed: readonly string[], normalize: (s: string) => string = (s) => s): string[] {
   const items = text.split(',').map((s) => normalize(s.trim()));
@@ -69,6 +74,7 @@ export function benchCommands(y: Argv): Argv {
           .option('warmup', { type: 'number', describe: 'warm-up seconds per run (default 1.5)' })
           .option('rounds', { type: 'number', describe: 'alternating runs (default 2)' })
           .option('record-bytes', { type: 'number', describe: 'record body bytes (default 100)' })
+          .option('parallelism', { type: 'number', describe: 'source and sink parallelism; 1 forces the channel across the TaskManagers (default 2)' })
           .option('out', { type: 'string', default: join('bench-results', 'cluster.json') }),
       async (a) => {
         const result = await runClusterBench(
@@ -77,6 +83,7 @@ export function benchCommands(y: Argv): Argv {
             warmupMs: positive('warmup', a.warmup, a.smoke ? 0.5 : 1.5) * 1000,
             rounds: positive('rounds', a.rounds, a.smoke ? 1 : 2),
             recordBytes: positive('record-bytes', a['record-bytes'], 100),
+            parallelism: integer('parallelism', positive('parallelism', a.parallelism, 2)),
           },
           log,
         );
