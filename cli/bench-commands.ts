@@ -1,5 +1,5 @@
 /**
- * `flowlab bench cluster|checkpoint|debloat|chaos` (registered under `bench`, beside `network`): the component benchmarks beside `bench network`, with their options
+ * `flowlab bench cluster|memory|checkpoint|debloat|chaos` (registered under `bench`, beside `network`): the component benchmarks beside `bench network`, with their options
  * parsed and checked by yargs (a bad number names its flag instead of becoming NaN).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,9 @@ import {
   renderCheckpointBench,
   renderClusterBench,
   renderDebloatBench,
+  renderMemoryBench,
   runCheckpointBench,
+  runMemoryBench,
   runClusterBench,
   runDebloatBench,
   type CheckpointBenchMode,
@@ -89,6 +91,25 @@ export function benchCommands(y: Argv): Argv {
         );
         console.log(renderClusterBench(result));
         write(a.out, result);
+      },
+    )
+    .command(
+      'memory',
+      'TaskManager RSS and network buffers in use under full backpressure (source-sink across two TaskManagers, slow sink)',
+      (c) =>
+        c
+          .option('smoke', { type: 'boolean', default: false, describe: 'a few seconds (CI)' })
+          .option('duration', { type: 'number', describe: 'seconds under backpressure (default 60)' })
+          .option('sink-cost', { type: 'number', describe: 'sink µs per record (default 200)' })
+          .option('out', { type: 'string', default: join('bench-results', 'memory.json') }),
+      async (a) => {
+        const result = await runMemoryBench(
+          { durationMs: positive('duration', a.duration, a.smoke ? 3 : 60) * 1000, sinkCostUs: positive('sink-cost', a['sink-cost'], 200) },
+          log,
+        );
+        console.log(renderMemoryBench(result));
+        write(a.out, result);
+        if (!result.pass) process.exitCode = 1;
       },
     )
     .command(

@@ -39,5 +39,6 @@ export {
 } from './bench/network-bench.js';
 export * from './security/index.js';
 export { runClusterBench, renderClusterBench, type ClusterBenchOptions, type ClusterBenchResult } from './bench/cluster-bench.js';
+export { runMemoryBench, renderMemoryBench, MEMORY_MARGIN_BYTES, type MemoryBenchOptions, type MemoryBenchResult } from './bench/memory-bench.js';
 export { runCheckpointBench, renderCheckpointBench, DEFAULT_ALIGNED_TIMEOUT_MS, type CheckpointBenchMode, type CheckpointBenchOptions, type CheckpointBenchResult } from './bench/checkpoint-bench.js';
 export { runDebloatBench, renderDebloatBench, defaultDebloatCases, type DebloatBenchOptions, type DebloatBenchResult } from './bench/debloat-bench.js';
