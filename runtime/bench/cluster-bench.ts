@@ -3,14 +3,12 @@
  * remote channel) across two TaskManager processes, unbounded sources, against the raw socket pipe of
  * `bench:network` measured in the same run (ABAB…, medians), plus CPU seconds per process.
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { resolveConfig, type ConfigInput } from '../../core/index.js';
 import { LocalCluster } from '../cluster/local-cluster.js';
 import { presetJobGraph } from '../job/index.js';
 import type { JobManagerClient, JobMetrics } from '../cluster/rest-client.js';
 import { rawPipe, type BenchOptions } from './network-bench.js';
-import { benchEnvironment, median, type BenchEnvironment } from './bench-common.js';
+import { benchEnvironment, cpuSecondsOf, median, type BenchEnvironment } from './bench-common.js';
 
 export interface ClusterBenchOptions extends BenchOptions {
   recordBytes: number;
@@ -46,18 +44,6 @@ export interface ClusterBenchResult {
   placement: { source: string[]; sink: string[] };
 }
 
-let clockTicks: number | undefined;
-/** utime + stime of a process in seconds, from /proc (Linux); NaN elsewhere. */
-export function cpuSecondsOf(pid: number): number {
-  try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-  } catch {
-    return NaN;
-  }
-}
 
 async function sinkTotals(client: JobManagerClient, jobId: string): Promise<{ records: number; bytes: number; metrics: JobMetrics }> {
   const metrics = await client.metrics(jobId);

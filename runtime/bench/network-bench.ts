@@ -19,7 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resolveConfig, serializeConfig, type ConfigInput } from '../../core/index.js';
 import type { WorkerParams, WorkerReport } from './bench-worker.js';
-import { benchEnvironment, median, type BenchEnvironment } from './bench-common.js';
+import { benchEnvironment, cpuSecondsOf, median, type BenchEnvironment } from './bench-common.js';
 import { generateRunScopedPair } from '../security/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -107,14 +107,15 @@ export async function rawPipe(recordBytes: number, o: BenchOptions): Promise<Pip
   source.send({ cmd: 'start', port });
   await sleep(o.warmupMs);
   sink.send({ cmd: 'mark' });
-  source.send({ cmd: 'mark' });
+  const sourceCpuAtMark = cpuSecondsOf(source.child.pid ?? 0);
   await sleep(o.durationMs);
   sink.send({ cmd: 'stop' });
+  // read from /proc, not asked over IPC: a source that keeps the kernel's buffer full seldom yields to its event loop
+  const senderCpuUs = (cpuSecondsOf(source.child.pid ?? 0) - sourceCpuAtMark) * 1e6;
   const { report } = (await sink.next()) as { report: WorkerReport };
   source.send({ cmd: 'stop' });
-  const sender = (await source.next()) as { report: WorkerReport };
   await finish([sink, source]);
-  return { ...report, senderCpuUs: sender.report.cpuUs };
+  return { ...report, senderCpuUs };
 }
 
 export async function rawPingPong(o: BenchOptions): Promise<WorkerReport> {
