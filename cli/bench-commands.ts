@@ -1,5 +1,5 @@
 /**
- * `flowlab bench cluster|checkpoint|debloat|chaos` (registered under `bench`, beside `network`): the component benchmarks beside `bench network`, with their options
+ * `flowlab bench cluster|memory|checkpoint|debloat|chaos` (registered under `bench`, beside `network`): the component benchmarks beside `bench network`, with their options
  * parsed and checked by yargs (a bad number names its flag instead of becoming NaN).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,9 @@ import {
   renderCheckpointBench,
   renderClusterBench,
   renderDebloatBench,
+  renderMemoryBench,
   runCheckpointBench,
+  runMemoryBench,
   runClusterBench,
   runDebloatBench,
   type CheckpointBenchMode,
@@ -30,7 +32,13 @@ export function positive(flag: string, value: number | undefined, fallback: numb
   return value;
 }
 
-function list(flag: string, text: string, allowed: readonly string[], normalize: (s: string) => string = (s) => s): string[] {
+function integer(flag: string, value: number): number {
+  if (!Number.isInteger(value)) throw new FlowlabError('ERR_USAGE', `--${flag} takes a whole number, got ${value}`);
+  return value;
+}
+
+/** A comma-separated flag value, every item one of `allowed` (else a usage error naming the flag). */
+export function list(flag: string, text: string, allowed: readonly string[], normalize: (s: string) => string = (s) => s): string[] {
   const items = text.split(',').map((s) => normalize(s.trim()));
   const unknown = items.filter((s) => !allowed.includes(s));
   if (unknown.length > 0) throw new FlowlabError('ERR_USAGE', `--${flag}: unknown ${unknown.join(', ')}; choose from ${allowed.join(', ')}`);
@@ -68,6 +76,7 @@ export function benchCommands(y: Argv): Argv {
           .option('warmup', { type: 'number', describe: 'warm-up seconds per run (default 1.5)' })
           .option('rounds', { type: 'number', describe: 'alternating runs (default 2)' })
           .option('record-bytes', { type: 'number', describe: 'record body bytes (default 100)' })
+          .option('parallelism', { type: 'number', describe: 'source and sink parallelism; 1 forces the channel across the TaskManagers (default 2)' })
           .option('out', { type: 'string', default: join('bench-results', 'cluster.json') }),
       async (a) => {
         const result = await runClusterBench(
@@ -76,11 +85,31 @@ export function benchCommands(y: Argv): Argv {
             warmupMs: positive('warmup', a.warmup, a.smoke ? 0.5 : 1.5) * 1000,
             rounds: positive('rounds', a.rounds, a.smoke ? 1 : 2),
             recordBytes: positive('record-bytes', a['record-bytes'], 100),
+            parallelism: integer('parallelism', positive('parallelism', a.parallelism, 2)),
           },
           log,
         );
         console.log(renderClusterBench(result));
         write(a.out, result);
+      },
+    )
+    .command(
+      'memory',
+      'TaskManager RSS and network buffers in use under full backpressure (source-sink across two TaskManagers, slow sink)',
+      (c) =>
+        c
+          .option('smoke', { type: 'boolean', default: false, describe: 'a few seconds (CI)' })
+          .option('duration', { type: 'number', describe: 'seconds under backpressure (default 60)' })
+          .option('sink-cost', { type: 'number', describe: 'sink µs per record (default 200)' })
+          .option('out', { type: 'string', default: join('bench-results', 'memory.json') }),
+      async (a) => {
+        const result = await runMemoryBench(
+          { durationMs: positive('duration', a.duration, a.smoke ? 3 : 60) * 1000, sinkCostUs: positive('sink-cost', a['sink-cost'], 200) },
+          log,
+        );
+        console.log(renderMemoryBench(result));
+        write(a.out, result);
+        if (!result.pass) process.exitCode = 1;
       },
     )
     .command(

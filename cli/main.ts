@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { CONFIG_KEYS, FlowlabError, parseKeyValuePairs, resolveConfig } from '../core/index.js';
-import { LocalCluster, renderBenchTable, runNetworkBench } from '../runtime/index.js';
+import { LocalCluster, NETWORK_BENCH_CASES, renderBenchTable, runNetworkBench } from '../runtime/index.js';
 import { startToxiproxyServer } from '../chaos/index.js';
 import {
   FileValidationError,
@@ -27,7 +27,7 @@ import {
 import { OPTIMIZE_GOALS, parseReportFormats, type OptimizeGoal } from '../reports/index.js';
 import { reportCommand, writeRunReports, writeSuiteReports } from './report-command.js';
 import { baselineSave, gate, gateOptions, gateSuiteFolder, suiteBaseline } from './gate-command.js';
-import { benchCommands, positive } from './bench-commands.js';
+import { benchCommands, list, positive } from './bench-commands.js';
 import { runFlagOptions, runOverrides } from './run-flags.js';
 import { renderSuiteSummary, renderSummary } from './summary.js';
 import { checkTaskManagersFlag } from './cluster-flags.js';
@@ -39,18 +39,22 @@ async function benchNetwork(args: { smoke: boolean; duration?: number; warmup?: 
       durationMs: positive('duration', args.duration, args.smoke ? 0.3 : 5) * 1000,
       warmupMs: positive('warmup', args.warmup, args.smoke ? 0.2 : 1) * 1000,
       rounds: positive('rounds', args.rounds, args.smoke ? 1 : 3),
-      ...(args.only ? { only: args.only.split(',').map((s) => s.trim()) } : {}),
+      ...(args.only ? { only: list('only', args.only, NETWORK_BENCH_CASES) } : {}),
     },
     (line) => process.stderr.write(`${line}\n`),
   );
   mkdirSync(dirname(args.out), { recursive: true });
   writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
+  // the guard: a ratio below its target by more than the run's own noise fails the command (smoke runs are too short to judge)
+  const missed = args.smoke ? [] : result.rows.filter((r) => r.verdict === 'missed');
+  if (missed.length > 0) process.exitCode = 1;
   if (args.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return;
   }
   console.log(renderBenchTable(result));
-  console.log(`\nEach figure is the median of ${result.options.rounds} alternating runs; written to ${args.out}`);
+  console.log(`\nEach figure is the median of ${result.options.rounds} alternating runs; ± noise is half the range of the per-round ratios; written to ${args.out}`);
+  if (missed.length > 0) console.log(`\nMissed beyond noise: ${missed.map((r) => `(${r.name}) ${r.ratio.toFixed(2)} vs ${r.target}`).join(', ')}`);
 }
 
 function listConfig(): void {
@@ -207,7 +211,7 @@ export async function main(argv: string[]): Promise<void> {
               .option('duration', { type: 'number', describe: 'measured seconds per run (default 5)' })
               .option('warmup', { type: 'number', describe: 'warm-up seconds per run (default 1)' })
               .option('rounds', { type: 'number', describe: 'alternating baseline/flowlab runs per case (default 3)' })
-              .option('only', { type: 'string', describe: 'cases to run, e.g. a,d' })
+              .option('only', { type: 'string', describe: `cases to run, e.g. a,d (${NETWORK_BENCH_CASES.join(', ')})` })
               .option('out', { type: 'string', default: join('bench-results', 'network.json'), describe: 'result JSON file' })
               .option('json', { type: 'boolean', default: false, describe: 'print only the result JSON to stdout' }),
           (args) => benchNetwork(args),

@@ -32,8 +32,25 @@ export {
 } from './cluster/process-options.js';
 export { checkNetworkBuffers, requiredBuffersPerTaskManager, taskManagerPlacement } from './cluster/buffer-preflight.js';
 export { requiredSlots, slotSharingGroups, NotEnoughSlotsError, type SlotSharingGroup } from './cluster/scheduler.js';
-export { rawPipe, rawPingPong, runtimePipe, runNetworkBench, renderBenchTable, type BenchOptions, type BenchRow, type NetworkBenchResult } from './bench/network-bench.js';
+export {
+  rawPipe,
+  rawPingPong,
+  runtimePipe,
+  runNetworkBench,
+  renderBenchTable,
+  judge,
+  ratioNoise,
+  NETWORK_BENCH_CASES,
+  NETWORK_BENCH_TARGETS,
+  type BenchOptions,
+  type BenchRow,
+  type BenchTarget,
+  type BenchVerdict,
+  type NetworkBenchResult,
+  type PipeReport,
+} from './bench/network-bench.js';
 export * from './security/index.js';
 export { runClusterBench, renderClusterBench, type ClusterBenchOptions, type ClusterBenchResult } from './bench/cluster-bench.js';
+export { runMemoryBench, renderMemoryBench, MEMORY_MARGIN_BYTES, type MemoryBenchOptions, type MemoryBenchResult } from './bench/memory-bench.js';
 export { runCheckpointBench, renderCheckpointBench, DEFAULT_ALIGNED_TIMEOUT_MS, type CheckpointBenchMode, type CheckpointBenchOptions, type CheckpointBenchResult } from './bench/checkpoint-bench.js';
 export { runDebloatBench, renderDebloatBench, defaultDebloatCases, type DebloatBenchOptions, type DebloatBenchResult } from './bench/debloat-bench.js';

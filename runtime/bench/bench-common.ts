@@ -1,4 +1,6 @@
 /** What every benchmark shares: medians of repeated figures and the machine's fingerprint. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { environmentFingerprint, type EnvironmentFingerprint } from '../../core/index.js';
 
 export const median = (xs: readonly number[]): number => {
@@ -11,3 +13,16 @@ export const median = (xs: readonly number[]): number => {
 export type BenchEnvironment = EnvironmentFingerprint;
 
 export const benchEnvironment = environmentFingerprint;
+
+let clockTicks: number | undefined;
+/** utime + stime of a process in seconds, from /proc (Linux); NaN elsewhere. */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return NaN;
+  }
+}

@@ -33,6 +33,10 @@ export interface WorkerReport {
   bytes: number;
   records: number;
   elapsedMs: number;
+  /** User + system CPU of this process in the window, µs (a noise-robust cost: time spent, not waited). */
+  cpuUs: number;
+  /** flowlab sides: socket writes in the window (data batches on the producer, credit writes on the consumer). */
+  socketWrites?: number;
   latencyUs?: { p50: number; p99: number; p999: number; max: number; count: number };
 }
 
@@ -60,6 +64,11 @@ function summarize(h: hdr.Histogram): WorkerReport['latencyUs'] {
   };
 }
 
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return d.user + d.system;
+}
+
 /** Counts bytes and records between mark and stop. */
 class Window {
   bytes = 0;
@@ -67,6 +76,7 @@ class Window {
   private markedBytes = 0;
   private markedRecords = 0;
   private markedAt = performance.now();
+  private markedCpu = process.cpuUsage();
   readonly latency = histogram();
   measuring = false;
 
@@ -74,6 +84,7 @@ class Window {
     this.markedBytes = this.bytes;
     this.markedRecords = this.records;
     this.markedAt = performance.now();
+    this.markedCpu = process.cpuUsage();
     this.latency.reset();
     this.measuring = true;
   }
@@ -83,6 +94,7 @@ class Window {
       bytes: this.bytes - this.markedBytes,
       records: this.records - this.markedRecords,
       elapsedMs: performance.now() - this.markedAt,
+      cpuUs: cpuSince(this.markedCpu),
     };
     if (params.latency) r.latencyUs = summarize(this.latency);
     return r;
@@ -157,7 +169,7 @@ function rawSource(port: number): void {
     if (m.cmd === 'stop') {
       stopped = true;
       socket.destroy();
-      send({ report: { bytes: 0, records: 0, elapsedMs: 0 } });
+      send({ report: { bytes: 0, records: 0, elapsedMs: 0, cpuUs: 0 } });
       setTimeout(() => process.exit(0), 50).unref();
     }
   });
@@ -173,7 +185,7 @@ async function rawPong(): Promise<void> {
   send({ ready: true, port: typeof address === 'object' && address ? address.port : 0 });
   process.on('message', (m: Command) => {
     if (m.cmd === 'stop') {
-      send({ report: { bytes: 0, records: 0, elapsedMs: 0 } });
+      send({ report: { bytes: 0, records: 0, elapsedMs: 0, cpuUs: 0 } });
       server.close();
       setTimeout(() => process.exit(0), 50).unref();
     }
@@ -249,7 +261,13 @@ async function producer(): Promise<void> {
     }
   };
   send({ ready: true, port: env.dataAddress.port, partitionId: partition.id });
+  const window = new Window();
+  let markedWrites = 0;
   process.on('message', (m: Command) => {
+    if (m.cmd === 'mark') {
+      window.mark();
+      markedWrites = env.server.socketWrites;
+    }
     if (m.cmd === 'start') {
       running = true;
       nextDueUs = systemClock.epochUs();
@@ -257,7 +275,7 @@ async function producer(): Promise<void> {
     }
     if (m.cmd === 'stop') {
       running = false;
-      send({ report: { bytes: partition.numBytesOut, records: seq, elapsedMs: 0 } });
+      send({ report: { ...window.report(), bytes: partition.numBytesOut, records: seq, socketWrites: env.server.socketWrites - markedWrites } });
       void env.stop().finally(() => setTimeout(() => process.exit(0), 50).unref());
     }
   });
@@ -318,10 +336,14 @@ async function consumer(port: number, partitionId: ResultPartitionId): Promise<v
     }
   });
   send({ ready: true });
+  let markedWrites = 0;
   process.on('message', (m: Command) => {
-    if (m.cmd === 'mark') window.mark();
+    if (m.cmd === 'mark') {
+      window.mark();
+      markedWrites = env.connections.stats.socketWrites;
+    }
     if (m.cmd === 'stop') {
-      send({ report: window.report() });
+      send({ report: { ...window.report(), socketWrites: env.connections.stats.socketWrites - markedWrites } });
       void env.stop().finally(() => setTimeout(() => process.exit(0), 50).unref());
     }
   });

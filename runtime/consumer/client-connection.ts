@@ -36,6 +36,8 @@ export interface DataAddress {
 /** One connection per remote data server address, shared by every channel to it. */
 export class ConnectionManager {
   private readonly connections = new Map<string, Promise<ClientConnection>>();
+  /** Connections opened (kept for their counters after they close). */
+  private readonly open = new Set<ClientConnection>();
   private readonly logger: Logger;
 
   constructor(
@@ -53,13 +55,27 @@ export class ConnectionManager {
     if (!connection) {
       connection = ClientConnection.open(address, this.segmentSizeBytes, this.logger, () => this.connections.delete(key), this.tls);
       this.connections.set(key, connection);
-      connection.catch(() => this.connections.delete(key));
+      connection.then(
+        (c) => this.open.add(c),
+        () => this.connections.delete(key),
+      );
     }
     return connection;
   }
 
   get size(): number {
     return this.connections.size;
+  }
+
+  /** Socket writes and AddCredit messages over the open connections (what the credit loop costs in syscalls). */
+  get stats(): { socketWrites: number; addCreditMessages: number } {
+    let socketWrites = 0;
+    let addCreditMessages = 0;
+    for (const c of this.open) {
+      socketWrites += c.socketWrites;
+      addCreditMessages += c.addCreditMessages;
+    }
+    return { socketWrites, addCreditMessages };
   }
 
   async closeAll(): Promise<void> {
@@ -79,6 +95,8 @@ export class ClientConnection implements ChannelConnection, FrameHandler {
   private scheduled = false;
   private closed = false;
   bytesRead = 0;
+  socketWrites = 0;
+  addCreditMessages = 0;
 
   private constructor(
     private readonly socket: Socket,
@@ -233,31 +251,47 @@ export class ClientConnection implements ChannelConnection, FrameHandler {
     this.schedule();
   }
 
+  /**
+   * One socket write per read: the flush runs after the microtasks of the read callback that gained the credit
+   * (the task's pump among them), so a read's recycled buffers leave as one AddCredit per channel. Not later:
+   * libuv reads a busy socket up to 32 times before the check phase, and credit held that long stalls the sender.
+   */
   private schedule(): void {
     if (this.scheduled || this.writing) return;
     this.scheduled = true;
-    queueMicrotask(() => {
-      this.scheduled = false;
-      this.flushOutbox();
-    });
+    queueMicrotask(this.flushNow);
   }
+
+  private readonly flushNow = (): void => {
+    this.scheduled = false;
+    this.flushOutbox();
+  };
+
+  private readonly onWritten = (error?: Error | null): void => {
+    this.writing = false;
+    if (error) this.fail(error);
+    else if (this.outbox.length > 0 || this.creditQueue.length > 0) this.schedule();
+  };
 
   private flushOutbox(): void {
     if (this.writing || this.closed) return;
-    for (const channel of this.creditQueue.splice(0)) {
+    const queue = this.creditQueue;
+    for (let i = 0; i < queue.length; i++) {
+      const channel = queue[i]!;
       channel.queuedForCredit = false;
       const credit = channel.takeUnannouncedCredit();
-      if (credit > 0 && !channel.isReleased) this.outbox.push(encodeIntAndReceiver(MessageId.ADD_CREDIT, credit, channel.receiverId));
+      if (credit > 0 && !channel.isReleased) {
+        this.outbox.push(encodeIntAndReceiver(MessageId.ADD_CREDIT, credit, channel.receiverId));
+        this.addCreditMessages++;
+      }
     }
+    queue.length = 0;
     if (this.outbox.length === 0) return;
     const frames = this.outbox.length === 1 ? this.outbox[0]! : Buffer.concat(this.outbox);
     this.outbox.length = 0;
     this.writing = true;
-    this.socket.write(frames, (error) => {
-      this.writing = false;
-      if (error) this.fail(error);
-      else if (this.outbox.length > 0 || this.creditQueue.length > 0) this.flushOutbox();
-    });
+    this.socketWrites++;
+    this.socket.write(frames, this.onWritten);
   }
 
   private fail(error: Error): void {

@@ -186,6 +186,23 @@ export class RemoteInputChannel implements InputChannel, BufferRecycler, BufferL
   onSenderBacklog(backlog: number): void {
     if (this.released) return;
     this.numRequiredBuffers = backlog + this.initialCredit;
+    this.addCredit(this.requestFloatingBuffers());
+  }
+
+  /**
+   * A floating buffer handed over by the gate's pool. Still short, the channel asks again at once (Flink's
+   * BUFFER_USED_NEED_MORE), so the credit gained in this turn leaves in one AddCredit.
+   */
+  notifyBufferAvailable(buffer: NetworkBuffer): boolean {
+    this.waitingForFloating = false;
+    if (this.released || this.available() >= this.numRequiredBuffers) return false;
+    this.floating.push(buffer);
+    this.addCredit(1 + this.requestFloatingBuffers());
+    return true;
+  }
+
+  /** Takes floating buffers until the required number is available or the pool has none (then listens); returns how many. */
+  private requestFloatingBuffers(): number {
     let gained = 0;
     while (!this.waitingForFloating && this.available() < this.numRequiredBuffers) {
       const buffer = this.floatingPool.requestBuffer();
@@ -196,17 +213,7 @@ export class RemoteInputChannel implements InputChannel, BufferRecycler, BufferL
         this.waitingForFloating = true;
       }
     }
-    this.addCredit(gained);
-  }
-
-  /** A floating buffer handed over by the gate's pool. */
-  notifyBufferAvailable(buffer: NetworkBuffer): boolean {
-    this.waitingForFloating = false;
-    if (this.released || this.available() >= this.numRequiredBuffers) return false;
-    this.floating.push(buffer);
-    this.addCredit(1);
-    if (this.available() < this.numRequiredBuffers) queueMicrotask(() => this.onSenderBacklog(this.numRequiredBuffers - this.initialCredit));
-    return true;
+    return gained;
   }
 
   /** An exclusive buffer came back from the task. */

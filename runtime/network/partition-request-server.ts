@@ -53,6 +53,8 @@ export interface ServerStats {
   readers: number;
   bytesWritten: number;
   framesWritten: number;
+  /** Batched socket writes (one writev each) carrying those frames. */
+  socketWrites: number;
   connectionErrors: number;
   /** NewBufferSize messages received (buffer debloating announcements from consumers). */
   newBufferSizeReceived: number;
@@ -64,6 +66,7 @@ export class PartitionRequestServer extends EventEmitter {
   private closed = false;
   bytesWritten = 0;
   framesWritten = 0;
+  socketWrites = 0;
   connectionErrors = 0;
   newBufferSizeReceived = 0;
 
@@ -108,6 +111,7 @@ export class PartitionRequestServer extends EventEmitter {
       readers,
       bytesWritten: this.bytesWritten,
       framesWritten: this.framesWritten,
+      socketWrites: this.socketWrites,
       connectionErrors: this.connectionErrors,
       newBufferSizeReceived: this.newBufferSizeReceived,
     };
@@ -349,6 +353,7 @@ class ServerConnection implements ReaderQueue, FrameHandler {
     if (frames === 0) return;
     this.writing = true;
     this.server.framesWritten += frames;
+    this.server.socketWrites++;
     this.server.bytesWritten += bytes;
     const socket = this.socket;
     socket.cork();
