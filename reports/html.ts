@@ -29,6 +29,7 @@ import {
   type VariantGroup,
 } from './figures.js';
 import type { ReportInput, ReportResult } from './report-input.js';
+import { checkTable, criterion, shapeCheckSpec, shapeSummaryRows, VERDICT_MARK } from './shapes.js';
 import { renderSvg } from './svg.js';
 import { buildTuningReport, sweptScenarios, type TuningReport } from './tuning.js';
 
@@ -239,6 +240,30 @@ async function rateSweepSection(input: ReportInput): Promise<string> {
   return parts.join('\n');
 }
 
+async function shapesSection(input: ReportInput): Promise<string> {
+  const shapes = input.suite?.shapes ?? [];
+  if (shapes.length === 0) return '';
+  const parts = [
+    '<section id="published-shapes"><h2>Published shapes: model vs measured</h2>',
+    table(['shape', 'title', 'scenario', 'verdict'], shapeSummaryRows(shapes), 'shapes'),
+  ];
+  for (const s of shapes) {
+    if (s.checks.length === 0) continue;
+    parts.push(`<h3 id="shape-${e(s.id)}">${e(s.id)} — ${e(s.title)} <span class="${s.verdict === 'pass' ? 'ok' : 'bad'}">${e(VERDICT_MARK[s.verdict])}</span></h3>`, `<p class="source">${e(s.source)}</p>`);
+    for (const [i, c] of s.checks.entries()) {
+      const t = checkTable(c);
+      parts.push(
+        `<h4>${e(c.name)}: ${e(criterion(c))} — ${e(VERDICT_MARK[c.verdict])}</h4>`,
+        `<p class="formula">measured = <code>${e(c.measured)}</code>${c.predicted ? `; predicted = <code>${e(c.predicted)}</code>` : ''}</p>`,
+        table(t.header, t.rows),
+        await figure({ id: `shape-${s.id}-${i}`, title: `${s.id}: ${c.name}`, caption: 'Measured (solid) and predicted (dashed) against the swept parameter.', spec: shapeCheckSpec(c) }),
+      );
+    }
+  }
+  parts.push('</section>');
+  return parts.join('\n');
+}
+
 function environmentSection(input: ReportInput, groups: readonly ScenarioGroup[]): string {
   const docs = groups.flatMap((g) => {
     const d = representative(g.variants[0]!);
@@ -288,10 +313,11 @@ export async function renderHtml(input: ReportInput): Promise<string> {
     `<title>flowlab report: ${e(input.title)}</title><style>${STYLE}</style></head><body>`,
     `<header><h1>flowlab report: ${e(input.title)}</h1>${input.suite ? `<p class="description">${e(input.suite.description)}</p>` : ''}`,
     `<p>${completed} of ${input.runs.length} runs completed · <span class="${failed === 0 ? 'ok' : 'bad'}">${checks.length - failed} of ${checks.length} checks passed</span>${input.baseline ? ` · baseline: ${e(input.baseline.label)}` : ' · no baseline'}</p>`,
-    `<nav>${groups.map((g) => `<a href="#scenario-${slug(g.name)}">${e(g.name)}</a>`).join('')}${(input.suite?.rateSweeps ?? []).map((_, i) => `<a href="#rate-sweep-${i}">rate sweep ${i + 1}</a>`).join('')}<a href="#environment">environment</a></nav></header>`,
+    `<nav>${groups.map((g) => `<a href="#scenario-${slug(g.name)}">${e(g.name)}</a>`).join('')}${(input.suite?.rateSweeps ?? []).map((_, i) => `<a href="#rate-sweep-${i}">rate sweep ${i + 1}</a>`).join('')}${(input.suite?.shapes ?? []).length > 0 ? '<a href="#published-shapes">published shapes</a>' : ''}<a href="#environment">environment</a></nav></header>`,
     '<main>',
     ...sections,
     await rateSweepSection(input),
+    await shapesSection(input),
     environmentSection(input, groups),
     '</main>',
     `<script type="application/json" id="flowlab-report-data">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>`,
