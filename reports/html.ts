@@ -255,7 +255,7 @@ async function shapesSection(input: ReportInput): Promise<string> {
       parts.push(
         `<h4>${e(c.name)}: ${e(criterion(c))} — ${e(VERDICT_MARK[c.verdict])}</h4>`,
         `<p class="formula">measured = <code>${e(c.measured)}</code>${c.predicted ? `; predicted = <code>${e(c.predicted)}</code>` : ''}</p>`,
-        table(t.header, t.rows),
+        table(t.header, t.rows, 'shape-check'),
         await figure({ id: `shape-${s.id}-${i}`, title: `${s.id}: ${c.name}`, caption: 'Measured (solid) and predicted (dashed) against the swept parameter.', spec: shapeCheckSpec(c) }),
       );
     }
@@ -289,7 +289,7 @@ const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0 auto;max-width:1100px;padding:16px 24px;color:#222}
 h1{font-size:22px;margin:8px 0}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:15px;margin:16px 0 6px}h4{margin:10px 0 4px}
 table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}th:first-child,td:first-child{text-align:left}
-table.tuning td:nth-child(2){text-align:left}table.kv thead{display:none}table.kv td{text-align:left}thead th{background:#f5f5f5}
+table.tuning td:nth-child(2){text-align:left}table.shapes td{text-align:left}table.shape-check td:last-child,table.shape-check td:nth-last-child(2){text-align:left}table.kv thead{display:none}table.kv td{text-align:left}thead th{background:#f5f5f5}
 .ok{color:#1a7f37}.bad{color:#cf222e}ul.checks li.fail{color:#cf222e}ul.checks li.invalid{color:#9a6700}
 figure.chart{margin:18px 0;padding:8px;border:1px solid #eee;border-radius:4px;overflow-x:auto}figure.chart svg{max-width:100%;height:auto}figcaption{color:#555;font-size:12.5px;margin-top:4px}
 pre{background:#f6f8fa;padding:8px;overflow-x:auto}code{background:#f6f8fa;padding:0 3px}nav a{margin-right:12px}.description{color:#444}
