@@ -14,6 +14,8 @@ import {
   loadBaseline,
   loadCurrentResults,
   loadResultSets,
+  planSuite,
+  publishedBaseline,
   saveBaseline,
   type Baseline,
   type GateOptions,
@@ -92,7 +94,7 @@ export async function gate(args: Record<string, unknown>): Promise<void> {
     if (given.length === 0 && sets.length > 0) current = { runs: [...sets.at(-1)!.runs], sets: [sets.at(-1)!], notes: [`judging the newest night of ${historyDir}: ${sets.at(-1)!.source}`] };
   }
   if (given.length > 0) current = loadCurrentResults(given);
-  const doc = evaluateGates({ runs: current.runs, sources: current.sets.map((s) => s.source), notes: current.notes, baseline, history }, options);
+  const doc = evaluateGates({ runs: current.runs, sources: current.sets.map((s) => s.source), notes: current.notes, baseline, history, shapes: current.sets.flatMap((s) => s.suite?.shapes ?? []) }, options);
   const out = args['out'] as string | undefined;
   if (out) {
     mkdirSync(dirname(out), { recursive: true });
@@ -108,13 +110,28 @@ export function suiteBaseline(file: string | undefined): { file: string; documen
   return file === undefined ? undefined : { file, document: loadBaseline(file) };
 }
 
-/** Judges a finished suite's folder with the default options; writes `gate.json` beside `suite.json`; returns the exit code. */
-export function gateSuiteFolder(dir: string, baseline: { file: string; document: Baseline }, print: boolean): number {
+/**
+ * Judges a finished suite's folder with the default options (against a baseline, and its published shapes); writes
+ * `gate.json` beside `suite.json`; returns the exit code.
+ */
+export function gateSuiteFolder(dir: string, baseline: { file: string; document: Baseline } | undefined, print: boolean): number {
   const current = loadCurrentResults([dir]);
-  const doc = evaluateGates({ runs: current.runs, sources: [dir], notes: current.notes, baseline }, DEFAULT_GATE_OPTIONS);
+  const doc = evaluateGates({ runs: current.runs, sources: [dir], notes: current.notes, baseline, shapes: current.sets.flatMap((s) => s.suite?.shapes ?? []) }, DEFAULT_GATE_OPTIONS);
   writeFileSync(join(dir, 'gate.json'), `${JSON.stringify(doc, null, 2)}\n`);
   if (print) console.log(`\n${renderGateVerdict(doc)}\n\nverdict: ${join(dir, 'gate.json')}`);
   return doc.exitCode;
+}
+
+/** `flowlab baseline published <suite> --to <file>`: the suite's published figures as a `published` baseline. */
+export function baselinePublished(args: Record<string, unknown>): void {
+  const to = args['to'] as string;
+  if (extname(to) !== '.json') throw new GateInputError('--to', `a baseline is a .json file, got ${to}`);
+  const plan = planSuite(args['suite'] as string);
+  const baseline = publishedBaseline(plan, (args['name'] as string | undefined) ?? plan.suite.name);
+  const figures = Object.values(baseline.scenarios).reduce((n, e) => n + Object.keys(e.scalars).length, 0);
+  if (figures === 0) throw new GateInputError('<suite>', `${plan.file} has no shape check with a published figure (checks[].published)`);
+  saveBaseline(to, baseline);
+  console.log(`baseline ${to}: ${figures} published figures of ${Object.keys(baseline.scenarios).length} shapes (source: published)`);
 }
 
 export async function baselineSave(args: Record<string, unknown>): Promise<void> {

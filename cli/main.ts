@@ -26,7 +26,7 @@ import {
 } from '../harness/index.js';
 import { OPTIMIZE_GOALS, parseReportFormats, type OptimizeGoal } from '../reports/index.js';
 import { reportCommand, writeRunReports, writeSuiteReports } from './report-command.js';
-import { baselineSave, gate, gateOptions, gateSuiteFolder, suiteBaseline } from './gate-command.js';
+import { baselinePublished, baselineSave, gate, gateOptions, gateSuiteFolder, suiteBaseline } from './gate-command.js';
 import { benchCommands, list, positive } from './bench-commands.js';
 import { runFlagOptions, runOverrides } from './run-flags.js';
 import { renderSuiteSummary, renderSummary } from './summary.js';
@@ -159,7 +159,8 @@ async function suite(args: Record<string, unknown>): Promise<void> {
   if (args['json']) process.stdout.write(`${JSON.stringify(index)}\n`);
   else console.log(renderSuiteSummary(index, runner.dir));
   // the gate first: its verdicts (gate.json) go into the reports
-  const gateExit = baseline && !interrupted ? gateSuiteFolder(runner.dir, baseline, !args['json']) : 0;
+  const judge = (baseline !== undefined || index.shapes.length > 0) && !interrupted;
+  const gateExit = judge ? gateSuiteFolder(runner.dir, baseline, !args['json']) : 0;
   try {
     for (const line of await writeSuiteReports(runner.dir, index)) process.stderr.write(`flowlab: ${line}\n`);
   } catch (error) {
@@ -286,6 +287,16 @@ export async function main(argv: string[]): Promise<void> {
           .option('name', { type: 'string', describe: 'the baseline’s name (default: the suite’s name, else the file name)' })
           .option('allow-errored', { type: 'boolean', default: false, describe: 'leave out runs that did not complete instead of refusing' }),
       (args) => baselineSave(args as Record<string, unknown>),
+    )
+    .command(
+      'baseline published <suite>',
+      "store the published figures of a suite's shapes (spec §8) as a baseline marked published, with each figure's source",
+      (y) =>
+        y
+          .positional('suite', { type: 'string', demandOption: true, describe: 'a suite file with shape entries, e.g. suites/published.yaml' })
+          .option('to', { type: 'string', demandOption: true, describe: 'the baseline file to write, e.g. suites/baselines/published.json' })
+          .option('name', { type: 'string', describe: 'the baseline’s name (default: the suite’s name)' }),
+      (args) => baselinePublished(args as Record<string, unknown>),
     )
     .command(
       'cluster start',

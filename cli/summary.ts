@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { median } from 'simple-statistics';
 import type { ResultDocument, SuiteIndex } from '../harness/index.js';
+import { criterion, shapeNumber } from '../reports/index.js';
 
 const n = (v: number, digits = 0): string => v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const ms = (us: number | null): string => (us === null ? 'n/a' : `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)} ms`);
@@ -156,6 +157,17 @@ export function renderSuiteSummary(index: SuiteIndex, dir: string): string {
     if (sweep.failedBelowKnee.length > 0) {
       out.push(`note: ${sweep.failedBelowKnee.map((r) => n(r)).join(', ')} records/s failed below the knee — noise (S18 holds each rate ≥ 60 s) or a real problem; rerun with more repetitions`);
     }
+  }
+  if (index.shapes.length > 0) {
+    const rows = index.shapes.flatMap((s) =>
+      s.verdict === 'skipped'
+        ? [[s.id, s.title, '', '', '', '', `skipped: ${s.reason ?? ''}`]]
+        : s.checks.flatMap((c) =>
+            c.rows.map((r, i) => [i === 0 ? s.id : '', i === 0 ? `${c.name} (${criterion(c)})` : '', r.variant ?? 'all', c.predicted === null ? '—' : shapeNumber(r.predicted), shapeNumber(r.measured), r.ratio === null ? '—' : r.ratio.toFixed(2), c.judged || r.verdict === 'no-data' ? `${r.verdict}${r.reason ? `: ${r.reason}` : ''}` : 'shown']),
+          ),
+    );
+    const count = (v: string): number => index.shapes.filter((s) => s.verdict === v).length;
+    out.push('', `published shapes: ${count('pass')} pass, ${count('fail')} fail, ${count('no-data')} without data, ${count('skipped')} skipped`, table([['shape', 'check', 'variant', 'predicted', 'measured', 'ratio', 'verdict'], ...rows]));
   }
   const cpu = index.runs.flatMap((r) => (r.summary?.harnessCpuMsPerSecond != null ? [r.summary.harnessCpuMsPerSecond] : []));
   if (cpu.length > 0) out.push('', `harness CPU: median ${n(med(cpu)!, 1)} ms/s, max ${n(Math.max(...cpu), 1)} ms/s (target < 30 ms/s, 3 % of one core)`);

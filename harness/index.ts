@@ -17,6 +17,8 @@ export { suiteSchema, suiteIndexSchema, SUITE_INDEX_VERSION, type Suite, type Su
 export { planSuite, expandSweep, type SuitePlan, type PlannedRun, type SuiteOptions } from './suite-plan.js';
 export { SuiteRunner, type SuiteRunOptions, type SuiteProgress } from './suite-runner.js';
 export { analyzeControl, analyzeRateSweeps, SUSTAINABLE_ACHIEVED_RATIO, SUSTAINABLE_P99_GROWTH } from './suite-analysis.js';
+export { evaluateShapes, shapeProblems, metricOf, numericValue, type ShapeRun } from './shape-model.js';
+export { shapeSchema, skippedShapeSchema, shapeOutcomeSchema, type Shape, type ShapeOutcome, type SkippedShape } from './shape-schema.js';
 export { writeRunFiles, timeseriesCsv, RUN_FILES, type RunFiles } from './results-folder.js';
 export { jsonSchemas } from './json-schemas.js';
 export * from './gate/index.js';

@@ -24,7 +24,7 @@ interface JsonSchema {
 
 test('the committed schemas/*.json are exactly what jsonSchemas() generates', () => {
   const generated = jsonSchemas();
-  assert.deepEqual(Object.keys(generated).sort(), ['baseline.schema.json', 'gate-verdict.schema.json', 'result.schema.json', 'scenario.schema.json', 'suite-index.schema.json', 'suite.schema.json']);
+  assert.deepEqual(Object.keys(generated).sort(), ['baseline.schema.json', 'gate-verdict.schema.json', 'result.schema.json', 'scenario.schema.json', 'shape.schema.json', 'suite-index.schema.json', 'suite.schema.json']);
   assert.deepEqual(readdirSync(SCHEMAS).sort(), Object.keys(generated).sort(), 'schemas/ holds exactly the generated files: run `npm run schemas`');
   for (const [name, schema] of Object.entries(generated)) {
     const committed = readFileSync(join(SCHEMAS, name), 'utf8');

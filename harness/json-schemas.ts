@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { resultDocumentSchema } from './result-schema.js';
 import { scenarioSchema } from './scenario-schema.js';
+import { shapeSchema } from './shape-schema.js';
 import { suiteIndexSchema, suiteSchema } from './suite-schema.js';
 import { baselineSchema } from './gate/baseline-schema.js';
 import { verdictDocumentSchema } from './gate/verdict-schema.js';
@@ -16,6 +17,7 @@ export function jsonSchemas(): Record<string, unknown> {
   return {
     'scenario.schema.json': titled('flowlab scenario', z.toJSONSchema(scenarioSchema, { io: 'input', unrepresentable: 'any' })),
     'suite.schema.json': titled('flowlab suite', z.toJSONSchema(suiteSchema, { io: 'input', unrepresentable: 'any' })),
+    'shape.schema.json': titled('flowlab published shape', z.toJSONSchema(shapeSchema, { io: 'input', unrepresentable: 'any' })),
     'result.schema.json': titled('flowlab result document', z.toJSONSchema(resultDocumentSchema, { io: 'output', unrepresentable: 'any' })),
     'suite-index.schema.json': titled('flowlab suite index (suite.json)', z.toJSONSchema(suiteIndexSchema, { io: 'output', unrepresentable: 'any' })),
     'baseline.schema.json': titled('flowlab baseline', z.toJSONSchema(baselineSchema, { io: 'output', unrepresentable: 'any' })),

@@ -9,6 +9,8 @@ import { FlowlabError, toError } from '../core/index.js';
 import { describeIssues, inFileOrder } from './schema-issues.js';
 import { fieldPath, loadScenario, parseOverrideValue, type FieldOverride, type LoadedScenario } from './scenario-loader.js';
 import { suiteSchema, type Suite, type SuiteEntry } from './suite-schema.js';
+import { parameterKey, shapeProblems } from './shape-model.js';
+import { shapeSchema, type Shape } from './shape-schema.js';
 import { FileValidationError, SourceFile, formatPath, type FileIssue, type PathSegment } from './source-locations.js';
 
 /** One run of the plan. */
@@ -31,6 +33,8 @@ export interface SuitePlan {
   readonly file: string;
   readonly suite: Suite;
   readonly runs: readonly PlannedRun[];
+  /** Per entry: the published shape it reproduces (read from its file where the entry names one). */
+  readonly shapes: ReadonlyArray<Shape | undefined>;
 }
 
 export interface SuiteOptions {
@@ -146,6 +150,27 @@ export function planSuite(file: string, options: SuiteOptions = {}): SuitePlan {
       }
     }
   });
+  const shapes = suite.scenarios.map((entry, i): Shape | undefined => {
+    if (entry.shape === undefined) return undefined;
+    // a shape file's problems point into that file; an inline shape's into the suite
+    const named = typeof entry.shape === 'string' ? { file: entry.shape, checks: undefined } : 'file' in entry.shape ? entry.shape : undefined;
+    const loaded = named ? readShapeFile(resolve(dirname(file), named.file), source, i, issues) : { shape: entry.shape as Shape, file: source, at: ['scenarios', i, 'shape'] as PathSegment[] };
+    if (!loaded) return undefined;
+    if (named?.checks) {
+      const names = loaded.shape.checks.map((c) => c.name);
+      named.checks.forEach((n, k) => {
+        if (!names.includes(n)) issues.push(source.locate(['scenarios', i, 'shape', 'checks', k], `${named.file} has no check named "${n}" (it has: ${names.join('; ')})`));
+      });
+      loaded.shape = { ...loaded.shape, checks: loaded.shape.checks.filter((c) => named.checks.includes(c.name)) };
+    }
+    const swept = entry.sweep ? [...new Set([...Object.keys(entry.sweep.matrix), ...entry.sweep.include.flatMap((c) => Object.keys(c))])].map(parameterKey) : [];
+    for (const [path, message] of shapeProblems(loaded.shape, swept)) issues.push(loaded.file.locate([...loaded.at, ...path], message));
+    return loaded.shape;
+  });
+  const shapeIds = [...shapes.flatMap((sh) => (sh ? [sh.id] : [])), ...suite.skipped.map((s) => s.id)];
+  shapeIds.forEach((id, k) => {
+    if (shapeIds.indexOf(id) !== k) issues.push(source.locate(['skipped'], `shape ${id} appears more than once (entries and skipped)`));
+  });
   if (suite.control !== undefined && !variants.some((v) => v.variant === 'A')) {
     issues.push(source.locate(['control'], `no scenario named "${suite.control}" without a sweep in this suite (scenarios: ${[...new Set(variants.map((v) => v.scenario))].join(', ')})`));
   }
@@ -159,5 +184,24 @@ export function planSuite(file: string, options: SuiteOptions = {}): SuitePlan {
   const runs: PlannedRun[] = [];
   const most = Math.max(...selected.map((v) => v.repetitions));
   for (let r = 1; r <= most; r++) for (const v of selected) if (r <= v.repetitions) runs.push({ ...v, repetition: r });
-  return { file, suite, runs };
+  return { file, suite, runs, shapes };
+}
+
+/** Reads a shape file named by a suite entry; its problems are reported with the shape file's own lines. */
+function readShapeFile(path: string, suiteSource: SourceFile, entry: number, issues: FileIssue[]): { shape: Shape; file: SourceFile; at: PathSegment[] } | undefined {
+  let shapeSource: SourceFile;
+  try {
+    shapeSource = SourceFile.parse(path, readFileSync(path, 'utf8'));
+  } catch (error) {
+    if (error instanceof FileValidationError) issues.push(...error.issues);
+    else issues.push(suiteSource.locate(['scenarios', entry, 'shape'], `cannot read shape file ${path}: ${toError(error).message}`));
+    return undefined;
+  }
+  const data = shapeSource.toJS();
+  const parsed = shapeSchema.safeParse(data);
+  if (!parsed.success) {
+    issues.push(...describeIssues(shapeSource, shapeSchema, parsed.error.issues, data));
+    return undefined;
+  }
+  return { shape: parsed.data, file: shapeSource, at: [] };
 }

@@ -12,6 +12,7 @@ import { JobRun, type ProgressEvent } from './job-run.js';
 import { writeRunFiles } from './results-folder.js';
 import type { ResultDocument } from './result-schema.js';
 import { analyzeControl, analyzeRateSweeps } from './suite-analysis.js';
+import { evaluateShapes } from './shape-model.js';
 import type { PlannedRun, SuitePlan } from './suite-plan.js';
 import { SUITE_INDEX_VERSION, type SuiteIndex, type SuiteRunRecord } from './suite-schema.js';
 
@@ -108,6 +109,7 @@ export class SuiteRunner extends EventEmitter {
         summary: null,
       })),
       rateSweeps: [],
+      shapes: [],
     };
     this.writeIndex(index);
     const results = new Map<number, ResultDocument>();
@@ -154,6 +156,11 @@ export class SuiteRunner extends EventEmitter {
     const control = analyzeControl(this.plan, results);
     if (control) index.control = control;
     index.rateSweeps = analyzeRateSweeps(this.plan, results);
+    index.shapes = evaluateShapes(
+      this.plan.shapes.map((shape, i) => ({ scenario: this.plan.runs.find((r) => r.entry === i)?.scenario ?? `entry ${i + 1}`, shape })),
+      this.plan.suite.skipped,
+      this.plan.runs.map((r, i) => ({ entry: r.entry, scenario: r.scenario, variant: r.variant, parameters: r.parameters, result: results.get(i) })),
+    );
     index.state = this.stopping ? 'interrupted' : bailed ? 'bailed' : 'completed';
     index.finishedAt = new Date().toISOString();
     this.writeIndex(index);

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { resultDocumentSchema } from './result-schema.js';
+import { shapeOutcomeSchema, shapeSchema, skippedShapeSchema } from './shape-schema.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -31,6 +32,19 @@ export const suiteEntrySchema = z
     set: overrides.default({}),
     repetitions: z.int().min(1).max(1000).optional().describe("Default: the suite's repetitions, else the scenario's."),
     sweep: sweepSchema.optional(),
+    shape: z
+      .union([
+        z.string().min(1).describe('A shape file (YAML), relative to this suite file, so several suites share one model.'),
+        z
+          .strictObject({
+            file: z.string().min(1).describe('A shape file (YAML), relative to this suite file.'),
+            checks: z.array(z.string().min(1)).min(1).describe('Only these checks of it, by name (a short variant may keep only the checks its runs can settle).'),
+          })
+          .describe('Some checks of a shape file.'),
+        shapeSchema,
+      ])
+      .optional()
+      .describe('A published shape (spec §8) this entry reproduces: its model and pass criteria, inline or in a file.'),
   })
   .superRefine((e, ctx) => {
     if ((e.path === undefined) === (e.scenario === undefined)) ctx.addIssue({ code: 'custom', path: ['path'], message: 'an entry needs exactly one of `path` or `scenario`' });
@@ -45,6 +59,7 @@ export const suiteSchema = z
     set: overrides.default({}).describe('Overrides applied to every scenario (before the entry’s own).'),
     control: z.string().regex(NAME).optional().describe('A/A control: this scenario also runs as two identical variants A and B, interleaved, to measure the run-to-run noise floor.'),
     scenarios: z.array(suiteEntrySchema).min(1).describe('The scenarios: files or inline, each with optional set, repetitions and sweep.'),
+    skipped: z.array(skippedShapeSchema).default([]).describe('Published shapes this suite cannot run on this kind of machine, each with the reason.'),
   })
   .describe('A flowlab suite: scenarios, repetitions and sweeps, run interleaved.');
 
@@ -126,6 +141,7 @@ export const suiteIndexSchema = z
       .optional()
       .describe('A/A noise floor: medians of the two identical variants and their relative difference.'),
     rateSweeps: z.array(rateSweepSchema).default([]),
+    shapes: z.array(shapeOutcomeSchema).default([]).describe('Published shapes: model vs measured per check, with verdicts (suites with `shape` entries).'),
   })
   .describe('suite.json: the index of a suite run.');
 

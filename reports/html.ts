@@ -29,6 +29,7 @@ import {
   type VariantGroup,
 } from './figures.js';
 import type { ReportInput, ReportResult } from './report-input.js';
+import { checkTable, criterion, shapeCheckSpec, shapeSummaryRows, VERDICT_MARK } from './shapes.js';
 import { renderSvg } from './svg.js';
 import { buildTuningReport, sweptScenarios, type TuningReport } from './tuning.js';
 
@@ -239,6 +240,30 @@ async function rateSweepSection(input: ReportInput): Promise<string> {
   return parts.join('\n');
 }
 
+async function shapesSection(input: ReportInput): Promise<string> {
+  const shapes = input.suite?.shapes ?? [];
+  if (shapes.length === 0) return '';
+  const parts = [
+    '<section id="published-shapes"><h2>Published shapes: model vs measured</h2>',
+    table(['shape', 'title', 'scenario', 'verdict'], shapeSummaryRows(shapes), 'shapes'),
+  ];
+  for (const s of shapes) {
+    if (s.checks.length === 0) continue;
+    parts.push(`<h3 id="shape-${e(s.id)}">${e(s.id)} — ${e(s.title)} <span class="${s.verdict === 'pass' ? 'ok' : 'bad'}">${e(VERDICT_MARK[s.verdict])}</span></h3>`, `<p class="source">${e(s.source)}</p>`);
+    for (const [i, c] of s.checks.entries()) {
+      const t = checkTable(c);
+      parts.push(
+        `<h4>${e(c.name)}: ${e(criterion(c))} — ${e(VERDICT_MARK[c.verdict])}</h4>`,
+        `<p class="formula">measured = <code>${e(c.measured)}</code>${c.predicted ? `; predicted = <code>${e(c.predicted)}</code>` : ''}</p>`,
+        table(t.header, t.rows, 'shape-check'),
+        await figure({ id: `shape-${s.id}-${i}`, title: `${s.id}: ${c.name}`, caption: 'Measured (solid) and predicted (dashed) against the swept parameter.', spec: shapeCheckSpec(c) }),
+      );
+    }
+  }
+  parts.push('</section>');
+  return parts.join('\n');
+}
+
 function environmentSection(input: ReportInput, groups: readonly ScenarioGroup[]): string {
   const docs = groups.flatMap((g) => {
     const d = representative(g.variants[0]!);
@@ -264,7 +289,7 @@ const STYLE = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0 auto;max-width:1100px;padding:16px 24px;color:#222}
 h1{font-size:22px;margin:8px 0}h2{font-size:18px;margin-top:32px;border-bottom:1px solid #ddd;padding-bottom:4px}h3{font-size:15px;margin:16px 0 6px}h4{margin:10px 0 4px}
 table{border-collapse:collapse;margin:8px 0;font-variant-numeric:tabular-nums}th,td{border:1px solid #ddd;padding:3px 8px;text-align:right}th:first-child,td:first-child{text-align:left}
-table.tuning td:nth-child(2){text-align:left}table.kv thead{display:none}table.kv td{text-align:left}thead th{background:#f5f5f5}
+table.tuning td:nth-child(2){text-align:left}table.shapes td{text-align:left}table.shape-check td:last-child,table.shape-check td:nth-last-child(2){text-align:left}table.kv thead{display:none}table.kv td{text-align:left}thead th{background:#f5f5f5}
 .ok{color:#1a7f37}.bad{color:#cf222e}ul.checks li.fail{color:#cf222e}ul.checks li.invalid{color:#9a6700}
 figure.chart{margin:18px 0;padding:8px;border:1px solid #eee;border-radius:4px;overflow-x:auto}figure.chart svg{max-width:100%;height:auto}figcaption{color:#555;font-size:12.5px;margin-top:4px}
 pre{background:#f6f8fa;padding:8px;overflow-x:auto}code{background:#f6f8fa;padding:0 3px}nav a{margin-right:12px}.description{color:#444}
@@ -288,10 +313,11 @@ export async function renderHtml(input: ReportInput): Promise<string> {
     `<title>flowlab report: ${e(input.title)}</title><style>${STYLE}</style></head><body>`,
     `<header><h1>flowlab report: ${e(input.title)}</h1>${input.suite ? `<p class="description">${e(input.suite.description)}</p>` : ''}`,
     `<p>${completed} of ${input.runs.length} runs completed · <span class="${failed === 0 ? 'ok' : 'bad'}">${checks.length - failed} of ${checks.length} checks passed</span>${input.baseline ? ` · baseline: ${e(input.baseline.label)}` : ' · no baseline'}</p>`,
-    `<nav>${groups.map((g) => `<a href="#scenario-${slug(g.name)}">${e(g.name)}</a>`).join('')}${(input.suite?.rateSweeps ?? []).map((_, i) => `<a href="#rate-sweep-${i}">rate sweep ${i + 1}</a>`).join('')}<a href="#environment">environment</a></nav></header>`,
+    `<nav>${groups.map((g) => `<a href="#scenario-${slug(g.name)}">${e(g.name)}</a>`).join('')}${(input.suite?.rateSweeps ?? []).map((_, i) => `<a href="#rate-sweep-${i}">rate sweep ${i + 1}</a>`).join('')}${(input.suite?.shapes ?? []).length > 0 ? '<a href="#published-shapes">published shapes</a>' : ''}<a href="#environment">environment</a></nav></header>`,
     '<main>',
     ...sections,
     await rateSweepSection(input),
+    await shapesSection(input),
     environmentSection(input, groups),
     '</main>',
     `<script type="application/json" id="flowlab-report-data">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>`,

@@ -5,6 +5,9 @@ export type {
   ReportResult,
   SuiteInfo,
   RateSweepInput,
+  ShapeInput,
+  ShapeCheckInput,
+  ShapeRowInput,
   BaselineInput,
   BaselineVerdict,
   TuningGoal,
@@ -18,3 +21,4 @@ export { buildTuningReport, sweptScenarios, RATE_FIELD, parseConstraint, configY
 export { groupRuns, runChecks, variantFigures, type RunCheck, type ScenarioGroup, type VariantFigures } from './figures.js';
 export { percentileDistribution } from './hdr-distribution.js';
 export { writeReports, renderReportJson, parseReportFormats, REPORT_FORMATS, REPORT_FILES, type ReportFormat } from './write-reports.js';
+export { criterion, shapeNumber, checkTable, shapeCheckSpec } from './shapes.js';

@@ -6,6 +6,7 @@
  */
 import { groupRuns, runChecks, type CheckVerdict } from './figures.js';
 import type { BaselineVerdict, ReportInput } from './report-input.js';
+import { criterion, shapeNumber } from './shapes.js';
 
 interface Case {
   readonly classname: string;
@@ -87,6 +88,22 @@ export function renderJunit(input: ReportInput): string {
         '  </testsuite>',
       ].join('\n'),
     );
+  }
+  const shapes = input.suite?.shapes ?? [];
+  if (shapes.length > 0) {
+    const cases: Case[] = shapes.flatMap((s): Case[] => {
+      const classname = `flowlab.published.${s.id}`;
+      if (s.verdict === 'skipped') return [{ classname, name: s.title, timeSec: 0, outcome: { kind: 'skipped', type: 'skipped', message: s.reason ?? 'cannot run here' } }];
+      if (s.checks.length === 0) return [{ classname, name: s.title, timeSec: 0, outcome: { kind: 'error', type: 'shape-no-data', message: s.reason ?? 'no data' } }];
+      return s.checks.filter((c) => c.judged).map((c) => {
+        const bad = c.rows.filter((r) => r.verdict !== 'pass').map((r) => `${r.variant ?? 'all variants'}: measured ${shapeNumber(r.measured)}${r.predicted !== null ? `, predicted ${shapeNumber(r.predicted)}` : ''}${r.reason ? ` (${r.reason})` : ''}`);
+        const message = `${criterion(c)}; ${bad.join('; ')}`;
+        return { classname, name: `${s.title}: ${c.name}`, timeSec: 0, outcome: c.verdict === 'pass' ? null : c.verdict === 'fail' ? { kind: 'failure', type: 'shape', message } : { kind: 'error', type: 'shape-no-data', message } };
+      });
+    });
+    const count = { tests: cases.length, failures: cases.filter((c) => c.outcome?.kind === 'failure').length, errors: cases.filter((c) => c.outcome?.kind === 'error').length, skipped: cases.filter((c) => c.outcome?.kind === 'skipped').length };
+    total = { ...total, tests: total.tests + count.tests, failures: total.failures + count.failures, errors: total.errors + count.errors, skipped: total.skipped + count.skipped };
+    suites.push([`  <testsuite name="published shapes" tests="${count.tests}" failures="${count.failures}" errors="${count.errors}" skipped="${count.skipped}" time="0.000">`, ...cases.map(renderCase), '  </testsuite>'].join('\n'));
   }
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

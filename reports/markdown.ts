@@ -16,7 +16,8 @@ import {
   variantFigures,
   type ScenarioGroup,
 } from './figures.js';
-import type { BaselineVerdict, RateSweepInput, ReportInput, ReportResult } from './report-input.js';
+import type { BaselineVerdict, RateSweepInput, ReportInput, ReportResult, ShapeInput } from './report-input.js';
+import { checkTable, criterion, shapeSummaryRows, VERDICT_MARK } from './shapes.js';
 import { buildTuningReport, sweptScenarios, type TuningReport } from './tuning.js';
 
 /** Variants shown in a tuning table before "… n more". */
@@ -224,6 +225,21 @@ function charts(groups: readonly ScenarioGroup[], input: ReportInput, tunings: r
   return out.slice(0, 2);
 }
 
+function shapesSection(shapes: readonly ShapeInput[]): string[] {
+  const cell = (text: string): string => text.replace(/\|/g, '\\|');
+  const mdTable = (header: readonly string[], rows: readonly (readonly string[])[]): string[] => [`| ${header.map(cell).join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)];
+  const out = ['## Published shapes: model vs measured', '', ...mdTable(['shape', 'title', 'scenario', 'verdict'], shapeSummaryRows(shapes)), ''];
+  for (const s of shapes) {
+    if (s.checks.length === 0) continue;
+    out.push(`### ${s.id} — ${s.title}: ${VERDICT_MARK[s.verdict]}`, '', `Source: ${s.source}`, '');
+    for (const c of s.checks) {
+      const t = checkTable(c);
+      out.push(`**${c.name}** — ${criterion(c)}: ${VERDICT_MARK[c.verdict]}. measured = \`${c.measured}\`${c.predicted ? `, predicted = \`${c.predicted}\`` : ''}`, '', ...mdTable(t.header, t.rows), '');
+    }
+  }
+  return out;
+}
+
 function environmentSection(input: ReportInput, groups: readonly ScenarioGroup[]): string[] {
   const docs = groups.flatMap((g) => g.variants.map((v) => ({ g, doc: representative(v) }))).filter((x): x is { g: ScenarioGroup; doc: ReportResult } => x.doc !== undefined);
   const env = input.suite?.environment ?? docs[0]?.doc.environment;
@@ -259,6 +275,7 @@ export function renderMarkdown(input: ReportInput): string {
   const chartBlocks = charts(groups, input, tunings);
   for (const g of groups) out.push(...scenarioSection(g, input, tunings.find((t) => t.scenario === g.name)));
   if (input.suite?.rateSweeps && input.suite.rateSweeps.length > 0) out.push(...rateSweepSection(input.suite.rateSweeps));
+  if (input.suite?.shapes && input.suite.shapes.length > 0) out.push(...shapesSection(input.suite.shapes));
   if (chartBlocks.length > 0) out.push('## Charts', '', ...chartBlocks.flatMap((c) => [c, '']));
   out.push(...environmentSection(input, groups));
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd()}\n`;

@@ -182,6 +182,46 @@ export interface SuiteInfo {
       }
     | undefined;
   readonly rateSweeps?: readonly RateSweepInput[] | undefined;
+  readonly shapes?: readonly ShapeInput[] | undefined;
+}
+
+/** One row of a published shape's check: a variant (or the whole entry) with predicted and measured. */
+export interface ShapeRowInput {
+  readonly variant: string | null;
+  readonly parameters: Readonly<Record<string, unknown>>;
+  readonly x: number | null;
+  readonly measured: number | null;
+  readonly predicted: number | null;
+  readonly ratio: number | null;
+  readonly verdict: 'pass' | 'fail' | 'no-data';
+  readonly reason?: string | undefined;
+}
+
+export interface ShapeCheckInput {
+  readonly name: string;
+  readonly measured: string;
+  readonly predicted: string | null;
+  readonly tolerance: readonly [number, number] | null;
+  readonly min: number | null;
+  readonly max: number | null;
+  readonly published: { readonly value: number; readonly source: string } | null;
+  readonly x: string | null;
+  readonly unit: string | null;
+  /** false: a curve shown beside the judged checks, without a criterion of its own. */
+  readonly judged: boolean;
+  readonly verdict: 'pass' | 'fail' | 'no-data';
+  readonly rows: readonly ShapeRowInput[];
+}
+
+/** A published shape (spec §8) as the suite index records it: model vs measured per check. */
+export interface ShapeInput {
+  readonly id: string;
+  readonly title: string;
+  readonly source: string;
+  readonly scenario: string | null;
+  readonly verdict: 'pass' | 'fail' | 'no-data' | 'skipped';
+  readonly reason?: string | undefined;
+  readonly checks: readonly ShapeCheckInput[];
 }
 
 /**

@@ -32,6 +32,7 @@ export function renderReportJson(input: ReportInput): string {
       scenarios: groups.map((g) => ({ scenario: g.name, sweptKeys: g.sweptKeys, variants: g.variants.map((v) => ({ variant: v.variant, parameters: v.parameters, figures: variantFigures(v) })) })),
       tuning: sweptScenarios(groups).map((g) => buildTuningReport(g, input.tuning)),
       rateSweeps: input.suite?.rateSweeps ?? [],
+      shapes: input.suite?.shapes ?? [],
       baseline: input.baseline ? { label: input.baseline.label, verdicts: input.baseline.verdicts ?? [] } : null,
     },
     null,

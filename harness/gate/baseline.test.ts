@@ -75,6 +75,7 @@ function writeSuiteFolder(dir: string, states: Array<'completed' | 'errored'> = 
     options: { filter: null, bail: false, repetitions: null },
     runs,
     rateSweeps: [],
+      shapes: [],
   };
   writeFileSync(join(dir, 'suite.json'), JSON.stringify(suite));
   return dir;

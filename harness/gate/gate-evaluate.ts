@@ -26,6 +26,8 @@ import { VERDICTS, VERDICT_SCHEMA_VERSION, type GateVerdict, type ScenarioVerdic
 import { baselineEntry, groupRuns } from './baseline.js';
 import type { History } from './history.js';
 import { holmAdjust, simultaneousLatency } from './holm.js';
+import type { ShapeOutcome } from '../shape-schema.js';
+import { SHAPE_SCALAR_PREFIX, shapeCheckValue } from './published-baseline.js';
 
 export interface GateOptions {
   /** Runs on each side before a verdict. @default 3 */
@@ -61,6 +63,8 @@ export interface GateInput {
   readonly now?: Date;
   /** Change points across nights (`--history`); its verdicts count towards the overall one. */
   readonly history?: History | undefined;
+  /** Published shapes evaluated by the suites judged (suite.json `shapes`): each check is a gate. */
+  readonly shapes?: readonly ShapeOutcome[] | undefined;
 }
 
 const DEFAULT_LATENCY_PERCENTILES: readonly LatencyMetric[] = ['latencyUs.p50', 'latencyUs.p99', 'latencyUs.p999'];
@@ -168,6 +172,42 @@ function absoluteGates(runs: readonly RunFigures[]): GateVerdict[] {
 interface Floors {
   readonly throughputPct: number;
   readonly latencyPct: number;
+}
+
+/** A published shape's checks as gates: a failed check is a regression, one without data is invalid; a skipped shape is listed, not judged. */
+function shapeVerdicts(shapes: readonly ShapeOutcome[], baseline: Baseline | undefined, options: GateOptions): ScenarioVerdict[] {
+  return shapes.map((s) => {
+    const gates = s.checks.filter((c) => c.judged).map((c) => {
+      const rows = c.rows.filter((r) => r.verdict !== 'pass');
+      const why = rows.map((r) => `${r.variant ?? 'all variants'}: measured ${r.measured ?? 'n/a'}${r.predicted !== null ? `, predicted ${r.predicted}` : ''}${r.reason ? ` (${r.reason})` : ''}`).join('; ');
+      return gateOf({
+        gate: `${s.id}: ${c.name}`,
+        metric: c.measured,
+        rule: 'published',
+        method: 'published',
+        unit: c.unit,
+        verdict: c.verdict === 'pass' ? 'pass' : c.verdict === 'fail' ? 'regression' : 'invalid',
+        reason: `${c.verdict === 'pass' ? `${c.rows.length} of ${c.rows.length} rows meet` : 'misses'} the model${c.published ? ` (published ${c.published.value}, ${c.published.source})` : ''}${why ? `: ${why}` : ''}; source: ${s.source}`,
+      });
+    });
+    // against a published baseline (flowlab baseline published): the measured value vs the publication's figure
+    const entry = s.scenario === null ? undefined : baseline?.scenarios[`${s.scenario}/${s.id}`];
+    for (const [key, scalar] of Object.entries(entry?.scalars ?? {})) {
+      if (!key.startsWith(SHAPE_SCALAR_PREFIX)) continue;
+      const value = shapeCheckValue(shapes, s.scenario!, s.id, key.slice(SHAPE_SCALAR_PREFIX.length));
+      gates.push({ ...publishedGate(key, scalar, value === null ? [] : [value], scalar.tolerancePct ?? options.minChangePct), gate: `${s.id}: ${scalar.metric} against the published figure` });
+    }
+    if (s.verdict === 'no-data' && gates.length === 0) gates.push(gateOf({ gate: `${s.id}: ${s.title}`, metric: s.id, rule: 'published', method: 'published', verdict: 'invalid', reason: s.reason ?? 'no data' }));
+    return {
+      scenario: s.scenario ?? 'published shapes',
+      variant: s.id,
+      verdict: s.verdict === 'skipped' ? 'pass' : worst(gates.map((g) => g.verdict)),
+      runs: { current: 0, completed: 0, baseline: null },
+      gates,
+      skipped: s.verdict === 'skipped' ? [{ gate: `${s.id}: ${s.title}`, reason: s.reason ?? 'cannot run here' }] : [],
+      evidence: [],
+    };
+  });
 }
 
 function floorFor(metric: string, floors: Floors): number {
@@ -433,14 +473,16 @@ export function evaluateGates(input: GateInput, options: GateOptions = DEFAULT_G
     });
   }
   if (baseline) {
-    const missing = Object.keys(baseline.scenarios).filter((k) => !groups.has(k));
+    const shapeKeys = new Set((input.shapes ?? []).map((s) => `${s.scenario}/${s.id}`));
+    const missing = Object.keys(baseline.scenarios).filter((k) => !groups.has(k) && !shapeKeys.has(k));
     if (missing.length > 0) notes.push(`in the baseline but not in these results (not judged): ${missing.join(', ')}`);
   }
+  scenarios.push(...shapeVerdicts(input.shapes ?? [], baseline ?? undefined, options));
   if (input.runs.length === 0) notes.push('no runs to judge');
   const check = controlCheck(input.runs, options);
   if (check && check.flagged.length > 0) notes.push(`the A/A control (${check.scenario}, B against A, no floor) was flagged by ${check.flagged.length} of ${check.gates} gates: this machine was noisy tonight; the floor of ${floors.throughputPct} % / ${floors.latencyPct} % is what keeps that out of the verdicts`);
   const historyVerdicts = input.history?.series.map((s) => s.verdict) ?? [];
-  const verdict = input.runs.length === 0 && !input.history ? 'invalid' : worst([...scenarios.map((s) => s.verdict), ...historyVerdicts]);
+  const verdict = input.runs.length === 0 && !input.history && (input.shapes ?? []).length === 0 ? 'invalid' : worst([...scenarios.map((s) => s.verdict), ...historyVerdicts]);
   const exitCode = verdict === 'invalid' ? 2 : verdict === 'regression' ? 1 : verdict === 'inconclusive' && options.failOnInconclusive ? 1 : 0;
   const counts = Object.fromEntries(VERDICTS.map((v) => [v, scenarios.flatMap((s) => s.gates).filter((g) => g.verdict === v).length])) as Record<VerdictKind, number>;
   return {

@@ -6,6 +6,7 @@ export { compareScalar, DEFAULT_RULE_OPTIONS, type Comparison, type RuleOptions,
 export { compareLatency, mergeHistograms, DEFAULT_BOOTSTRAP } from './latency-bootstrap.js';
 export { baselineSchema, BASELINE_SCHEMA_VERSION, type Baseline, type BaselineEntry } from './baseline-schema.js';
 export { buildBaseline, saveBaseline, loadBaseline, baselineEntry } from './baseline.js';
+export { publishedBaseline, SHAPE_SCALAR_PREFIX } from './published-baseline.js';
 export { noiseFloorOf } from './noise-floor.js';
 export { verdictDocumentSchema, VERDICT_SCHEMA_VERSION, VERDICTS, type VerdictDocument, type GateVerdict, type ScenarioVerdict, type VerdictKind } from './verdict-schema.js';
 export { evaluateGates, likeForLike, DEFAULT_GATE_OPTIONS, type GateOptions, type GateInput } from './gate-evaluate.js';
