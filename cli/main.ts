@@ -195,7 +195,7 @@ export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('flowlab')
     .usage('$0 <command> [options]')
-    .command('bench', 'component benchmarks: network, cluster, checkpoint, debloat, chaos (every figure a ratio or a pass/fail, measured in one run)', (bench) =>
+    .command('bench', 'component benchmarks: network, micro, cluster, checkpoint, debloat, chaos (every figure a ratio or a pass/fail, measured in one run)', (bench) =>
       benchCommands(
         bench.command(
           'network',
@@ -211,7 +211,7 @@ export async function main(argv: string[]): Promise<void> {
               .option('json', { type: 'boolean', default: false, describe: 'print only the result JSON to stdout' }),
           (args) => benchNetwork(args),
         ),
-      ).demandCommand(1, 'Name a benchmark: network, cluster, checkpoint, debloat or chaos.'),
+      ).demandCommand(1, 'Name a benchmark: network, micro, cluster, checkpoint, debloat or chaos.'),
     )
     .command(
       'run [scenario]',

@@ -20,3 +20,5 @@ export { analyzeControl, analyzeRateSweeps, SUSTAINABLE_ACHIEVED_RATIO, SUSTAINA
 export { writeRunFiles, timeseriesCsv, RUN_FILES, type RunFiles } from './results-folder.js';
 export { jsonSchemas } from './json-schemas.js';
 export * from './gate/index.js';
+export { runMicroBench, renderMicroTable, microCases, MICRO_CASE_NAMES, MICRO_SMOKE, type MicroBenchOptions } from './micro-bench.js';
+export type { MicroCaseResult, MicroSection } from './result-schema.js';

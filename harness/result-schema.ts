@@ -128,6 +128,30 @@ const gateOutcomeSchema = z.object({
   reason: z.string().optional(),
 });
 
+/** One case of `flowlab bench micro` (tinybench): per-operation figures (a run of the case does `opsPerRun` operations). */
+export const microCaseSchema = z.object({
+  name: z.string().describe('Stable case key, e.g. serializer-100b.'),
+  operation: z.string(),
+  opsPerRun: z.number().describe('Operations per timed call (small operations are batched).'),
+  state: z.enum(['completed', 'errored']),
+  error: z.string().optional().describe('The check that failed or what the case threw.'),
+  samples: count.describe('Timed calls tinybench kept.'),
+  opsPerSec: z.number().describe('Mean operations per second.'),
+  meanNs: z.number().describe('Mean time per operation, ns.'),
+  p50Ns: z.number(),
+  p99Ns: z.number().describe('p99 of the per-call time divided by opsPerRun, ns.'),
+  rmePct: z.number().describe("Relative margin of error of the mean (tinybench's rme, 95 %), %."),
+});
+
+export const microSectionSchema = z
+  .object({
+    tool: z.string().describe('tinybench and its version.'),
+    timeMs: z.number().describe('Measuring time per case, ms.'),
+    warmupMs: z.number(),
+    cases: z.array(microCaseSchema),
+  })
+  .describe('flowlab bench micro: per-component micro-benchmarks; gated as micro.opsPerSec@<case>.');
+
 export const resultDocumentSchema = z
   .object({
     schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
@@ -193,6 +217,7 @@ export const resultDocumentSchema = z
     faults: z.array(faultRecordSchema),
     chaos: z.object({ toxiproxyUrl: z.string(), embedded: z.boolean(), proxies: z.array(z.object({ name: z.string(), listen: z.string(), upstream: z.string() })) }).optional(),
     gates: z.array(gateOutcomeSchema).optional().describe("The scenario's absolute gates evaluated on this run."),
+    micro: microSectionSchema.optional(),
     timeseries: z.array(
       z.object({
         tMs: z.number(),
@@ -223,3 +248,5 @@ export type RunState = ResultDocument['state'];
 export type GuardedLatencySummary = z.infer<typeof latencySummarySchema>;
 export type PhaseFigures = z.infer<typeof phaseSchema>;
 export type Recovery = z.infer<typeof recoverySchema>;
+export type MicroCaseResult = z.infer<typeof microCaseSchema>;
+export type MicroSection = z.infer<typeof microSectionSchema>;

@@ -25,3 +25,4 @@ export * from './security/index.js';
 export { runClusterBench, renderClusterBench, type ClusterBenchOptions, type ClusterBenchResult } from './bench/cluster-bench.js';
 export { runCheckpointBench, renderCheckpointBench, DEFAULT_ALIGNED_TIMEOUT_MS, type CheckpointBenchMode, type CheckpointBenchOptions, type CheckpointBenchResult } from './bench/checkpoint-bench.js';
 export { runDebloatBench, renderDebloatBench, defaultDebloatCases, type DebloatBenchOptions, type DebloatBenchResult } from './bench/debloat-bench.js';
+export { runtimeMicroCases, serializerCase, deserializerCase, spanningDeserializerCase } from './bench/micro-cases.js';
