@@ -37,7 +37,7 @@ export function microCases(): MicroCase[] {
   return [...runtimeMicroCases(), chunkQueueCase()];
 }
 
-export const MICRO_CASE_NAMES: readonly string[] = Object.freeze(microCases().map((c) => c.name));
+export { MICRO_CASE_NAMES } from './micro-case-names.js';
 
 function tinybenchVersion(): string {
   try {

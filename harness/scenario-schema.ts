@@ -6,6 +6,7 @@
  * the loader, after this schema, and report the same way.
  */
 import { z } from 'zod';
+import { MICRO_CASE_NAMES } from './micro-case-names.js';
 import { parseDurationMs } from '../core/index.js';
 import { TOXIC_TYPES } from '../chaos/index.js';
 import { TOPOLOGY_PRESETS } from '../runtime/index.js';
@@ -216,6 +217,14 @@ export const scenarioSchema = z
     repetitions: z.int().min(1).max(1000).default(3).describe('Runs of this scenario in a suite.'),
     seed: z.int().min(0).max(4_294_967_295).default(42).describe('Drives keys, skew, sizes, toxicity and random fault times.'),
     gates: z.array(gateSchema).default([]).describe('Absolute gates checked on every run.'),
+    micro: z
+      .strictObject({
+        cases: z.array(z.enum(MICRO_CASE_NAMES)).min(1).optional().describe('Cases to run (default: all).'),
+        time: positiveDuration.default(1000).describe('Measuring time per case.'),
+        warmup: durationSchema.default(200).describe('Warm-up time per case.'),
+      })
+      .optional()
+      .describe('Run `flowlab bench micro` cases (tinybench) instead of a job: no cluster starts; the result has a micro section.'),
   })
   .describe('A flowlab scenario: one experiment.');
 
