@@ -24,6 +24,7 @@ import {
   type JobDetails,
   type JobMetrics,
   type SourceParams,
+  type HttpSourceParams,
   type TopologyPreset,
 } from '../runtime/index.js';
 import { PoolUsageSampler, RESULT_SCHEMA_VERSION, checkpointsSection, emptyCheckpoints, taskRows, type CheckpointsSection, type ResultDocument } from './result-document.js';
@@ -39,6 +40,7 @@ import type { Scenario } from './scenario-schema.js';
 import type { GuardedLatencySummary } from './result-schema.js';
 import { RunSamples, perLinkFromMetrics, type WindowFigures } from './run-samples.js';
 import { describeRunFailure } from './run-failure.js';
+import { IngestDriver, httpSourceUrls, ingestBody, ingestSection, type IngestLoad, type IngestOptions } from './http-ingest.js';
 
 const SAMPLE_INTERVAL_MS = 1000;
 /** Shortest fault phase (before/during/after). */
@@ -90,6 +92,9 @@ export interface RunOptions {
   repetition?: number;
   /** The command that reruns this scenario, recorded in the result. */
   command?: string;
+  /** `kind: http`: the sources serve POST /records (`sourceHttp`) and autocannon drives them (`ingest`). */
+  ingest?: IngestOptions;
+  sourceHttp?: HttpSourceParams;
 }
 
 /** Whether a run routes links through Toxiproxy: `--chaos`, or any fault on a link. */
@@ -115,6 +120,7 @@ export function prepareRun(options: RunOptions): { config: ResolvedConfig; graph
     recordSize: { min: options.recordSizeBytes, max: options.recordSizeBytes },
     seed: options.seed,
     ...options.source,
+    ...(options.sourceHttp ? { http: options.sourceHttp } : {}),
   };
   const shape = options.graph
     ? { ...options.graph, vertices: options.graph.vertices.map((v) => (v.operator === 'source' ? { ...v, source: { ...source, ...v.source } } : { ...v })) }
@@ -171,6 +177,7 @@ export class JobRun extends EventEmitter {
   private aborted = false;
   private jobId: string | undefined;
   private abortReason: string | undefined;
+  private ingest: IngestDriver | undefined;
   /** 1 s intervals of end-to-end latency after `execute()`, tagged by phase (for the `.hlog`). */
   intervals: LatencyInterval[] = [];
 
@@ -182,6 +189,7 @@ export class JobRun extends EventEmitter {
   async abort(reason?: string): Promise<void> {
     this.aborted = true;
     this.abortReason ??= reason;
+    this.ingest?.stop();
     const cluster = this.cluster;
     // cancel the job first, so the JobManager records a cancellation rather than tasks vanishing under it
     if (cluster && this.jobId !== undefined) {
@@ -283,6 +291,7 @@ export class JobRun extends EventEmitter {
       const cpuAtSubmit = process.cpuUsage();
       faults.start(systemClock.nowMs());
       this.emit('phase', `running ${graph.name} (job ${jobId})`);
+      const load = this.options.ingest ? this.driveIngest(this.cluster, jobId, graph).catch(toError) : undefined;
       await this.observe(this.cluster, jobId, doc, t0, samples, () => {
         // the harness's own CPU while the job ran (polling, merges), not calibration, start-up or the final summaries
         const cpu = process.cpuUsage(cpuAtSubmit);
@@ -290,6 +299,11 @@ export class JobRun extends EventEmitter {
         doc.harness = { cpuMsPerSecond: round2(((cpu.user + cpu.system) / 1000 / Math.max(1, wallMs)) * 1000), wallMs };
       });
       runEndMs = Date.now() - t0;
+      if (load) {
+        const seen = await load;
+        if (seen instanceof Error) throw new Error(`HTTP ingest: ${seen.message}`, { cause: seen });
+        doc.ingest = ingestSection(this.options.ingest!, seen, (await this.cluster.client.metrics(jobId)).tasks);
+      }
     } catch (error) {
       doc.state = this.aborted ? 'aborted' : 'errored';
       const reason = this.aborted && this.abortReason === undefined ? 'interrupted: the run was stopped before its job ended' : await describeRunFailure(toError(error), { abortReason: this.abortReason, processes: this.cluster?.processes });
@@ -323,6 +337,18 @@ export class JobRun extends EventEmitter {
       if (this.options.gates && this.options.gates.length > 0) doc.gates = this.options.gates.map((g) => evaluateGate(g, metricReader(doc)));
     }
     return doc;
+  }
+
+  /** Finds the HTTP sources' ports, then runs autocannon until shortly before the sources stop serving. */
+  private async driveIngest(cluster: LocalCluster, jobId: string, graph: JobGraphSpec): Promise<IngestLoad> {
+    const options = this.options.ingest!;
+    const subtasks = graph.vertices.filter((v) => v.operator === 'source').reduce((n, v) => n + v.parallelism, 0);
+    const urls = await httpSourceUrls(cluster.client, jobId, subtasks, () => this.aborted);
+    const job = await cluster.client.job(jobId);
+    const servingUntil = (job.startTimeMs ?? Date.now()) + this.options.warmupMs + this.options.durationMs;
+    this.ingest = new IngestDriver(options);
+    this.emit('log', `HTTP ingest: ${options.ratePerSec} requests/s of ${options.recordsPerRequest} records over ${options.connections} connections to ${urls.join(', ')}`);
+    return this.ingest.run(urls, ingestBody(options.recordsPerRequest, this.options.keys, this.options.seed).body, servingUntil - Date.now());
   }
 
   private throwIfAborted(): void {

@@ -128,6 +128,33 @@ const gateOutcomeSchema = z.object({
   reason: z.string().optional(),
 });
 
+export const ingestSectionSchema = z
+  .object({
+    tool: z.string().describe('autocannon and its version.'),
+    urls: z.array(z.string()).describe("The HTTP sources' POST /records endpoints, as they reported them."),
+    intendedRequestsPerSec: z.number().describe('Open-loop rate over all connections (autocannon overallRate).'),
+    connections: z.number(),
+    pipelining: z.number(),
+    recordsPerRequest: z.number(),
+    durationMs: z.number().describe('How long autocannon sent.'),
+    requests: z.object({ sent: count, completed: count, perSec: z.number().describe('Responses per second.') }),
+    status: z.object({ ok2xx: count, unavailable503: count.describe('Back-pressured past http.wait (or rejected at once).'), other: count.describe('Other non-2xx answers.') }),
+    errors: count.describe('Connection errors, timeouts included.'),
+    timeouts: count,
+    records: z.object({
+      acceptedByClient: count.describe('2xx responses × recordsPerRequest.'),
+      acceptedBySources: count,
+      unacknowledged: z.number().describe('Accepted by the sources but never answered to the client: requests in flight when the load stopped (≤ connections × pipelining × recordsPerRequest).'),
+      rejectedBySources: count,
+      atSinks: count.describe('Records the sinks received (their key digest count).'),
+    }),
+    delivery: z
+      .union([z.object({ exactlyOnce: z.literal(true) }), z.object({ exactlyOnce: z.literal(false), why: z.string() })])
+      .describe("The sinks' key digest (count, Σ key, Σ hash) = the sources' accepted records' and no duplicates; the client's 2xx records = the accepted ones, less at most the requests in flight when the load stopped."),
+    latencyUs: latencySummarySchema.describe("Request → response (autocannon's clients), µs, every response."),
+  })
+  .describe('kind: http workloads: the load generator and what it was answered.');
+
 /** One case of `flowlab bench micro` (tinybench): per-operation figures (a run of the case does `opsPerRun` operations). */
 export const microCaseSchema = z.object({
   name: z.string().describe('Stable case key, e.g. serializer-100b.'),
@@ -218,6 +245,7 @@ export const resultDocumentSchema = z
     chaos: z.object({ toxiproxyUrl: z.string(), embedded: z.boolean(), proxies: z.array(z.object({ name: z.string(), listen: z.string(), upstream: z.string() })) }).optional(),
     gates: z.array(gateOutcomeSchema).optional().describe("The scenario's absolute gates evaluated on this run."),
     micro: microSectionSchema.optional(),
+    ingest: ingestSectionSchema.optional(),
     timeseries: z.array(
       z.object({
         tMs: z.number(),
@@ -250,3 +278,4 @@ export type PhaseFigures = z.infer<typeof phaseSchema>;
 export type Recovery = z.infer<typeof recoverySchema>;
 export type MicroCaseResult = z.infer<typeof microCaseSchema>;
 export type MicroSection = z.infer<typeof microSectionSchema>;
+export type IngestSection = z.infer<typeof ingestSectionSchema>;

@@ -84,8 +84,23 @@ export const recordSizeSchema = z
   ])
   .describe('Record body bytes (28-byte header + payload): a number, {min, max} (uniform), or {distribution: [{size|min,max, weight}]}.');
 
+export const httpWorkloadSchema = z
+  .strictObject({
+    rate: z.number().positive().max(1_000_000).describe('Requests per second over all connections and sources (open loop: autocannon overallRate).'),
+    connections: z.int().min(1).max(10_000).default(10).describe('autocannon connections, spread over the source subtasks.'),
+    pipelining: z.int().min(1).max(1000).default(1).describe('Requests in flight per connection.'),
+    recordsPerRequest: z.int().min(1).max(1_000_000).default(10).describe('Records in each NDJSON body.'),
+    wait: durationSchema.default(100).describe('How long a request waits for a back-pressured source output before 503 (0ms: reject at once).'),
+    retryAfter: durationSchema.default(1000).describe('Retry-After of a 503 (whole seconds, rounded up).'),
+    timeout: positiveDuration.default(10_000).describe("autocannon's response timeout."),
+    maxQueuedRequests: z.int().min(0).max(1_000_000).default(1024).describe('Requests one source subtask lets wait at once (more: 503 at once).'),
+  })
+  .describe('kind: http: autocannon posts NDJSON batches to every source subtask’s POST /records.');
+
 export const workloadSchema = z
   .strictObject({
+    kind: z.enum(['generator', 'http']).default('generator').describe('generator: the sources make records (rate, keys, sizes); http: autocannon posts them to the sources (workload.http).'),
+    http: httpWorkloadSchema.optional(),
     rate: rateSchema.default('unbounded'),
     recordSize: recordSizeSchema.default(100),
     keys: z.int().min(1).max(10_000_000).default(1024).describe('Key space [0, keys).'),
@@ -94,7 +109,7 @@ export const workloadSchema = z
     warmup: durationSchema.prefault('2s').describe('Warm-up, excluded from the steady phase.'),
     duration: positiveDuration.prefault('18s').describe('Measured time after the warm-up.'),
   })
-  .describe('The open-loop workload every source subtask generates.');
+  .describe('The open-loop workload every source subtask generates, or the HTTP load (kind: http) that feeds them.');
 
 const vertexSchema = z.strictObject({
   id: z.string().regex(ID, 'a name like "source" (letters, digits, - and _)'),
