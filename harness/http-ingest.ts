@@ -24,7 +24,7 @@ export interface IngestOptions {
 }
 
 /** How long before the sources stop serving the load stops, so no request meets a closing server. */
-const STOP_BEFORE_SOURCES_END_MS = 300;
+const STOP_BEFORE_SOURCES_END_MS = 500;
 const PORT_DISCOVERY_TIMEOUT_MS = 15_000;
 
 function autocannonVersion(): string {
@@ -78,6 +78,7 @@ export class IngestDriver {
     const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
     let status2xx = 0;
     let status503 = 0;
+    let stopTimer: NodeJS.Timeout | undefined;
     try {
       const result = await new Promise<autocannon.Result>((resolve, reject) => {
         const instance = autocannon(
@@ -90,20 +91,23 @@ export class IngestDriver {
             connections: this.options.connections,
             pipelining: this.options.pipelining,
             overallRate: this.options.ratePerSec,
-            duration: seconds,
+            duration: seconds + 5,
             timeout: Math.max(1, Math.ceil(this.options.timeoutMs / 1000)),
           },
           (error: unknown, r: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(r)),
         );
         this.instance = instance;
+        // autocannon's own duration starts once its clients connect and may overrun a busy event loop: stop it on our clock
+        stopTimer = setTimeout(() => instance.stop(), seconds * 1000);
         instance.on('response', (_client: autocannon.Client, statusCode: number, _bytes: number, responseTimeMs: number) => {
           histogram.recordValue(Math.min(3_600_000_000, Math.max(1, Math.round(responseTimeMs * 1000))));
           if (statusCode >= 200 && statusCode < 300) status2xx++;
           else if (statusCode === 503) status503++;
         });
       });
-      return { urls, durationMs: result.duration > 0 ? result.duration * 1000 : seconds * 1000, result, latencyHistogram: hdr.encodeIntoCompressedBase64(histogram), status2xx, status503 };
+      return { urls, durationMs: Math.min(seconds * 1000, result.duration > 0 ? result.duration * 1000 : Infinity), result, latencyHistogram: hdr.encodeIntoCompressedBase64(histogram), status2xx, status503 };
     } finally {
+      clearTimeout(stopTimer);
       histogram.destroy();
       this.instance = undefined;
     }
