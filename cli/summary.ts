@@ -35,6 +35,19 @@ function ingestLines(i: ResultDocument['ingest']): string[] {
   ];
 }
 
+/** Dashboard load: the REST API's answers while the job ran. */
+function restLines(rest: ResultDocument['rest']): string[] {
+  if (!rest) return [];
+  return [
+    '',
+    `dashboard load (${rest.tool}): ${n(rest.intendedRequestsPerSec)} GET/s intended, ${n(rest.requests.perSec)} answered/s over ${rest.connections} connections (${rest.paths.join(', ')}); 2xx ${n(rest.ok2xx)}, other ${n(rest.other)}, errors ${n(rest.errors)}, timeouts ${n(rest.timeouts)}`,
+    table([
+      ['  REST request → response', 'p50', 'p90', 'p99', 'p99.9', 'max', 'samples'],
+      ['  under this load', ms(rest.latencyUs.p50), ms(rest.latencyUs.p90), ms(rest.latencyUs.p99), ms(rest.latencyUs.p999), ms(rest.latencyUs.max), n(rest.latencyUs.count)],
+    ]),
+  ];
+}
+
 export function renderSummary(r: ResultDocument): string {
   const out: string[] = [];
   const head = `${r.topology.preset}, parallelism ${r.topology.parallelism}, ${r.topology.taskManagers} TaskManagers, ${r.workload.ratePerSec === 'unbounded' ? 'unbounded rate' : `${n(r.workload.ratePerSec)} records/s per source`}, ${r.workload.recordSizeBytes}-byte records`;
@@ -55,6 +68,7 @@ export function renderSummary(r: ResultDocument): string {
     ]),
     ...guardNotes(r.latencyUs.reasons),
     ...ingestLines(r.ingest),
+    ...restLines(r.rest),
     '',
     table([
       ['task', 'backpressured', 'idle', 'busy', 'in pool', 'out pool', 'records in', 'records out', ...(debloating ? ['debloated buffer / time to consume'] : [])],

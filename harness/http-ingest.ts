@@ -5,12 +5,9 @@
  * histogram (µs) stored beside the sinks' end-to-end latency; the result's `ingest` section also proves delivery:
  * the client's 2xx records equal the sources' accepted records, and the sinks' key digest equals the sources'.
  */
-import autocannon from 'autocannon';
-import { createRequire } from 'node:module';
-import * as hdr from 'hdr-histogram-js';
 import { SeededRandom } from '../core/index.js';
 import type { JobManagerClient, TaskMetricsReport } from '../runtime/index.js';
-import { guardedSummary } from './percentile-guard.js';
+import { LoadGenerator, autocannonVersion, latencyOf, type LoadResult } from './load-generator.js';
 import type { IngestSection } from './result-schema.js';
 
 export interface IngestOptions {
@@ -26,14 +23,6 @@ export interface IngestOptions {
 /** How long before the sources stop serving the load stops, so no request meets a closing server. */
 const STOP_BEFORE_SOURCES_END_MS = 500;
 const PORT_DISCOVERY_TIMEOUT_MS = 15_000;
-
-function autocannonVersion(): string {
-  try {
-    return (createRequire(import.meta.url)('autocannon/package.json') as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** The NDJSON body every request sends: `recordsPerRequest` keys drawn from the seed. */
 export function ingestBody(recordsPerRequest: number, keys: number, seed: number): { body: string; keys: number[] } {
@@ -55,72 +44,37 @@ export async function httpSourceUrls(client: JobManagerClient, jobId: string, su
   }
 }
 
-/** What the load generator saw. */
-export interface IngestLoad {
+/** What the load generator saw, and where it sent. */
+export interface IngestLoad extends LoadResult {
   readonly urls: readonly string[];
-  readonly durationMs: number;
-  readonly result: autocannon.Result;
-  /** Request → response, µs, HDR V2 compressed base64. */
-  readonly latencyHistogram: string;
-  readonly status2xx: number;
-  readonly status503: number;
 }
 
-/** A running autocannon; `stop()` ends it early (the run was aborted). */
+/** autocannon posting the NDJSON batch to the sources; `stop()` ends it early (the run was aborted). */
 export class IngestDriver {
-  private instance: autocannon.Instance | undefined;
+  private readonly load = new LoadGenerator();
 
   constructor(readonly options: IngestOptions) {}
 
-  /** Sends for `durationMs` (less a margin before the sources stop) and resolves with what it saw. */
+  /** Sends until `durationMs` less a margin (the sources stop serving then) and resolves with what it saw. */
   async run(urls: readonly string[], body: string, durationMs: number): Promise<IngestLoad> {
-    const seconds = Math.max(0.5, (durationMs - STOP_BEFORE_SOURCES_END_MS) / 1000);
-    const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: 3 });
-    let status2xx = 0;
-    let status503 = 0;
-    let stopTimer: NodeJS.Timeout | undefined;
-    try {
-      const result = await new Promise<autocannon.Result>((resolve, reject) => {
-        const instance = autocannon(
-          {
-            // autocannon takes several URLs and spreads the connections over them (its typings say one)
-            url: [...urls] as unknown as string,
-            method: 'POST',
-            headers: { 'content-type': 'application/x-ndjson' },
-            body,
-            connections: this.options.connections,
-            pipelining: this.options.pipelining,
-            overallRate: this.options.ratePerSec,
-            duration: seconds + 5,
-            timeout: Math.max(1, Math.ceil(this.options.timeoutMs / 1000)),
-          },
-          (error: unknown, r: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(r)),
-        );
-        this.instance = instance;
-        // autocannon's own duration starts once its clients connect and may overrun a busy event loop: stop it on our clock
-        stopTimer = setTimeout(() => instance.stop(), seconds * 1000);
-        instance.on('response', (_client: autocannon.Client, statusCode: number, _bytes: number, responseTimeMs: number) => {
-          histogram.recordValue(Math.min(3_600_000_000, Math.max(1, Math.round(responseTimeMs * 1000))));
-          if (statusCode >= 200 && statusCode < 300) status2xx++;
-          else if (statusCode === 503) status503++;
-        });
-      });
-      return { urls, durationMs: Math.min(seconds * 1000, result.duration > 0 ? result.duration * 1000 : Infinity), result, latencyHistogram: hdr.encodeIntoCompressedBase64(histogram), status2xx, status503 };
-    } finally {
-      clearTimeout(stopTimer);
-      histogram.destroy();
-      this.instance = undefined;
-    }
+    const o = this.options;
+    const seen = await this.load.run({
+      urls,
+      method: 'POST',
+      headers: { 'content-type': 'application/x-ndjson' },
+      body,
+      ratePerSec: o.ratePerSec,
+      connections: o.connections,
+      pipelining: o.pipelining,
+      durationMs: Math.max(500, durationMs - STOP_BEFORE_SOURCES_END_MS),
+      timeoutMs: o.timeoutMs,
+    });
+    return { ...seen, urls };
   }
 
   stop(): void {
-    this.instance?.stop();
+    this.load.stop();
   }
-}
-
-function latencyOf(histogram: string): IngestSection['latencyUs'] {
-  const { reasons, ...figures } = guardedSummary(histogram);
-  return { ...figures, histogram, ...(reasons ? { reasons: { ...reasons } } : {}) };
 }
 
 /** The result's `ingest` section from the load and the final task reports. */
@@ -135,9 +89,10 @@ export function ingestSection(options: IngestOptions, load: IngestLoad, reports:
     );
   const accepted = digest(sources.map((t) => t.httpSource!.keyDigest));
   const atSinks = digest(sinks.map((t) => t.sink!.keyDigest));
-  const r = load.result;
-  const clientAcceptedRecords = load.status2xx * options.recordsPerRequest;
-  const completed = load.status2xx + r.non2xx;
+  const status = (test: (code: number) => boolean): number => Object.entries(load.byStatus).reduce((n, [code, k]) => (test(Number(code)) ? n + k : n), 0);
+  const ok2xx = status((c) => c >= 200 && c < 300);
+  const unavailable503 = status((c) => c === 503);
+  const clientAcceptedRecords = ok2xx * options.recordsPerRequest;
   const problems: string[] = [];
   // requests in flight when autocannon stopped were accepted by the sources, but their answers were never read
   const inFlightRecords = options.connections * options.pipelining * options.recordsPerRequest;
@@ -158,10 +113,10 @@ export function ingestSection(options: IngestOptions, load: IngestLoad, reports:
     pipelining: options.pipelining,
     recordsPerRequest: options.recordsPerRequest,
     durationMs: load.durationMs,
-    requests: { sent: r.requests.sent, completed, perSec: load.durationMs > 0 ? completed / (load.durationMs / 1000) : 0 },
-    status: { ok2xx: load.status2xx, unavailable503: load.status503, other: r.non2xx - load.status503 },
-    errors: r.errors,
-    timeouts: r.timeouts,
+    requests: { sent: load.sent, completed: load.answered, perSec: load.durationMs > 0 ? load.answered / (load.durationMs / 1000) : 0 },
+    status: { ok2xx, unavailable503, other: load.answered - ok2xx - unavailable503 },
+    errors: load.errors,
+    timeouts: load.timeouts,
     records: {
       acceptedByClient: clientAcceptedRecords,
       acceptedBySources: accepted.records,

@@ -155,6 +155,23 @@ export const ingestSectionSchema = z
   })
   .describe('kind: http workloads: the load generator and what it was answered.');
 
+export const restLoadSectionSchema = z
+  .object({
+    tool: z.string(),
+    url: z.string().describe("The JobManager's REST address."),
+    paths: z.array(z.string()),
+    intendedRequestsPerSec: z.number(),
+    connections: z.number(),
+    durationMs: z.number(),
+    requests: z.object({ sent: count, answered: count, perSec: z.number() }),
+    ok2xx: count,
+    other: count.describe('Non-2xx answers.'),
+    errors: count,
+    timeouts: count,
+    latencyUs: latencySummarySchema.describe('REST request → response under this load, µs.'),
+  })
+  .describe('Dashboard load (scenario dashboard:): the REST API polled at a fixed rate while the job ran.');
+
 /** One case of `flowlab bench micro` (tinybench): per-operation figures (a run of the case does `opsPerRun` operations). */
 export const microCaseSchema = z.object({
   name: z.string().describe('Stable case key, e.g. serializer-100b.'),
@@ -246,6 +263,7 @@ export const resultDocumentSchema = z
     gates: z.array(gateOutcomeSchema).optional().describe("The scenario's absolute gates evaluated on this run."),
     micro: microSectionSchema.optional(),
     ingest: ingestSectionSchema.optional(),
+    rest: restLoadSectionSchema.optional(),
     timeseries: z.array(
       z.object({
         tMs: z.number(),
@@ -279,3 +297,4 @@ export type Recovery = z.infer<typeof recoverySchema>;
 export type MicroCaseResult = z.infer<typeof microCaseSchema>;
 export type MicroSection = z.infer<typeof microSectionSchema>;
 export type IngestSection = z.infer<typeof ingestSectionSchema>;
+export type RestLoadSection = z.infer<typeof restLoadSectionSchema>;

@@ -269,6 +269,7 @@ export function toRunOptions(s: Scenario, faults: readonly FaultSpec[]): RunOpti
     slotSharingGroups: { ...s.placement.slotSharingGroups },
     scenario: s,
     ...(w.kind === 'http' && w.http ? httpRunOptions(w.http, sourceParallelism(s, parallelism)) : {}),
+    ...(s.dashboard && s.dashboard.rate > 0 ? { dashboard: { ratePerSec: s.dashboard.rate, connections: s.dashboard.connections, paths: [...s.dashboard.paths] } } : {}),
   };
 }
 

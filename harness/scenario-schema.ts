@@ -232,6 +232,18 @@ export const scenarioSchema = z
     repetitions: z.int().min(1).max(1000).default(3).describe('Runs of this scenario in a suite.'),
     seed: z.int().min(0).max(4_294_967_295).default(42).describe('Drives keys, skew, sizes, toxicity and random fault times.'),
     gates: z.array(gateSchema).default([]).describe('Absolute gates checked on every run.'),
+    dashboard: z
+      .strictObject({
+        rate: z.number().min(0).max(100_000).describe('GET requests/s to the JobManager REST API over all connections (0: none).'),
+        connections: z.int().min(1).max(1000).default(4),
+        paths: z
+          .array(z.string().regex(/^\//, 'a path starting with /'))
+          .min(1)
+          .default(['/jobs/{job}', '/jobs/{job}/metrics', '/jobs/{job}/checkpoints', '/taskmanagers', '/overview'])
+          .describe('REST paths each connection cycles through; {job} is the running job id.'),
+      })
+      .optional()
+      .describe('Dashboard load: autocannon polls the REST API at a fixed rate while the job runs (as dashboards and scrapers do); the result gains a rest section.'),
     micro: z
       .strictObject({
         cases: z.array(z.enum(MICRO_CASE_NAMES)).min(1).optional().describe('Cases to run (default: all).'),
