@@ -99,6 +99,7 @@ async function untilDone<T>(work: () => Promise<T>, message: string, stop: (sign
 
 async function run(args: Record<string, unknown>): Promise<void> {
   const loaded = scenarioFromArgs(args);
+  if (loaded.scenario.micro) throw new FlowlabError('ERR_USAGE', `${loaded.file}: micro: scenarios run no job; use flowlab suite (a suite entry) or flowlab bench micro`);
   const jobRun = new JobRun({ ...loaded.options, gates: loaded.gates, command: commandLine(hideBin(process.argv)) });
   const tty = process.stderr.isTTY;
   jobRun.on('phase', (phase: string) => process.stderr.write(`flowlab: ${phase}\n`));

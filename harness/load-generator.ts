@@ -6,6 +6,7 @@
 import autocannon from 'autocannon';
 import { createRequire } from 'node:module';
 import * as hdr from 'hdr-histogram-js';
+import { toError } from '../core/index.js';
 import { guardedSummary } from './percentile-guard.js';
 import type { GuardedLatencySummary } from './result-schema.js';
 
@@ -83,7 +84,7 @@ export class LoadGenerator {
             duration: o.durationMs / 1000 + AUTOCANNON_DURATION_SLACK_S,
             timeout: Math.max(1, Math.ceil(o.timeoutMs / 1000)),
           },
-          (error: unknown, r: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(r)),
+          (error: unknown, r: autocannon.Result) => (error ? reject(toError(error)) : resolve(r)),
         );
         this.instance = instance;
         // autocannon's own duration starts once its clients connect and may overrun a busy event loop: stop it on our clock

@@ -15,7 +15,6 @@
  * restarts; the harness refuses process faults with HTTP sources.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { TimerHandle } from '../../core/index.js';
 import type { HttpSourceParams, HttpSourceReport, TaskMetricsReport } from '../job/index.js';
 import { DEFAULT_HTTP_SOURCE_PARAMS } from '../job/index.js';
@@ -71,7 +70,7 @@ export class HttpSourceTask extends SourceTask {
   /** The bound port (0 before the server listens). */
   get port(): number {
     const address = this.server?.address();
-    return address && typeof address === 'object' ? (address as AddressInfo).port : 0;
+    return address && typeof address === 'object' ? address.port : 0;
   }
 
   protected override run(): void {
