@@ -99,8 +99,6 @@ export const httpWorkloadSchema = z
 
 export const workloadSchema = z
   .strictObject({
-    kind: z.enum(['generator', 'http']).default('generator').describe('generator: the sources make records (rate, keys, sizes); http: autocannon posts them to the sources (workload.http).'),
-    http: httpWorkloadSchema.optional(),
     rate: rateSchema.default('unbounded'),
     recordSize: recordSizeSchema.default(100),
     keys: z.int().min(1).max(10_000_000).default(1024).describe('Key space [0, keys).'),
@@ -108,6 +106,8 @@ export const workloadSchema = z
     zipfExponent: z.number().positive().default(1.1).describe('Zipf exponent s when keyDistribution is zipf.'),
     warmup: durationSchema.prefault('2s').describe('Warm-up, excluded from the steady phase.'),
     duration: positiveDuration.prefault('18s').describe('Measured time after the warm-up.'),
+    kind: z.enum(['generator', 'http']).default('generator').describe('generator: the sources make records (rate, keys, sizes); http: autocannon posts them to the sources (workload.http).'),
+    http: httpWorkloadSchema.optional(),
   })
   .describe('The open-loop workload every source subtask generates, or the HTTP load (kind: http) that feeds them.');
 
