@@ -31,13 +31,18 @@ export function ingestBody(recordsPerRequest: number, keys: number, seed: number
   return { body: `${chosen.map((key) => JSON.stringify({ key })).join('\n')}\n`, keys: chosen };
 }
 
-/** Waits until every HTTP source subtask of the job reports its bound port; returns their URLs. */
-export async function httpSourceUrls(client: JobManagerClient, jobId: string, subtasks: number, isStopped: () => boolean): Promise<string[]> {
+/**
+ * Waits until every HTTP source subtask of the job reports its bound port; returns their URLs and when the first of
+ * them stops serving (epoch ms).
+ */
+export async function httpSourceUrls(client: JobManagerClient, jobId: string, subtasks: number, isStopped: () => boolean): Promise<{ urls: string[]; servingUntilMs: number }> {
   const deadline = Date.now() + PORT_DISCOVERY_TIMEOUT_MS;
   for (;;) {
     const { tasks } = await client.metrics(jobId);
     const bound = tasks.filter((t) => t.httpSource && t.httpSource.port > 0);
-    if (bound.length >= subtasks) return bound.map((t) => `http://${t.httpSource!.host}:${t.httpSource!.port}/records`);
+    if (bound.length >= subtasks) {
+      return { urls: bound.map((t) => `http://${t.httpSource!.host}:${t.httpSource!.port}/records`), servingUntilMs: Math.min(...bound.map((t) => t.httpSource!.servingUntilMs)) };
+    }
     if (isStopped()) throw new Error('stopped before the HTTP sources reported their ports');
     if (Date.now() > deadline) throw new Error(`${bound.length} of ${subtasks} HTTP source subtasks reported a port within ${PORT_DISCOVERY_TIMEOUT_MS / 1000} s`);
     await new Promise((r) => setTimeout(r, 100));

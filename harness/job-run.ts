@@ -389,12 +389,10 @@ export class JobRun extends EventEmitter {
   private async driveIngest(cluster: LocalCluster, jobId: string, graph: JobGraphSpec): Promise<IngestLoad> {
     const options = this.options.ingest!;
     const subtasks = graph.vertices.filter((v) => v.operator === 'source').reduce((n, v) => n + v.parallelism, 0);
-    const urls = await httpSourceUrls(cluster.client, jobId, subtasks, () => this.aborted);
-    const job = await cluster.client.job(jobId);
-    const servingUntil = (job.startTimeMs ?? Date.now()) + this.options.warmupMs + this.options.durationMs;
+    const { urls, servingUntilMs } = await httpSourceUrls(cluster.client, jobId, subtasks, () => this.aborted);
     this.ingest = new IngestDriver(options);
     this.emit('log', `HTTP ingest: ${options.ratePerSec} requests/s of ${options.recordsPerRequest} records over ${options.connections} connections to ${urls.join(', ')}`);
-    return this.ingest.run(urls, ingestBody(options.recordsPerRequest, this.options.keys, this.options.seed).body, servingUntil - Date.now());
+    return this.ingest.run(urls, ingestBody(options.recordsPerRequest, this.options.keys, this.options.seed).body, servingUntilMs - Date.now());
   }
 
   private throwIfAborted(): void {

@@ -79,6 +79,8 @@ export interface HttpSourceReport {
   host: string;
   /** 0 until the server is bound. */
   port: number;
+  /** When it stops taking requests, epoch ms (its start + the source's durationMs); 0 before it starts. */
+  servingUntilMs: number;
   requests: number;
   /** Requests answered 200: all their records are in the network buffers. */
   acceptedRequests: number;

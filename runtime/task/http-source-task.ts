@@ -48,7 +48,8 @@ export class HttpSourceTask extends SourceTask {
   /** 200s waiting for a half-written last record to complete. */
   private unanswered = 0;
   private endTimer: TimerHandle | undefined;
-  private readonly counters: Omit<HttpSourceReport, 'host' | 'port' | 'queued'> = {
+  private servingUntilMs = 0;
+  private readonly counters: Omit<HttpSourceReport, 'host' | 'port' | 'queued' | 'servingUntilMs'> = {
     requests: 0,
     acceptedRequests: 0,
     acceptedRecords: 0,
@@ -79,6 +80,7 @@ export class HttpSourceTask extends SourceTask {
     server.keepAliveTimeout = 5_000;
     server.on('error', (error) => this.fail(error));
     server.listen(0, HOST);
+    this.servingUntilMs = this.clock.epochUs() / 1000 + this.deployment.source!.durationMs;
     this.endTimer = this.clock.setTimeout(() => this.closeIngest(), this.deployment.source!.durationMs);
   }
 
@@ -98,7 +100,7 @@ export class HttpSourceTask extends SourceTask {
 
   override report(): TaskMetricsReport {
     const report = super.report();
-    report.httpSource = { host: HOST, port: this.port, ...this.counters, keyDigest: { ...this.counters.keyDigest }, queued: this.queue.length };
+    report.httpSource = { host: HOST, port: this.port, servingUntilMs: this.servingUntilMs, ...this.counters, keyDigest: { ...this.counters.keyDigest }, queued: this.queue.length };
     return report;
   }
 
