@@ -20,8 +20,11 @@ export interface IngestOptions {
   readonly timeoutMs: number;
 }
 
-/** How long before the sources stop serving the load stops, so no request meets a closing server. */
-const STOP_BEFORE_SOURCES_END_MS = 500;
+/**
+ * How long before the sources stop serving the load is told to stop, so no request meets a closed server: autocannon
+ * checks its stop flag on its 1 s tick, so it stops up to a second after being told.
+ */
+const STOP_BEFORE_SOURCES_END_MS = 1500;
 const PORT_DISCOVERY_TIMEOUT_MS = 15_000;
 
 /** The NDJSON body every request sends: `recordsPerRequest` keys drawn from the seed. */

@@ -21,7 +21,7 @@ export interface LoadOptions {
   readonly ratePerSec: number;
   readonly connections: number;
   readonly pipelining: number;
-  /** How long to send, ms; `stop()` ends it sooner. */
+  /** How long to send, ms; `stop()` ends it sooner. autocannon honours a stop on its 1 s tick, so it may send up to ~1 s longer. */
   readonly durationMs: number;
   /** A request without an answer by then is a timeout, ms. */
   readonly timeoutMs: number;
