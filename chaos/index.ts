@@ -24,3 +24,4 @@ export { toxics, type ToxicSpec, type ToxicOptions, type ToxicAttributesByType }
 export { ToxiproxyError, type ToxiproxyErrorDetails } from './toxiproxy-error.js';
 export { TOXIC_TYPES, type ToxicType, type ToxicDirection } from './toxic-types.js';
 export { runChaosBench, BENCH_GROUPS, type BenchGroup, type ChaosBenchOptions, type ChaosBenchResult } from './bench/chaos-bench.js';
+export { chunkQueueCase } from './bench/micro-cases.js';

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
 import { FlowlabError } from '../core/index.js';
 import { BENCH_GROUPS, runChaosBench, type BenchGroup } from '../chaos/index.js';
+import { MICRO_CASE_NAMES, MICRO_SMOKE, renderMicroTable, runMicroBench, writeRunFiles } from '../harness/index.js';
 import {
   DEFAULT_ALIGNED_TIMEOUT_MS,
   defaultDebloatCases,
@@ -53,6 +54,49 @@ function write(out: string, result: unknown): void {
 
 export function benchCommands(y: Argv): Argv {
   return y
+    .command(
+      'micro',
+      'per-component micro-benchmarks (tinybench): serializer, deserializer, frames, buffer pools, credit, key groups, HDR, chaos chunk queue; result documents flowlab gate judges',
+      (c) =>
+        c
+          .option('smoke', { type: 'boolean', default: false, describe: `${MICRO_SMOKE.timeMs} ms per case (CI)` })
+          .option('time', { type: 'number', describe: 'measuring ms per case (default 1000)' })
+          .option('warmup', { type: 'number', describe: 'warm-up ms per case (default 200)' })
+          .option('only', { type: 'string', describe: MICRO_CASE_NAMES.join(', ') })
+          .option('repetitions', { type: 'number', describe: 'result documents to write, one per repetition (default 1; gates need ≥ 3 a side)' })
+          .option('out', { type: 'string', default: join('bench-results', 'micro'), describe: 'folder: rep-<k>/result.json' })
+          .option('json', { type: 'boolean', default: false, describe: 'print only the last result document to stdout' }),
+      async (a) => {
+        const only = a.only === undefined ? undefined : list('only', a.only, MICRO_CASE_NAMES);
+        const repetitions = positive('repetitions', a.repetitions, 1);
+        if (!Number.isInteger(repetitions)) throw new FlowlabError('ERR_USAGE', `--repetitions takes a whole number, got ${repetitions}`);
+        const timeMs = positive('time', a.time, a.smoke ? MICRO_SMOKE.timeMs : 1000);
+        const warmupMs = a.warmup === 0 ? 0 : positive('warmup', a.warmup, a.smoke ? MICRO_SMOKE.warmupMs : 200);
+        let errored = 0;
+        for (let rep = 1; rep <= repetitions; rep++) {
+          const doc = await runMicroBench({
+            timeMs,
+            warmupMs,
+            ...(only ? { only } : {}),
+            repetition: rep,
+            command: `flowlab bench micro --time ${timeMs} --warmup ${warmupMs}${a.only ? ` --only ${a.only}` : ''}`,
+            onCase: (r) => log(`  ${r.name}: ${r.state === 'completed' ? `${Math.round(r.opsPerSec).toLocaleString('en-US')} ops/s ±${r.rmePct.toFixed(2)} %` : `ERRORED ${r.error ?? ''}`}`),
+          });
+          if (doc.state !== 'completed') errored++;
+          const dir = join(a.out, `rep-${rep}`);
+          writeRunFiles(dir, doc, []);
+          if (a.json) {
+            if (rep === repetitions) process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+          } else {
+            console.log(`\nrepetition ${rep} of ${repetitions}\n${renderMicroTable(doc)}\n\nwritten: ${join(dir, 'result.json')}`);
+          }
+        }
+        if (errored > 0) {
+          log(`${errored} of ${repetitions} repetitions had a case whose check failed or that threw`);
+          process.exitCode = 1;
+        }
+      },
+    )
     .command(
       'chaos',
       'the embedded Toxiproxy-compatible server: throughput, added latency and bandwidth through a proxy',

@@ -104,6 +104,7 @@ async function untilDone<T>(work: () => Promise<T>, message: string, stop: (sign
 
 async function run(args: Record<string, unknown>): Promise<void> {
   const loaded = scenarioFromArgs(args);
+  if (loaded.scenario.micro) throw new FlowlabError('ERR_USAGE', `${loaded.file}: micro: scenarios run no job; use flowlab suite (a suite entry) or flowlab bench micro`);
   const out = args['out'] as string | undefined;
   const jobRun = new JobRun({ ...loaded.options, gates: loaded.gates, command: commandLine(hideBin(process.argv)), ...(out ? { logsDir: join(out, 'logs') } : {}) });
   const tty = process.stderr.isTTY;
@@ -201,7 +202,7 @@ export async function main(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('flowlab')
     .usage('$0 <command> [options]')
-    .command('bench', 'component benchmarks: network, cluster, checkpoint, debloat, chaos (every figure a ratio or a pass/fail, measured in one run)', (bench) =>
+    .command('bench', 'component benchmarks: network, micro, cluster, checkpoint, debloat, chaos (every figure a ratio or a pass/fail, measured in one run)', (bench) =>
       benchCommands(
         bench.command(
           'network',
@@ -217,7 +218,7 @@ export async function main(argv: string[]): Promise<void> {
               .option('json', { type: 'boolean', default: false, describe: 'print only the result JSON to stdout' }),
           (args) => benchNetwork(args),
         ),
-      ).demandCommand(1, 'Name a benchmark: network, cluster, checkpoint, debloat or chaos.'),
+      ).demandCommand(1, 'Name a benchmark: network, micro, cluster, checkpoint, debloat or chaos.'),
     )
     .command(
       'run [scenario]',

@@ -21,6 +21,34 @@ function table(rows: string[][]): string {
   return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ')).join('\n');
 }
 
+/** kind: http: the load, its answers, the client's latency and the delivery proof. */
+function ingestLines(i: ResultDocument['ingest']): string[] {
+  if (!i) return [];
+  return [
+    '',
+    `HTTP ingest (${i.tool}): ${n(i.intendedRequestsPerSec)} requests/s intended, ${n(i.requests.perSec)} answered/s over ${i.connections} connections × pipelining ${i.pipelining}, ${i.recordsPerRequest} records each`,
+    `  answers: 2xx ${n(i.status.ok2xx)}, 503 ${n(i.status.unavailable503)}, other ${n(i.status.other)}, errors ${n(i.errors)}, timeouts ${n(i.timeouts)}`,
+    table([
+      ['  request → response', 'p50', 'p90', 'p99', 'p99.9', 'max', 'samples'],
+      ['  autocannon clients', ms(i.latencyUs.p50), ms(i.latencyUs.p90), ms(i.latencyUs.p99), ms(i.latencyUs.p999), ms(i.latencyUs.max), n(i.latencyUs.count)],
+    ]),
+    `  records: accepted ${n(i.records.acceptedBySources)} (2xx seen by the client ${n(i.records.acceptedByClient)}, in flight at the stop ${n(i.records.unacknowledged)}), rejected ${n(i.records.rejectedBySources)}, at the sinks ${n(i.records.atSinks)}: ${i.delivery.exactlyOnce ? 'every accepted record exactly once' : `NOT exactly once: ${i.delivery.why}`}`,
+  ];
+}
+
+/** Dashboard load: the REST API's answers while the job ran. */
+function restLines(rest: ResultDocument['rest']): string[] {
+  if (!rest) return [];
+  return [
+    '',
+    `dashboard load (${rest.tool}): ${n(rest.intendedRequestsPerSec)} GET/s intended, ${n(rest.requests.perSec)} answered/s over ${rest.connections} connections (${rest.paths.join(', ')}); 2xx ${n(rest.ok2xx)}, other ${n(rest.other)}, errors ${n(rest.errors)}, timeouts ${n(rest.timeouts)}`,
+    table([
+      ['  REST request → response', 'p50', 'p90', 'p99', 'p99.9', 'max', 'samples'],
+      ['  under this load', ms(rest.latencyUs.p50), ms(rest.latencyUs.p90), ms(rest.latencyUs.p99), ms(rest.latencyUs.p999), ms(rest.latencyUs.max), n(rest.latencyUs.count)],
+    ]),
+  ];
+}
+
 export function renderSummary(r: ResultDocument): string {
   const out: string[] = [];
   const head = `${r.topology.preset}, parallelism ${r.topology.parallelism}, ${r.topology.taskManagers} TaskManagers, ${r.workload.ratePerSec === 'unbounded' ? 'unbounded rate' : `${n(r.workload.ratePerSec)} records/s per source`}, ${r.workload.recordSizeBytes}-byte records`;
@@ -40,6 +68,8 @@ export function renderSummary(r: ResultDocument): string {
       ['from intended emit time', ms(r.latencyUs.p50), ms(r.latencyUs.p90), ms(r.latencyUs.p99), ms(r.latencyUs.p999), ms(r.latencyUs.max), n(r.latencyUs.count)],
     ]),
     ...guardNotes(r.latencyUs.reasons),
+    ...ingestLines(r.ingest),
+    ...restLines(r.rest),
     '',
     table([
       ['task', 'backpressured', 'idle', 'busy', 'in pool', 'out pool', 'records in', 'records out', ...(debloating ? ['debloated buffer / time to consume'] : [])],

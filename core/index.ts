@@ -21,3 +21,4 @@ export { SeededRandom } from './random.js';
 export { createLogger, type Logger, type LogLevel } from './log.js';
 export { ZipfDistribution, MAX_ZIPF_KEYS } from './zipf.js';
 export { fuzzParameters, type FuzzParameters } from './fuzz-parameters.js';
+export { MicroCheckError, expectMicro, type MicroCase } from './micro-case.js';

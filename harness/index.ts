@@ -24,3 +24,5 @@ export { jsonSchemas } from './json-schemas.js';
 export * from './gate/index.js';
 export * from './containers/index.js';
 export * from './deploy/index.js';
+export { runMicroBench, renderMicroTable, microCases, MICRO_CASE_NAMES, MICRO_SMOKE, type MicroBenchOptions } from './micro-bench.js';
+export type { MicroCaseResult, MicroSection } from './result-schema.js';

@@ -19,6 +19,7 @@ import {
   type JobDetails,
   type JobMetrics,
   type SourceParams,
+  type HttpSourceParams,
   type TopologyPreset,
 } from '../runtime/index.js';
 import { PoolUsageSampler, RESULT_SCHEMA_VERSION, checkpointsSection, emptyCheckpoints, taskRows, type CheckpointsSection, type ResultDocument } from './result-document.js';
@@ -32,9 +33,11 @@ import { timeToRecover } from './recovery.js';
 import { startEchoServer, type StartedEchoServer } from './link-probe.js';
 import type { AbsoluteGate } from './absolute-gates.js';
 import type { Scenario } from './scenario-schema.js';
-import type { GuardedLatencySummary } from './result-schema.js';
+import type { GuardedLatencySummary, RestLoadSection } from './result-schema.js';
 import { RunSamples, perLinkFromMetrics, type WindowFigures } from './run-samples.js';
 import { describeRunFailure } from './run-failure.js';
+import { LoadGenerator, autocannonVersion, latencyOf } from './load-generator.js';
+import { IngestDriver, httpSourceUrls, ingestBody, ingestSection, type IngestLoad, type IngestOptions } from './http-ingest.js';
 
 const SAMPLE_INTERVAL_MS = 1000;
 /** Shortest fault phase (before/during/after). */
@@ -44,6 +47,8 @@ const CALIBRATION = { durationMs: 400, warmupMs: 150 };
 const CHECKPOINTS_FETCH_TIMEOUT_MS = 5_000;
 /** How long an abort waits for the JobManager to cancel the job before stopping the processes. */
 const ABORT_CANCEL_WAIT_MS = 2_000;
+/** The dashboard load runs until the job ends; past warm-up + duration + this it stops anyway (a drain that never ends). */
+const DASHBOARD_OVERRUN_MS = 120_000;
 
 export interface RunOptions {
   taskManagers: number;
@@ -92,6 +97,11 @@ export interface RunOptions {
   childStderr?: 'inherit' | 'ignore';
   /** A folder that receives each process's log (`<id>.log`) when the run ends. @default none: the logs are dropped */
   logsDir?: string;
+  /** `kind: http`: the sources serve POST /records (`sourceHttp`) and autocannon drives them (`ingest`). */
+  ingest?: IngestOptions;
+  sourceHttp?: HttpSourceParams;
+  /** Dashboard load: GETs to the REST API at a fixed rate while the job runs (`{job}` in a path is the job id). */
+  dashboard?: { ratePerSec: number; connections: number; paths: readonly string[] };
 }
 
 /** Whether a run routes links through Toxiproxy: `--chaos`, or any fault on a link. */
@@ -117,6 +127,7 @@ export function prepareRun(options: RunOptions): { config: ResolvedConfig; graph
     recordSize: { min: options.recordSizeBytes, max: options.recordSizeBytes },
     seed: options.seed,
     ...options.source,
+    ...(options.sourceHttp ? { http: options.sourceHttp } : {}),
   };
   const shape = options.graph
     ? { ...options.graph, vertices: options.graph.vertices.map((v) => (v.operator === 'source' ? { ...v, source: { ...source, ...v.source } } : { ...v })) }
@@ -156,6 +167,8 @@ export class JobRun extends EventEmitter {
   private aborted = false;
   private jobId: string | undefined;
   private abortReason: string | undefined;
+  private ingest: IngestDriver | undefined;
+  private readonly dashboardLoad = new LoadGenerator();
   /** 1 s intervals of end-to-end latency after `execute()`, tagged by phase (for the `.hlog`). */
   intervals: LatencyInterval[] = [];
 
@@ -167,6 +180,8 @@ export class JobRun extends EventEmitter {
   async abort(reason?: string): Promise<void> {
     this.aborted = true;
     this.abortReason ??= reason;
+    this.ingest?.stop();
+    this.dashboardLoad.stop();
     const cluster = this.cluster;
     // cancel the job first, so the JobManager records a cancellation rather than tasks vanishing under it
     if (cluster && this.jobId !== undefined) {
@@ -281,6 +296,8 @@ export class JobRun extends EventEmitter {
       const cpuAtSubmit = process.cpuUsage();
       faults.start(systemClock.nowMs());
       this.emit('phase', `running ${graph.name} (job ${jobId})`);
+      const load = this.options.ingest ? this.driveIngest(this.cluster, jobId, graph).catch(toError) : undefined;
+      const dashboard = this.options.dashboard ? this.pollRest(this.cluster.client.baseUrl, jobId, this.options.dashboard).catch(toError) : undefined;
       await this.observe(this.cluster, jobId, doc, t0, samples, () => {
         // the harness's own CPU while the job ran (polling, merges), not calibration, start-up or the final summaries
         const cpu = process.cpuUsage(cpuAtSubmit);
@@ -288,6 +305,17 @@ export class JobRun extends EventEmitter {
         doc.harness = { cpuMsPerSecond: round2(((cpu.user + cpu.system) / 1000 / Math.max(1, wallMs)) * 1000), wallMs };
       });
       runEndMs = Date.now() - t0;
+      this.dashboardLoad.stop();
+      if (dashboard) {
+        const seen = await dashboard;
+        if (seen instanceof Error) throw new Error(`dashboard load: ${seen.message}`, { cause: seen });
+        doc.rest = seen;
+      }
+      if (load) {
+        const seen = await load;
+        if (seen instanceof Error) throw new Error(`HTTP ingest: ${seen.message}`, { cause: seen });
+        doc.ingest = ingestSection(this.options.ingest!, seen, (await this.cluster.client.metrics(jobId)).tasks);
+      }
     } catch (error) {
       doc.state = this.aborted ? 'aborted' : 'errored';
       const reason = this.aborted && this.abortReason === undefined ? 'interrupted: the run was stopped before its job ended' : await describeRunFailure(toError(error), { abortReason: this.abortReason, deployment: this.cluster });
@@ -320,6 +348,8 @@ export class JobRun extends EventEmitter {
         doc.state = doc.state === 'completed' ? 'errored' : doc.state;
         doc.error = `${doc.error ? `${doc.error}; ` : ''}building the result failed: ${toError(error).message}`;
       } finally {
+        this.dashboardLoad.stop();
+        this.ingest?.stop();
         await this.stopDeployment(doc);
         await echo?.stop();
         await this.placement?.close();
@@ -344,6 +374,46 @@ export class JobRun extends EventEmitter {
     } finally {
       await deployment[Symbol.asyncDispose]();
     }
+  }
+
+  /** GETs the REST paths at the dashboard rate until the job ends. */
+  private async pollRest(baseUrl: string, jobId: string, d: NonNullable<RunOptions['dashboard']>): Promise<RestLoadSection> {
+    const paths = d.paths.map((p) => p.replaceAll('{job}', jobId));
+    const seen = await this.dashboardLoad.run({
+      urls: [baseUrl],
+      method: 'GET',
+      paths,
+      ratePerSec: d.ratePerSec,
+      connections: d.connections,
+      pipelining: 1,
+      durationMs: this.options.warmupMs + this.options.durationMs + DASHBOARD_OVERRUN_MS,
+      timeoutMs: 10_000,
+    });
+    const ok2xx = Object.entries(seen.byStatus).reduce((n, [code, k]) => (Number(code) >= 200 && Number(code) < 300 ? n + k : n), 0);
+    return {
+      tool: `autocannon ${autocannonVersion()}`,
+      url: baseUrl,
+      paths: [...d.paths],
+      intendedRequestsPerSec: d.ratePerSec,
+      connections: d.connections,
+      durationMs: seen.durationMs,
+      requests: { sent: seen.sent, answered: seen.answered, perSec: seen.durationMs > 0 ? seen.answered / (seen.durationMs / 1000) : 0 },
+      ok2xx,
+      other: seen.answered - ok2xx,
+      errors: seen.errors,
+      timeouts: seen.timeouts,
+      latencyUs: latencyOf(seen.latencyHistogram),
+    };
+  }
+
+  /** Finds the HTTP sources' ports, then runs autocannon until shortly before the sources stop serving. */
+  private async driveIngest(cluster: StartedDeployment, jobId: string, graph: JobGraphSpec): Promise<IngestLoad> {
+    const options = this.options.ingest!;
+    const subtasks = graph.vertices.filter((v) => v.operator === 'source').reduce((n, v) => n + v.parallelism, 0);
+    const { urls, servingUntilMs } = await httpSourceUrls(cluster.client, jobId, subtasks, () => this.aborted);
+    this.ingest = new IngestDriver(options);
+    this.emit('log', `HTTP ingest: ${options.ratePerSec} requests/s of ${options.recordsPerRequest} records over ${options.connections} connections to ${urls.join(', ')}`);
+    return this.ingest.run(urls, ingestBody(options.recordsPerRequest, this.options.keys, this.options.seed).body, servingUntilMs - Date.now());
   }
 
   private throwIfAborted(): void {

@@ -135,6 +135,74 @@ const gateOutcomeSchema = z.object({
   reason: z.string().optional(),
 });
 
+export const ingestSectionSchema = z
+  .object({
+    tool: z.string().describe('autocannon and its version.'),
+    urls: z.array(z.string()).describe("The HTTP sources' POST /records endpoints, as they reported them."),
+    intendedRequestsPerSec: z.number().describe('Open-loop rate over all connections (autocannon overallRate).'),
+    connections: z.number(),
+    pipelining: z.number(),
+    recordsPerRequest: z.number(),
+    durationMs: z.number().describe('How long autocannon sent.'),
+    requests: z.object({ sent: count, completed: count, perSec: z.number().describe('Responses per second.') }),
+    status: z.object({ ok2xx: count, unavailable503: count.describe('Back-pressured past http.wait (or rejected at once).'), other: count.describe('Other non-2xx answers.') }),
+    errors: count.describe('Connection errors, timeouts included.'),
+    timeouts: count,
+    records: z.object({
+      acceptedByClient: count.describe('2xx responses × recordsPerRequest.'),
+      acceptedBySources: count,
+      unacknowledged: z.number().describe('Accepted by the sources but never answered to the client: requests in flight when the load stopped (≤ connections × pipelining × recordsPerRequest).'),
+      rejectedBySources: count,
+      atSinks: count.describe('Records the sinks received (their key digest count).'),
+    }),
+    delivery: z
+      .union([z.object({ exactlyOnce: z.literal(true) }), z.object({ exactlyOnce: z.literal(false), why: z.string() })])
+      .describe("The sinks' key digest (count, Σ key, Σ hash) = the sources' accepted records' and no duplicates; the client's 2xx records = the accepted ones, less at most the requests in flight when the load stopped."),
+    latencyUs: latencySummarySchema.describe("Request → response (autocannon's clients), µs, every response."),
+  })
+  .describe('kind: http workloads: the load generator and what it was answered.');
+
+export const restLoadSectionSchema = z
+  .object({
+    tool: z.string(),
+    url: z.string().describe("The JobManager's REST address."),
+    paths: z.array(z.string()),
+    intendedRequestsPerSec: z.number(),
+    connections: z.number(),
+    durationMs: z.number(),
+    requests: z.object({ sent: count, answered: count, perSec: z.number() }),
+    ok2xx: count,
+    other: count.describe('Non-2xx answers.'),
+    errors: count,
+    timeouts: count,
+    latencyUs: latencySummarySchema.describe('REST request → response under this load, µs.'),
+  })
+  .describe('Dashboard load (scenario dashboard:): the REST API polled at a fixed rate while the job ran.');
+
+/** One case of `flowlab bench micro` (tinybench): per-operation figures (a run of the case does `opsPerRun` operations). */
+export const microCaseSchema = z.object({
+  name: z.string().describe('Stable case key, e.g. serializer-100b.'),
+  operation: z.string(),
+  opsPerRun: z.number().describe('Operations per timed call (small operations are batched).'),
+  state: z.enum(['completed', 'errored']),
+  error: z.string().optional().describe('The check that failed or what the case threw.'),
+  samples: count.describe('Timed calls tinybench kept.'),
+  opsPerSec: z.number().describe('Mean operations per second.'),
+  meanNs: z.number().describe('Mean time per operation, ns.'),
+  p50Ns: z.number(),
+  p99Ns: z.number().describe('p99 of the per-call time divided by opsPerRun, ns.'),
+  rmePct: z.number().describe("Relative margin of error of the mean (tinybench's rme, 95 %), %."),
+});
+
+export const microSectionSchema = z
+  .object({
+    tool: z.string().describe('tinybench and its version.'),
+    timeMs: z.number().describe('Measuring time per case, ms.'),
+    warmupMs: z.number(),
+    cases: z.array(microCaseSchema),
+  })
+  .describe('flowlab bench micro: per-component micro-benchmarks; gated as micro.opsPerSec@<case>.');
+
 export const resultDocumentSchema = z
   .object({
     schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
@@ -219,6 +287,9 @@ export const resultDocumentSchema = z
       .describe('Where the cluster ran (--deploy) and each process address, as of the end of the run.'),
     chaos: z.object({ toxiproxyUrl: z.string(), embedded: z.boolean(), proxies: z.array(z.object({ name: z.string(), listen: z.string(), upstream: z.string() })) }).optional(),
     gates: z.array(gateOutcomeSchema).optional().describe("The scenario's absolute gates evaluated on this run."),
+    micro: microSectionSchema.optional(),
+    ingest: ingestSectionSchema.optional(),
+    rest: restLoadSectionSchema.optional(),
     timeseries: z.array(
       z.object({
         tMs: z.number(),
@@ -249,3 +320,7 @@ export type RunState = ResultDocument['state'];
 export type GuardedLatencySummary = z.infer<typeof latencySummarySchema>;
 export type PhaseFigures = z.infer<typeof phaseSchema>;
 export type Recovery = z.infer<typeof recoverySchema>;
+export type MicroCaseResult = z.infer<typeof microCaseSchema>;
+export type MicroSection = z.infer<typeof microSectionSchema>;
+export type IngestSection = z.infer<typeof ingestSectionSchema>;
+export type RestLoadSection = z.infer<typeof restLoadSectionSchema>;

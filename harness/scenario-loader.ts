@@ -107,6 +107,7 @@ export function loadScenario(source: SourceFile, overrides: readonly FieldOverri
     const stepsMs = rate.steps.reduce((sum, s) => sum + s.for, 0);
     if (stepsMs > totalMs + 1) at(['workload', 'rate', 'steps'], `the steps last ${stepsMs} ms, longer than warm-up + duration (${totalMs} ms)`);
   }
+  checkHttpWorkload(scenario, at);
   if (issues.length > 0) throw new FileValidationError(inFileOrder(issues));
 
   const options = toRunOptions(scenario, faults);
@@ -116,6 +117,27 @@ export function loadScenario(source: SourceFile, overrides: readonly FieldOverri
     throw new FileValidationError([locatePrepareError(source, scenario, error)]);
   }
   return { file: source.file, scenario, options, gates };
+}
+
+/**
+ * `kind: http` needs `workload.http`, a fixed record size, no generator rate, and no process faults: an HTTP source
+ * cannot replay requests after a restart, so exactly-once would not hold (see runtime's http-source-task.ts).
+ */
+function checkHttpWorkload(s: Scenario, at: (path: readonly PathSegment[], message: string) => void): void {
+  const w = s.workload;
+  if (w.kind !== 'http') {
+    if (w.http) at(['workload', 'http'], 'applies to kind: http only; add workload.kind: http');
+    return;
+  }
+  if (!w.http) at(['workload', 'kind'], 'kind: http needs workload.http with at least rate (requests/s)');
+  if (w.rate !== 'unbounded') at(['workload', 'rate'], 'does not apply to kind: http: the client sets the pace (workload.http.rate, requests/s)');
+  if (typeof w.recordSize !== 'number') at(['workload', 'recordSize'], 'kind: http needs a fixed record size (a number)');
+  s.faults.forEach((f, i) => {
+    const kind = typeof f === 'string' ? (/(kill|restart)-taskmanager/.exec(f)?.[0] ?? '') : f.kind;
+    if (kind === 'kill-taskmanager' || kind === 'restart-taskmanager') {
+      at(['faults', i], `${kind} with kind: http: a restarted HTTP source cannot replay what it accepted, so accepted would no longer mean delivered exactly once`);
+    }
+  });
 }
 
 /** A field path of a scenario; a bare Flink key (`execution.buffer-timeout`) means `config.<key>`. */
@@ -272,6 +294,21 @@ export function toRunOptions(s: Scenario, faults: readonly FaultSpec[]): RunOpti
     },
     slotSharingGroups: { ...s.placement.slotSharingGroups },
     scenario: s,
+    ...(w.kind === 'http' && w.http ? httpRunOptions(w.http, sourceParallelism(s, parallelism)) : {}),
+    ...(s.dashboard && s.dashboard.rate > 0 ? { dashboard: { ratePerSec: s.dashboard.rate, connections: s.dashboard.connections, paths: [...s.dashboard.paths] } } : {}),
+  };
+}
+
+function sourceParallelism(s: Scenario, parallelism: number): number {
+  return s.job.vertices ? s.job.vertices.filter((v) => v.operator === 'source').reduce((n, v) => n + v.parallelism, 0) : parallelism;
+}
+
+/** The load (autocannon) and the sources' HTTP parameters; the intended records/s per source subtask is recorded as the rate. */
+function httpRunOptions(http: NonNullable<Scenario['workload']['http']>, sources: number): Pick<RunOptions, 'ingest' | 'ratePerSec' | 'sourceHttp'> {
+  return {
+    ingest: { ratePerSec: http.rate, connections: http.connections, pipelining: http.pipelining, recordsPerRequest: http.recordsPerRequest, timeoutMs: http.timeout },
+    ratePerSec: (http.rate * http.recordsPerRequest) / Math.max(1, sources),
+    sourceHttp: { waitMs: http.wait, retryAfterSec: Math.ceil(http.retryAfter / 1000), maxRecordsPerRequest: Math.max(http.recordsPerRequest, 1), maxQueuedRequests: http.maxQueuedRequests },
   };
 }
 

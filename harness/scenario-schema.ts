@@ -6,6 +6,7 @@
  * the loader, after this schema, and report the same way.
  */
 import { z } from 'zod';
+import { MICRO_CASE_NAMES } from './micro-case-names.js';
 import { parseDurationMs } from '../core/index.js';
 import { TOXIC_TYPES } from '../chaos/index.js';
 import { TOPOLOGY_PRESETS } from '../runtime/index.js';
@@ -83,6 +84,19 @@ export const recordSizeSchema = z
   ])
   .describe('Record body bytes (28-byte header + payload): a number, {min, max} (uniform), or {distribution: [{size|min,max, weight}]}.');
 
+export const httpWorkloadSchema = z
+  .strictObject({
+    rate: z.number().positive().max(1_000_000).describe('Requests per second over all connections and sources (open loop: autocannon overallRate).'),
+    connections: z.int().min(1).max(10_000).default(10).describe('autocannon connections, spread over the source subtasks.'),
+    pipelining: z.int().min(1).max(1000).default(1).describe('Requests in flight per connection.'),
+    recordsPerRequest: z.int().min(1).max(1_000_000).default(10).describe('Records in each NDJSON body.'),
+    wait: durationSchema.default(100).describe('How long a request waits for a back-pressured source output before 503 (0ms: reject at once).'),
+    retryAfter: durationSchema.default(1000).describe('Retry-After of a 503 (whole seconds, rounded up).'),
+    timeout: positiveDuration.default(10_000).describe("autocannon's response timeout."),
+    maxQueuedRequests: z.int().min(0).max(1_000_000).default(1024).describe('Requests one source subtask lets wait at once (more: 503 at once).'),
+  })
+  .describe('kind: http: autocannon posts NDJSON batches to every source subtask’s POST /records.');
+
 export const workloadSchema = z
   .strictObject({
     rate: rateSchema.default('unbounded'),
@@ -92,8 +106,10 @@ export const workloadSchema = z
     zipfExponent: z.number().positive().default(1.1).describe('Zipf exponent s when keyDistribution is zipf.'),
     warmup: durationSchema.prefault('2s').describe('Warm-up, excluded from the steady phase.'),
     duration: positiveDuration.prefault('18s').describe('Measured time after the warm-up.'),
+    kind: z.enum(['generator', 'http']).default('generator').describe('generator: the sources make records (rate, keys, sizes); http: autocannon posts them to the sources (workload.http).'),
+    http: httpWorkloadSchema.optional(),
   })
-  .describe('The open-loop workload every source subtask generates.');
+  .describe('The open-loop workload every source subtask generates, or the HTTP load (kind: http) that feeds them.');
 
 const vertexSchema = z.strictObject({
   id: z.string().regex(ID, 'a name like "source" (letters, digits, - and _)'),
@@ -228,6 +244,26 @@ export const scenarioSchema = z
     repetitions: z.int().min(1).max(1000).default(3).describe('Runs of this scenario in a suite.'),
     seed: z.int().min(0).max(4_294_967_295).default(42).describe('Drives keys, skew, sizes, toxicity and random fault times.'),
     gates: z.array(gateSchema).default([]).describe('Absolute gates checked on every run.'),
+    dashboard: z
+      .strictObject({
+        rate: z.number().min(0).max(100_000).describe('GET requests/s to the JobManager REST API over all connections (0: none).'),
+        connections: z.int().min(1).max(1000).default(4),
+        paths: z
+          .array(z.string().regex(/^\//, 'a path starting with /'))
+          .min(1)
+          .default(['/jobs/{job}', '/jobs/{job}/metrics', '/jobs/{job}/checkpoints', '/taskmanagers', '/overview'])
+          .describe('REST paths each connection cycles through; {job} is the running job id.'),
+      })
+      .optional()
+      .describe('Dashboard load: autocannon polls the REST API at a fixed rate while the job runs (as dashboards and scrapers do); the result gains a rest section.'),
+    micro: z
+      .strictObject({
+        cases: z.array(z.enum(MICRO_CASE_NAMES)).min(1).optional().describe('Cases to run (default: all).'),
+        time: positiveDuration.default(1000).describe('Measuring time per case.'),
+        warmup: durationSchema.default(200).describe('Warm-up time per case.'),
+      })
+      .optional()
+      .describe('Run `flowlab bench micro` cases (tinybench) instead of a job: no cluster starts; the result has a micro section.'),
   })
   .describe('A flowlab scenario: one experiment.');
 

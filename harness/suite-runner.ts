@@ -10,6 +10,7 @@ import { environmentFingerprint, flowlabVersion } from '../core/index.js';
 import { toError } from '../core/index.js';
 import { JobRun, type ProgressEvent } from './job-run.js';
 import { writeRunFiles } from './results-folder.js';
+import { MICRO_CASE_NAMES, runMicroBench } from './micro-bench.js';
 import type { ResultDocument } from './result-schema.js';
 import { analyzeControl, analyzeRateSweeps } from './suite-analysis.js';
 import { evaluateShapes } from './shape-model.js';
@@ -113,7 +114,11 @@ export class SuiteRunner extends EventEmitter {
     };
     this.writeIndex(index);
     const results = new Map<number, ResultDocument>();
-    const plannedMs = (r: PlannedRun): number => r.loaded.options.warmupMs + r.loaded.options.durationMs + RUN_OVERHEAD_MS;
+    const plannedMs = (r: PlannedRun): number => {
+      const micro = r.loaded.scenario.micro;
+      if (micro) return (micro.cases?.length ?? MICRO_CASE_NAMES.length) * (micro.time + micro.warmup);
+      return r.loaded.options.warmupMs + r.loaded.options.durationMs + RUN_OVERHEAD_MS;
+    };
     let spentMs = 0;
     let spentPlannedMs = 0;
     let bailed = false;
@@ -125,6 +130,15 @@ export class SuiteRunner extends EventEmitter {
       this.emit('run-start', progress);
       const runStarted = Date.now();
       const rel = join('runs', folderName(run.scenario), folderName(run.variant), `rep-${run.repetition}`);
+      if (run.loaded.scenario.micro) {
+        await this.runMicro(run, index.runs[i]!, rel, results, i);
+        if (index.runs[i]!.state !== 'completed' && this.options.bail) bailed = true;
+        spentMs += Date.now() - runStarted;
+        spentPlannedMs += plannedMs(run);
+        this.writeIndex(index);
+        this.emit('run-end', { ...progress, elapsedMs: Date.now() - started.getTime(), record: index.runs[i]! });
+        continue;
+      }
       const job = new JobRun({
         ...run.loaded.options,
         gates: run.loaded.gates,
@@ -165,6 +179,28 @@ export class SuiteRunner extends EventEmitter {
     index.finishedAt = new Date().toISOString();
     this.writeIndex(index);
     return index;
+  }
+
+  /** A scenario with `micro:` runs `flowlab bench micro`'s cases in this process instead of a job. */
+  private async runMicro(run: PlannedRun, record: SuiteRunRecord, rel: string, results: Map<number, ResultDocument>, i: number): Promise<void> {
+    const micro = run.loaded.scenario.micro!;
+    try {
+      const doc = await runMicroBench({
+        timeMs: micro.time,
+        warmupMs: micro.warmup,
+        ...(micro.cases ? { only: micro.cases } : {}),
+        scenario: run.scenario,
+        repetition: run.repetition,
+        ...(this.options.commandFor ? { command: this.options.commandFor(run) } : {}),
+        onCase: (c) => this.emit('log', `${c.name}: ${c.state === 'completed' ? `${Math.round(c.opsPerSec).toLocaleString('en-US')} ops/s` : `errored: ${c.error ?? ''}`}`),
+      });
+      doc.variant = { ...run.parameters };
+      results.set(i, doc);
+      const files = writeRunFiles(join(this.dir, rel), doc, []);
+      Object.assign(record, { state: doc.state, dir: rel, files, summary: summaryOf(doc), ...(doc.error !== undefined ? { error: doc.error } : {}) });
+    } catch (error) {
+      Object.assign(record, { state: 'errored', error: toError(error).message });
+    }
   }
 
   /** Written to a temporary file and renamed, so a reader never sees half an index. */

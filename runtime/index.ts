@@ -11,8 +11,8 @@ export * from './throughput/index.js';
 export * from './metrics/index.js';
 export * from './shuffle/index.js';
 export * from './task/index.js';
-export { validateJobGraph, presetJobGraph, InvalidJobGraphError, TOPOLOGY_PRESETS, DEFAULT_SOURCE_PARAMS, DEFAULT_FLAT_MAP_PARAMS, DEFAULT_SLOT_SHARING_GROUP, type JobGraphSpec, type VertexSpec, type EdgeSpec, type SourceParams, type RateSegment, type RecordSizeBucket, type MapParams, type FlatMapParams, type SinkParams, type TopologyPreset, type OperatorKind, type PartitionerKind } from './job/index.js';
-export type { Address, TaskState, JobState, TaskMetricsReport, TaskDeployment, SinkReport } from './job/index.js';
+export { validateJobGraph, presetJobGraph, InvalidJobGraphError, TOPOLOGY_PRESETS, DEFAULT_SOURCE_PARAMS, DEFAULT_FLAT_MAP_PARAMS, DEFAULT_HTTP_SOURCE_PARAMS, type HttpSourceParams, DEFAULT_SLOT_SHARING_GROUP, type JobGraphSpec, type VertexSpec, type EdgeSpec, type SourceParams, type RateSegment, type RecordSizeBucket, type MapParams, type FlatMapParams, type SinkParams, type TopologyPreset, type OperatorKind, type PartitionerKind } from './job/index.js';
+export type { Address, TaskState, JobState, TaskMetricsReport, TaskDeployment, SinkReport, HttpSourceReport } from './job/index.js';
 export { LocalCluster, type LocalClusterOptions, type TaskManagerInfo, type ProcessInfo } from './cluster/local-cluster.js';
 export { JobManagerClient, RestError, type JobDetails, type JobMetrics, type LatencySummary, type CheckpointView, type CheckpointsView, type CheckpointSummaryView, type CheckpointSubtaskView, type CheckpointDetailsView } from './cluster/rest-client.js';
 export * from './checkpoint/index.js';
@@ -54,3 +54,4 @@ export { runClusterBench, renderClusterBench, type ClusterBenchOptions, type Clu
 export { runMemoryBench, renderMemoryBench, MEMORY_MARGIN_BYTES, type MemoryBenchOptions, type MemoryBenchResult } from './bench/memory-bench.js';
 export { runCheckpointBench, renderCheckpointBench, DEFAULT_ALIGNED_TIMEOUT_MS, type CheckpointBenchMode, type CheckpointBenchOptions, type CheckpointBenchResult } from './bench/checkpoint-bench.js';
 export { runDebloatBench, renderDebloatBench, defaultDebloatCases, type DebloatBenchOptions, type DebloatBenchResult } from './bench/debloat-bench.js';
+export { runtimeMicroCases, serializerCase, deserializerCase, spanningDeserializerCase } from './bench/micro-cases.js';

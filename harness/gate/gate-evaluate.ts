@@ -256,7 +256,7 @@ function selectGates(entry: BaselineEntry, options: GateOptions, unbounded: bool
   }
   const scalars = Object.keys(entry.scalars).filter((key) => {
     const s = entry.scalars[key]!;
-    if (!(DEFAULT_SCALARS.has(key) || s.metric === 'recovery.timeToRecoverMs')) return false;
+    if (!(DEFAULT_SCALARS.has(key) || s.metric === 'recovery.timeToRecoverMs' || s.metric === 'micro.opsPerSec')) return false;
     if (s.metric === 'throughput.calibrated' && !unbounded) {
       skipped.push({ gate: metricLabel(s.metric, s.phase), reason: 'a fixed rate: throughput is the rate, and dividing it by the loopback calibration only adds the calibration’s noise' });
       return false;

@@ -20,6 +20,7 @@ export const SCALAR_METRICS = [
   'checkpoints.persistedBytes.p99',
   'recovery.timeToRecoverMs',
   'harness.cpuMsPerSecond',
+  'micro.opsPerSec',
 ] as const;
 export type ScalarMetric = (typeof SCALAR_METRICS)[number];
 
@@ -48,6 +49,8 @@ export const METRIC_SPECS: Readonly<Record<ScalarMetric | LatencyMetric, MetricS
   // sinks report once a second, so a time to recover moves in steps of 1 s
   'recovery.timeToRecoverMs': { direction: 'lower-is-better', unit: 'ms', phased: true, resolution: 1000 },
   'harness.cpuMsPerSecond': { direction: 'lower-is-better', unit: 'ms/s', phased: false, resolution: 5 },
+  // `flowlab bench micro`: the "phase" is the case name (micro.opsPerSec@serializer-100b)
+  'micro.opsPerSec': { direction: 'higher-is-better', unit: 'ops/s', phased: true, resolution: 0 },
   'latencyUs.p50': { direction: 'lower-is-better', unit: 'µs', phased: true, resolution: 0 },
   'latencyUs.p90': { direction: 'lower-is-better', unit: 'µs', phased: true, resolution: 0 },
   'latencyUs.p99': { direction: 'lower-is-better', unit: 'µs', phased: true, resolution: 0 },
@@ -163,6 +166,7 @@ function scalarFigures(doc: ResultDocument): Record<string, number> {
     const { value } = read(metric, 'steady');
     if (value !== null) out[metric] = value;
   }
+  for (const c of doc.micro?.cases ?? []) if (c.state === 'completed') out[metricKey('micro.opsPerSec', c.name)] = c.opsPerSec;
   return out;
 }
 

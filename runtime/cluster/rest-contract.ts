@@ -88,6 +88,9 @@ const debloatSampleSchema = z.object({
   announced: z.boolean(),
 });
 
+/** Count, Σ key and Σ keyHash32(key) mod 2^32 of a set of records (HTTP ingest's proof of which records arrived). */
+const keyDigestSchema = z.object({ records: count, keySum: z.number(), keyHashSum: z.number() });
+
 const sinkReportSchema = z.object({
   records: count,
   duplicated: count,
@@ -95,6 +98,22 @@ const sinkReportSchema = z.object({
   latencyHistogram: z.string(),
   bySource: z.array(z.object({ sourceSubtask: count, records: count, latencyHistogram: z.string() })).optional(),
   latencyBuckets: z.object({ cumulativeCounts: z.array(count), sumUs: z.number() }).optional(),
+  keyDigest: keyDigestSchema.optional(),
+});
+
+/** An HTTP ingest source subtask: where it listens and what it answered. */
+const httpSourceReportSchema = z.object({
+  host: z.string(),
+  port: count,
+  servingUntilMs: z.number(),
+  requests: count,
+  acceptedRequests: count,
+  acceptedRecords: count,
+  rejectedRequests: count,
+  rejectedRecords: count,
+  badRequests: count,
+  queued: count,
+  keyDigest: keyDigestSchema,
 });
 
 /** One subtask's figures, as a TaskManager reports them. */
@@ -125,6 +144,7 @@ export const taskMetricsReportSchema = z.object({
   estimatedTimeToConsumeBuffersMs: z.number().optional(),
   debloatSamples: z.array(debloatSampleSchema).optional(),
   sink: sinkReportSchema.optional(),
+  httpSource: httpSourceReportSchema.optional(),
 });
 
 /** Percentiles of the merged sink latency (µs) with the merged histogram (HDR V2 compressed base64). */

@@ -8,7 +8,7 @@ import { connectInternal } from '../security/index.js';
 import { EventEmitter } from 'node:events';
 import { FlowlabError, WaitTimeoutError, createLogger, pollUntil, systemClock, toError, type Clock, type Logger, type ResolvedConfig, type TimerHandle } from '../../core/index.js';
 import { NetworkEnvironment } from '../shuffle/index.js';
-import { AggregateProcessor, FlatMapProcessor, MapProcessor, OneInputTask, SourceTask, StreamTask, VerifyingSink, type TaskCheckpoint, type TaskContext } from '../task/index.js';
+import { AggregateProcessor, FlatMapProcessor, HttpSourceTask, MapProcessor, OneInputTask, SourceTask, StreamTask, VerifyingSink, type TaskCheckpoint, type TaskContext } from '../task/index.js';
 import { CheckpointStorage, StateFileWriter, defaultCheckpointRoot, isStorageFailure } from '../checkpoint/index.js';
 import { PrometheusExporter, type TaskMetricsSample } from '../metrics/index.js';
 import { type Address, type JmToTm, type TaskDeployment, type TaskState, type TmToJm, DEFAULT_FLAT_MAP_PARAMS } from '../job/index.js';
@@ -206,7 +206,7 @@ export class TaskManager extends EventEmitter {
     };
     switch (deployment.operator) {
       case 'source':
-        return new SourceTask(ctx);
+        return deployment.source?.http ? new HttpSourceTask(ctx) : new SourceTask(ctx);
       case 'map':
         return new OneInputTask(ctx, new MapProcessor(deployment.map?.costUs ?? 0, () => this.clock.nowMs()));
       case 'flatMap':

@@ -79,6 +79,30 @@ export interface SinkReport {
   bySource?: Array<{ sourceSubtask: number; records: number; latencyHistogram: string }>;
   /** Optional: the same latencies as cumulative counts at fixed bounds (runtime/metrics LATENCY_BUCKET_BOUNDS_US, then +Inf), for Prometheus. */
   latencyBuckets?: { cumulativeCounts: number[]; sumUs: number };
+  /** Optional: count, Σ key and Σ keyHash32(key) mod 2^32 of the records this attempt received (HTTP ingest's proof of which records arrived). */
+  keyDigest?: { records: number; keySum: number; keyHashSum: number };
+}
+
+/** An HTTP ingest source subtask (`source.http`): where it listens and what it answered. */
+export interface HttpSourceReport {
+  host: string;
+  /** 0 until the server is bound. */
+  port: number;
+  /** When it stops taking requests, epoch ms (its start + the source's durationMs); 0 before it starts. */
+  servingUntilMs: number;
+  requests: number;
+  /** Requests answered 200: all their records are in the network buffers. */
+  acceptedRequests: number;
+  acceptedRecords: number;
+  /** Requests answered 503 (back-pressured past the wait, or rejected at once): none of their records entered the stream. */
+  rejectedRequests: number;
+  rejectedRecords: number;
+  /** Requests answered 4xx (malformed body, key out of range, too large). */
+  badRequests: number;
+  /** Requests waiting for the output now. */
+  queued: number;
+  /** Count, Σ key, Σ keyHash32(key) mod 2^32 of the accepted records. */
+  keyDigest: { records: number; keySum: number; keyHashSum: number };
 }
 
 export interface TaskMetricsReport {
@@ -112,6 +136,7 @@ export interface TaskMetricsReport {
   /** Buffer debloating: the input gate's last recalculations, oldest first (enough to recompute each one). */
   debloatSamples?: DebloatSample[];
   sink?: SinkReport;
+  httpSource?: HttpSourceReport;
 }
 
 /** Per-subtask figures of one checkpoint (spec §5.2 CheckpointMetrics). */

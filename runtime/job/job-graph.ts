@@ -31,7 +31,26 @@ export interface SourceParams {
    */
   recordSizeDistribution?: RecordSizeBucket[];
   seed: number;
+  /**
+   * HTTP ingest instead of generated records: each subtask serves `POST /records` (NDJSON, one `{"key": n}` per line)
+   * on loopback for `durationMs`; `ratePerSec`, schedules and key distributions do not apply (the client chooses).
+   */
+  http?: HttpSourceParams;
 }
+
+/** {@link SourceParams.http}: how an HTTP ingest source answers when its output is back-pressured. */
+export interface HttpSourceParams {
+  /** How long a request waits for a back-pressured output before it gets 503; 0 = reject at once. */
+  waitMs: number;
+  /** The `Retry-After` of a 503, seconds. */
+  retryAfterSec: number;
+  /** Largest batch one request may carry (larger: 413). */
+  maxRecordsPerRequest: number;
+  /** Requests waiting for the output at once (more: 503 at once). */
+  maxQueuedRequests: number;
+}
+
+export const DEFAULT_HTTP_SOURCE_PARAMS: HttpSourceParams = { waitMs: 100, retryAfterSec: 1, maxRecordsPerRequest: 10_000, maxQueuedRequests: 1024 };
 
 /** One segment of {@link SourceParams.rateSchedule}: `durationMs` long, the rate going linearly from `fromPerSec` to `toPerSec`. */
 export interface RateSegment {
@@ -231,6 +250,7 @@ function validateSource(where: string, p: Partial<SourceParams>): SourceParams {
   check(Number.isInteger(s.seed), 'seed', 'must be an integer', s.seed);
   if (rateSchedule !== undefined) s.rateSchedule = validateRateSchedule(rateSchedule, s.durationMs, check);
   if (recordSizeDistribution !== undefined) s.recordSizeDistribution = validateSizeDistribution(recordSizeDistribution, check);
+  if (p.http !== undefined) s.http = validateHttpSource(p.http, check);
   return s;
 }
 
@@ -258,6 +278,16 @@ function validateRateSchedule(schedule: unknown, durationMs: number, check: Chec
     segments.map((seg) => seg.durationMs),
   );
   return segments;
+}
+
+function validateHttpSource(http: unknown, check: Check): HttpSourceParams {
+  check(typeof http === 'object' && http !== null && !Array.isArray(http), 'http', 'must be an object {waitMs, retryAfterSec, maxRecordsPerRequest, maxQueuedRequests}', http);
+  const h: HttpSourceParams = { ...DEFAULT_HTTP_SOURCE_PARAMS, ...(http as Partial<HttpSourceParams>) };
+  check(isFiniteAtLeast(h.waitMs, 0) && h.waitMs <= 3_600_000, 'http.waitMs', 'must be in [0, 3600000] (0: reject at once)', h.waitMs);
+  check(Number.isInteger(h.retryAfterSec) && h.retryAfterSec >= 0 && h.retryAfterSec <= 86_400, 'http.retryAfterSec', 'must be an integer in [0, 86400]', h.retryAfterSec);
+  check(Number.isInteger(h.maxRecordsPerRequest) && h.maxRecordsPerRequest >= 1 && h.maxRecordsPerRequest <= 1_000_000, 'http.maxRecordsPerRequest', 'must be an integer in [1, 1000000]', h.maxRecordsPerRequest);
+  check(Number.isInteger(h.maxQueuedRequests) && h.maxQueuedRequests >= 0 && h.maxQueuedRequests <= 1_000_000, 'http.maxQueuedRequests', 'must be an integer in [0, 1000000]', h.maxQueuedRequests);
+  return h;
 }
 
 function validateSizeDistribution(distribution: unknown, check: Check): RecordSizeBucket[] {

@@ -6,4 +6,5 @@ export { RateSchedule } from './rate-schedule.js';
 export { RecordSizeSampler } from './record-size-sampler.js';
 export { OneInputTask } from './one-input-task.js';
 export { MapProcessor, FlatMapProcessor, AggregateProcessor, type RecordProcessor } from './record-processor.js';
-export { VerifyingSink } from './verifying-sink.js';
+export { VerifyingSink, keyHash32, addToKeyDigest, type KeyDigest } from './verifying-sink.js';
+export { HttpSourceTask } from './http-source-task.js';

@@ -412,7 +412,7 @@ export class OneInputTask extends StreamTask {
     const report = super.report();
     const p = this.processor;
     if (p instanceof VerifyingSink) {
-      report.sink = { records: p.records, duplicated: p.duplicated, outOfOrder: p.outOfOrder, latencyHistogram: p.encodedLatency(), bySource: p.encodedBySource(), latencyBuckets: p.latencyBuckets.snapshot() };
+      report.sink = { records: p.records, duplicated: p.duplicated, outOfOrder: p.outOfOrder, latencyHistogram: p.encodedLatency(), bySource: p.encodedBySource(), latencyBuckets: p.latencyBuckets.snapshot(), keyDigest: { ...p.keyDigest } };
     }
     return report;
   }

@@ -18,6 +18,32 @@ import { StateFormatError, type StateReader, type StateWriter } from './operator
 
 const HIGHEST_LATENCY_US = 3_600_000_000;
 
+/**
+ * A 32-bit mix of a record key (murmur3's finalizer over its low and high words). Summed mod 2^32 over a set of
+ * records together with the key sum and the count, it is an order-independent digest a client can recompute over
+ * the records it was told were accepted (HTTP ingest), so "these exact records arrived" is checkable, not only "as many".
+ */
+export function keyHash32(key: number): number {
+  let h = (key >>> 0) ^ Math.imul(Math.floor(key / 4_294_967_296) >>> 0, 0x9e3779b1);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Count, Σ key and Σ {@link keyHash32}(key) mod 2^32 of a multiset of records. */
+export interface KeyDigest {
+  records: number;
+  keySum: number;
+  keyHashSum: number;
+}
+
+/** Adds one key to a digest (in place). */
+export function addToKeyDigest(digest: KeyDigest, key: number): void {
+  digest.records++;
+  digest.keySum += key;
+  digest.keyHashSum = (digest.keyHashSum + keyHash32(key)) >>> 0;
+}
+
 function buildHistogram(): hdr.Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_LATENCY_US, numberOfSignificantValueDigits: 3 });
 }
@@ -32,6 +58,8 @@ export class VerifyingSink implements RecordProcessor {
   /** Per source subtask: records and latency, so a harness can tell which link a record came over. */
   private readonly bySource: Array<{ records: number; latencyUs: hdr.Histogram } | undefined> = [];
   private lastSeen: Float64Array[] = [];
+  /** Digest of every record this attempt received (see {@link keyHash32}). */
+  readonly keyDigest: KeyDigest = { records: 0, keySum: 0, keyHashSum: 0 };
 
   /** `costUs`: busy CPU time per record before verifying it (a slow sink, spec S9). */
   constructor(
@@ -50,6 +78,7 @@ export class VerifyingSink implements RecordProcessor {
       }
     }
     this.records++;
+    addToKeyDigest(this.keyDigest, r.key);
     const last = this.lastSeenOf(r.sourceSubtask, r.key);
     const seq = r.sequence;
     const previous = last[r.key]!;
