@@ -67,4 +67,12 @@ export {
   type Baseline,
   type VerdictDocument,
   type GateVerdict,
+  evaluateShapes,
+  publishedBaseline,
+  shapeSchema,
+  type Shape,
+  type ShapeOutcome,
+  runMicroBench,
+  microCases,
+  type MicroBenchOptions,
 } from './harness/index.js';

@@ -280,7 +280,7 @@ export class JobRun extends EventEmitter {
       // an abort that came while the cluster started stops it now
       if (this.aborted) await this.cluster.stop();
       this.throwIfAborted();
-      await this.waitForTaskManagers(this.cluster);
+      await this.cluster.client.awaitTaskManagers(this.options.taskManagers);
       if (this.placement) {
         const overrides = await this.placement.placeDataLinks(this.cluster.taskManagers, this.cluster.proxyHost);
         await this.cluster.client.setLinkOverrides(overrides);
@@ -418,14 +418,6 @@ export class JobRun extends EventEmitter {
 
   private throwIfAborted(): void {
     if (this.aborted) throw new Error('interrupted before the job was submitted');
-  }
-
-  private async waitForTaskManagers(cluster: StartedDeployment): Promise<void> {
-    const deadline = Date.now() + 15_000;
-    while ((await cluster.client.taskManagers()).length < this.options.taskManagers) {
-      if (Date.now() > deadline) throw new Error('TaskManagers did not register within 15 s');
-      await new Promise((r) => setTimeout(r, 50));
-    }
   }
 
   private async observe(cluster: StartedDeployment, jobId: string, doc: ResultDocument, t0: number, samples: RunSamples, jobEnded: () => void): Promise<void> {

@@ -63,11 +63,7 @@ interface RoundResult {
 async function flowlabRound(o: ClusterBenchOptions): Promise<RoundResult> {
   const config = resolveConfig({ 'rest.port': 0, 'taskmanager.numberOfTaskSlots': 1, ...(o.config ?? {}) });
   await using cluster = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore' });
-  const deadline = Date.now() + 15_000;
-  while ((await cluster.client.taskManagers()).length < 2) {
-    if (Date.now() > deadline) throw new Error('TaskManagers did not register');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await cluster.client.awaitTaskManagers(2);
   const parallelism = o.parallelism ?? 2;
   const graph = presetJobGraph('source-sink', parallelism, {
     ratePerSec: 0,

@@ -67,12 +67,7 @@ export async function runMemoryBench(o: MemoryBenchOptions, log: (line: string) 
   const config = resolveConfig({ 'rest.port': 0, 'taskmanager.numberOfTaskSlots': 1, ...(o.config ?? {}) });
   const networkMemoryBytes = numberOfNetworkBuffers(config) * config['taskmanager.memory.segment-size'];
   await using cluster = await LocalCluster.start({ taskManagers: 2, config, childStderr: 'ignore' });
-  const deadline = Date.now() + 15_000;
-  let registered: Array<{ id: string; metricsUrl?: string }> = [];
-  while ((registered = (await cluster.client.taskManagers()) as Array<{ id: string; metricsUrl?: string }>).length < 2) {
-    if (Date.now() > deadline) throw new Error('TaskManagers did not register');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const registered = await cluster.client.awaitTaskManagers(2);
   const tms = cluster.taskManagers.map((tm) => ({
     info: tm,
     metricsUrl: registered.find((r) => r.id === tm.id)?.metricsUrl,
