@@ -123,7 +123,7 @@ export function gateSuiteFolder(dir: string, baseline: { file: string; document:
 }
 
 /** `flowlab baseline published <suite> --to <file>`: the suite's published figures as a `published` baseline. */
-export function baselinePublished(args: Record<string, unknown>): void {
+export async function baselinePublished(args: Record<string, unknown>): Promise<void> {
   const to = args['to'] as string;
   if (extname(to) !== '.json') throw new GateInputError('--to', `a baseline is a .json file, got ${to}`);
   const plan = planSuite(args['suite'] as string);

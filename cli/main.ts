@@ -278,26 +278,30 @@ export async function main(argv: string[]): Promise<void> {
       (y) => gateOptions(y.positional('results', { type: 'string', array: true, describe: 'a suite results folder (results/<suite>/<timestamp>), a folder of them (the newest is judged), or result.json files' })),
       (args) => gate(args as Record<string, unknown>),
     )
-    .command(
-      'baseline save <results..>',
-      'store a baseline with provenance from a suite results folder or result files',
-      (y) =>
-        y
-          .positional('results', { type: 'string', array: true, demandOption: true, describe: 'a suite results folder or result.json files' })
-          .option('to', { type: 'string', demandOption: true, describe: 'the baseline file to write, e.g. suites/baselines/nightly.json' })
-          .option('name', { type: 'string', describe: 'the baseline’s name (default: the suite’s name, else the file name)' })
-          .option('allow-errored', { type: 'boolean', default: false, describe: 'leave out runs that did not complete instead of refusing' }),
-      (args) => baselineSave(args as Record<string, unknown>),
-    )
-    .command(
-      'baseline published <suite>',
-      "store the published figures of a suite's shapes (spec §8) as a baseline marked published, with each figure's source",
-      (y) =>
-        y
-          .positional('suite', { type: 'string', demandOption: true, describe: 'a suite file with shape entries, e.g. suites/published.yaml' })
-          .option('to', { type: 'string', demandOption: true, describe: 'the baseline file to write, e.g. suites/baselines/published.json' })
-          .option('name', { type: 'string', describe: 'the baseline’s name (default: the suite’s name)' }),
-      (args) => baselinePublished(args as Record<string, unknown>),
+    .command('baseline', 'store a baseline: from results (save) or from a suite’s published figures (published)', (y) =>
+      y
+        .command(
+          'save <results..>',
+          'store a baseline with provenance from a suite results folder or result files',
+          (b) =>
+            b
+              .positional('results', { type: 'string', array: true, demandOption: true, describe: 'a suite results folder or result.json files' })
+              .option('to', { type: 'string', demandOption: true, describe: 'the baseline file to write, e.g. suites/baselines/nightly.json' })
+              .option('name', { type: 'string', describe: 'the baseline’s name (default: the suite’s name, else the file name)' })
+              .option('allow-errored', { type: 'boolean', default: false, describe: 'leave out runs that did not complete instead of refusing' }),
+          (args) => baselineSave(args as Record<string, unknown>),
+        )
+        .command(
+          'published <suite>',
+          "store the published figures of a suite's shapes (spec §8) as a baseline marked published, with each figure's source",
+          (b) =>
+            b
+              .positional('suite', { type: 'string', demandOption: true, describe: 'a suite file with shape entries, e.g. suites/published.yaml' })
+              .option('to', { type: 'string', demandOption: true, describe: 'the baseline file to write, e.g. suites/baselines/published.json' })
+              .option('name', { type: 'string', describe: 'the baseline’s name (default: the suite’s name)' }),
+          (args) => baselinePublished(args as Record<string, unknown>),
+        )
+        .demandCommand(1, 'name what to do: baseline save <results…> or baseline published <suite>'),
     )
     .command(
       'cluster start',

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderHtml, renderJunit, renderMarkdown } from '../reports/index.js';
@@ -12,7 +13,7 @@ import { evaluateShapes, metricOf, numericValue, shapeProblems, type ShapeRun } 
 import { shapeSchema, type ShapeInput } from './shape-schema.js';
 import { planSuite } from './suite-plan.js';
 import { FileValidationError } from './source-locations.js';
-import { REPO, tempDir } from './test-support.js';
+import { CLI, REPO, tempDir } from './test-support.js';
 
 const KEY = 'config.taskmanager.network.memory.buffers-per-channel';
 
@@ -207,4 +208,20 @@ test('every shipped suite plans; the published suite accounts for all eighteen s
   const fresh = publishedBaseline({ ...plan, file: 'suites/published.yaml' }, 'published', new Date(committed.createdAt));
   assert.deepEqual(committed, fresh, 'suites/baselines/published.json is stale: npx flowlab baseline published suites/published.yaml --to suites/baselines/published.json');
   assert.equal(committed.source, 'published');
+});
+
+test('flowlab baseline published writes the published baseline; baseline save and published are separate subcommands', (t) => {
+  const dir = tempDir(t);
+  const to = join(dir, 'published.json');
+  const out = execFileSync(process.execPath, [CLI, 'baseline', 'published', join(REPO, 'suites', 'published-quick.yaml'), '--to', to], { encoding: 'utf8' });
+  assert.match(out, /published figures of \d+ shapes \(source: published\)/);
+  const written = loadBaseline(to);
+  assert.equal(written.source, 'published');
+  assert.ok(Object.keys(written.scenarios).some((k) => k.endsWith('/S9')), Object.keys(written.scenarios).join(', '));
+  const bad = spawnSync(process.execPath, [CLI, 'baseline', 'published', join(REPO, 'suites', 'smoke.yaml'), '--to', join(dir, 'none.json')], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /has no shape check with a published figure/);
+  const none = spawnSync(process.execPath, [CLI, 'baseline'], { encoding: 'utf8' });
+  assert.notEqual(none.status, 0);
+  assert.match(none.stderr, /baseline save <results…> or baseline published <suite>/);
 });

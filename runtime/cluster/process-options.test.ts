@@ -4,7 +4,7 @@ import { InvalidProcessOptionsError, advertisedHostFor, isLoopbackHost, parseJob
 
 describe('process options', () => {
   it('fills the defaults: loopback, OS-chosen control and metrics ports, one attempt to reach the JobManager', () => {
-    assert.deepEqual(parseJobManagerProcessOptions({ config: {} }), { config: {}, bindHost: '127.0.0.1', controlPort: 0, linkOverrides: {} });
+    assert.deepEqual(parseJobManagerProcessOptions({ config: {} }), { config: {}, bindHost: '127.0.0.1', controlPort: 0, metricsPort: 0, linkOverrides: {} });
     assert.deepEqual(parseTaskManagerProcessOptions({ tmId: 'tm-0', jobManager: { host: '127.0.0.1', port: 6123 }, config: {} }), {
       tmId: 'tm-0',
       jobManager: { host: '127.0.0.1', port: 6123 },
