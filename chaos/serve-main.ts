@@ -4,29 +4,27 @@
  * `{"url":…,"host":…,"port":…,"seed":…}` on stdout once listening; stops on SIGTERM/SIGINT or when stdin
  * closes (so it never outlives a parent that pipes stdin).
  */
+import { parseArgs } from 'node:util';
 import { createLogger } from '../core/index.js';
 import { startToxiproxyServer } from './toxiproxy-server.js';
 
 const log = createLogger('chaos/serve-main');
 
-function flag(name: string): string | undefined {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
+// node's own parser, strict: an unknown flag or a flag without its value is an error, not silently ignored
+const { values } = parseArgs({ options: { host: { type: 'string' }, port: { type: 'string' }, seed: { type: 'string' } }, strict: true });
 
-function numberFlag(name: string): number | undefined {
-  const raw = flag(name);
+function numberFlag(name: 'port' | 'seed'): number | undefined {
+  const raw = values[name];
   if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a non-negative integer, got ${raw}`);
-  return value;
+  if (!/^\d+$/.test(raw)) throw new Error(`--${name} must be a non-negative integer, got ${raw}`);
+  return Number(raw);
 }
 
 async function main(): Promise<void> {
   const port = numberFlag('port');
   const seed = numberFlag('seed');
   const server = await startToxiproxyServer({
-    host: flag('host') ?? '127.0.0.1',
+    host: values.host ?? '127.0.0.1',
     ...(port !== undefined ? { port } : {}),
     ...(seed !== undefined ? { seed } : {}),
   });
