@@ -180,17 +180,18 @@ export class FaultRunner {
   }
 
   /** Adds job-level figures to each fault, from the run's samples. */
-  addJobEffects(window: (fromMs: number, toMs: number, link?: string) => WindowFigures | undefined, runEndMs: number, allLinks: readonly string[]): void {
+  addJobEffects(window: (fromMs: number, toMs: number, link?: string, options?: { endNotAfter?: boolean }) => WindowFigures | undefined, runEndMs: number, allLinks: readonly string[]): void {
     for (const r of this.records) {
       if (r.appliedAtMs === null) continue;
       const to = r.removedAtMs ?? runEndMs;
       const length = Math.max(1000, to - r.appliedAtMs);
       const from = Math.max(0, r.appliedAtMs - length);
-      const before = window(from, r.appliedAtMs);
+      // `before` ends at the last report at or before the fault, never on one after a restart
+      const before = window(from, r.appliedAtMs, undefined, { endNotAfter: true });
       const during = window(r.appliedAtMs, to);
       const links: Record<string, LinkJobEffect> = {};
       for (const link of allLinks) {
-        const b = window(from, r.appliedAtMs, link);
+        const b = window(from, r.appliedAtMs, link, { endNotAfter: true });
         const d = window(r.appliedAtMs, to, link);
         links[link] = {
           affected: affects(r, link),

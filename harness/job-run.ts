@@ -326,7 +326,7 @@ export class JobRun extends EventEmitter {
         const endOfRun = runEndMs || (samples.samples.at(-1)?.tMs ?? 0);
         if (faults) {
           await faults.finish();
-          const window = (from: number, to: number, link?: string): WindowFigures | undefined => samples.window(from, to, link);
+          const window = (from: number, to: number, link?: string, options?: { endNotAfter?: boolean }): WindowFigures | undefined => samples.window(from, to, link, options);
           faults.addJobEffects(window, endOfRun, samples.links());
           doc.faults = faults.records;
           doc.phases.push(...faultPhases(faults, samples, endOfRun));
@@ -578,7 +578,7 @@ function faultPhases(faults: FaultRunner, samples: RunSamples, endOfRun: number)
       ['after', duringEnd, Math.min(endOfRun, duringEnd + length)],
     ];
     for (const [name, from, to] of windows) {
-      const w = samples.window(from, to);
+      const w = samples.window(from, to, undefined, { endNotAfter: name === 'before' });
       if (!w) continue;
       out.push({ name: `fault-${r.index}-${name}`, startMs: w.startMs, endMs: w.endMs, throughput: { recordsPerSec: w.recordsPerSec, records: w.records }, latencyUs: latencySummary(w.latencyHistogram) });
     }

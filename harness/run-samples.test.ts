@@ -36,6 +36,18 @@ test('a window across a restart (sink counters start again from 0) counts the ne
   assert.equal(w.recordsPerSec, 1500);
 });
 
+test("a fault's before window ends at the last report at or before the fault, not on a report after the restart", () => {
+  const s = samples([
+    [1000, 1000, [10]],
+    [2000, 2000, [10, 20]],
+    [3000, 50, [10]],
+  ]);
+  assert.equal(s.window(1000, 2600)!.records, 50, 'the nearest report to 2600 is the restarted attempt’s');
+  const before = s.window(1000, 2600, undefined, { endNotAfter: true })!;
+  assert.deepEqual([before.startMs, before.endMs, before.records, before.recordsPerSec], [1000, 2000, 1000, 1000]);
+  assert.equal(s.window(1000, 1900, undefined, { endNotAfter: true }), undefined, 'no report between the start and the fault');
+});
+
 test('a later sample with the same report time replaces the earlier one (newer figures from a sink that reported in between)', () => {
   const s = samples([
     [1000, 100, [10]],

@@ -106,10 +106,12 @@ export class RunSamples {
 
   /**
    * Records that arrived between `fromMs` and `toMs` (the whole run, or one link). Sinks report once a second, so
-   * each end snaps to the report nearest to it (the window's own `startMs`/`endMs` say where it landed). Undefined
-   * when both ends snap to the same report.
+   * each end snaps to the report nearest to it (the window's own `startMs`/`endMs` say where it landed). With
+   * `endNotAfter`, the end snaps to the last report at or before `toMs` instead: a fault's `before` window must not
+   * reach a report taken after the fault (one that follows a restart carries counters that started again from 0).
+   * Undefined when both ends snap to the same report.
    */
-  window(fromMs: number, toMs: number, link?: string): WindowFigures | undefined {
+  window(fromMs: number, toMs: number, link?: string, options: { endNotAfter?: boolean } = {}): WindowFigures | undefined {
     const figures: Cumulative[] = [{ asOfMs: 0, records: 0, latency: undefined }];
     for (const s of this.samples) {
       const c = link === undefined ? s.total : s.links.get(link);
@@ -120,7 +122,7 @@ export class RunSamples {
     }
     const nearest = (ms: number): Cumulative => figures.reduce((best, c) => (Math.abs(c.asOfMs - ms) < Math.abs(best.asOfMs - ms) ? c : best));
     const a = nearest(fromMs);
-    const b = nearest(toMs);
+    const b = options.endNotAfter ? (figures.filter((c) => c.asOfMs <= toMs).at(-1) ?? figures[0]!) : nearest(toMs);
     if (b.asOfMs <= a.asOfMs) return undefined;
     // a restarted job's sink counters start again from 0: count the new attempt's records
     const records = b.records >= a.records ? b.records - a.records : b.records;
