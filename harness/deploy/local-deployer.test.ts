@@ -3,13 +3,27 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveConfig } from '../../core/index.js';
+import { pollUntil, resolveConfig } from '../../core/index.js';
 import { DeployerUnavailableError, deployerFor, localDeployer } from './index.js';
 
 /** The process state letter of /proc/<pid>/stat: T when stopped by SIGSTOP. */
 async function procState(pid: number): Promise<string> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+}
+
+/** The state the kernel settles on: a signal takes effect when the process is next scheduled, not at kill(2). */
+async function settledState(pid: number, want: (state: string) => boolean, what: string): Promise<string> {
+  let last = '';
+  await pollUntil(
+    what,
+    async () => {
+      last = await procState(pid);
+      return want(last) ? last : undefined;
+    },
+    { timeoutMs: 5_000, intervalMs: 10, detail: () => `state ${last}` },
+  );
+  return last;
 }
 
 async function registeredPids(client: { taskManagers(): Promise<unknown> }): Promise<Array<number | undefined>> {
@@ -30,9 +44,9 @@ test('the local deployer pauses, resumes, kills and restarts one TaskManager thr
 
   const tm1 = deployment.taskManagers.find((tm) => tm.id === 'tm-1')!;
   deployment.pause('tm-1');
-  assert.equal(await procState(tm1.pid), 'T', 'SIGSTOP stops the process');
+  assert.equal(await settledState(tm1.pid, (s) => s === 'T', 'SIGSTOP to stop tm-1'), 'T', 'SIGSTOP stops the process');
   deployment.resume('tm-1');
-  assert.notEqual(await procState(tm1.pid), 'T', 'SIGCONT resumes it');
+  assert.notEqual(await settledState(tm1.pid, (s) => s !== 'T', 'SIGCONT to resume tm-1'), 'T', 'SIGCONT resumes it');
 
   deployment.kill('tm-1');
   assert.equal(await deployment.waitForExit('tm-1', 10_000), true);
