@@ -110,7 +110,8 @@ test('metric paths reach phases, tasks (aggregated) and nested figures; paramete
   assert.equal(metricOf(doc, 'tasks.source.backPressuredTimeMsPerSecond'), 800);
   assert.equal(metricOf(doc, 'tasks.*.busyTimeMsPerSecond', 'sum'), 1000);
   assert.equal(metricOf(doc, 'phases.steady.throughput.recordsPerSec'), 10);
-  assert.equal(metricOf(doc, 'checkpoints.durationMs.p50'), 0);
+  assert.equal(metricOf(doc, 'checkpoints.durationMs.p50'), null, 'no completed checkpoint is no data, not 0 ms');
+  assert.equal(metricOf(doc, 'checkpoints.completed'), 0, 'a count of checkpoints is a figure');
   assert.equal(metricOf(doc, 'latencyUs.p999'), null);
   assert.equal(numericValue('100 ms'), 100);
   assert.equal(numericValue('2 s'), 2000);

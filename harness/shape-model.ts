@@ -99,7 +99,11 @@ export function metricOf(doc: ResultDocument, path: string, agg: 'min' | 'max' |
     at = doc.faults[Number(segs[1])];
     rest = segs.slice(2);
   }
-  for (const s of rest) at = at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[s] : undefined;
+  for (const s of rest) {
+    // a checkpoint summary of no checkpoint holds zeros, not durations: none completed is no data, never 0 ms
+    if (at !== null && typeof at === 'object' && (at as { count?: unknown }).count === 0 && segs[0] === 'checkpoints') return null;
+    at = at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[s] : undefined;
+  }
   return typeof at === 'number' && Number.isFinite(at) ? at : null;
 }
 
