@@ -48,6 +48,8 @@ const send = (message: unknown): void => {
 };
 
 const CHUNK_BYTES = 32 * 1024;
+/** The flowlab consumer's read buffer size (client-connection.ts), used by the raw sink too. */
+const READ_BUFFER_BYTES = 256 * 1024;
 const SLICE_MS = 2;
 
 function histogram(): hdr.Histogram {
@@ -111,64 +113,85 @@ function fillWithRecords(serializer: RecordSerializer, target: Buffer, recordByt
   return offset;
 }
 
-async function rawSink(): Promise<void> {
+/**
+ * The raw pipe's receiving end: connects to the source and reads into one reused 256 KiB buffer through `onread`,
+ * the way flowlab's consumer reads its data connection (so both sides pay the same read path, not a fresh Buffer
+ * per read). With `recordBytes` > 0 it parses the length-prefixed records as a consumer would.
+ */
+function rawSink(port: number): void {
   const window = new Window();
   const view = new RecordView();
   let carry = Buffer.alloc(0);
-  const server = createServer({ noDelay: true }, (socket) => {
-    socket.on('data', (chunk: Buffer) => {
-      window.bytes += chunk.length;
-      if (params.recordBytes === 0) return;
-      // parse length-prefixed records the way a consumer would (header fields read through a view)
-      let data = chunk;
-      if (carry.length > 0) data = Buffer.concat([carry, chunk]);
-      let o = 0;
-      while (o + 4 <= data.length) {
-        const len = data.readInt32BE(o);
-        if (o + 4 + len > data.length) break;
-        view.set(data, o + 4, len);
-        if (view.sequence < 0) throw new Error('bad record');
-        window.records++;
-        o += 4 + len;
-      }
-      carry = o < data.length ? Buffer.from(data.subarray(o)) : Buffer.alloc(0);
-    });
-    socket.on('error', () => undefined);
+  const onChunk = (chunk: Buffer): void => {
+    window.bytes += chunk.length;
+    if (params.recordBytes === 0) return;
+    // parse length-prefixed records the way a consumer would (header fields read through a view)
+    let data = chunk;
+    if (carry.length > 0) data = Buffer.concat([carry, chunk]);
+    let o = 0;
+    while (o + 4 <= data.length) {
+      const len = data.readInt32BE(o);
+      if (o + 4 + len > data.length) break;
+      view.set(data, o + 4, len);
+      if (view.sequence < 0) throw new Error('bad record');
+      window.records++;
+      o += 4 + len;
+    }
+    // the read buffer is reused: a partial record at the end is copied out
+    carry = o < data.length ? Buffer.from(data.subarray(o)) : Buffer.alloc(0);
+  };
+  const socket = connect({
+    host: '127.0.0.1',
+    port,
+    noDelay: true,
+    onread: {
+      buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+      callback: (bytes: number, buffer: Uint8Array): boolean => {
+        onChunk((buffer as Buffer).subarray(0, bytes));
+        return true;
+      },
+    },
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const address = server.address();
-  send({ ready: true, port: typeof address === 'object' && address ? address.port : 0 });
+  socket.on('error', () => undefined);
   process.on('message', (m: Command) => {
     if (m.cmd === 'mark') window.mark();
     if (m.cmd === 'stop') {
       send({ report: window.report() });
-      server.close();
+      socket.destroy();
       setTimeout(() => process.exit(0), 50).unref();
     }
   });
 }
 
-function rawSource(port: number): void {
-  const socket = connect({ host: '127.0.0.1', port, noDelay: true });
+/** The raw pipe's sending end: listens, and writes 32 KiB chunks (records when `recordBytes` > 0) to whoever connects. */
+async function rawSource(): Promise<void> {
   const serializer = new RecordSerializer({ seed: 1 });
   const state = { seq: 0 };
   let stopped = false;
-  const write = (): void => {
-    while (!stopped) {
-      const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-      const length = params.recordBytes > 0 ? fillWithRecords(serializer, chunk, params.recordBytes, state) : CHUNK_BYTES;
-      if (!socket.write(length === CHUNK_BYTES ? chunk : chunk.subarray(0, length))) {
-        socket.once('drain', write);
-        return;
+  let peer: Socket | undefined;
+  const server = createServer({ noDelay: true }, (socket) => {
+    peer = socket;
+    const write = (): void => {
+      while (!stopped) {
+        const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+        const length = params.recordBytes > 0 ? fillWithRecords(serializer, chunk, params.recordBytes, state) : CHUNK_BYTES;
+        if (!socket.write(length === CHUNK_BYTES ? chunk : chunk.subarray(0, length))) {
+          socket.once('drain', write);
+          return;
+        }
       }
-    }
-  };
-  socket.on('connect', write);
-  socket.on('error', () => undefined);
+    };
+    socket.on('error', () => undefined);
+    write();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const address = server.address();
+  send({ ready: true, port: typeof address === 'object' && address ? address.port : 0 });
   process.on('message', (m: Command) => {
     if (m.cmd === 'stop') {
       stopped = true;
-      socket.destroy();
+      peer?.destroy();
+      server.close();
       send({ report: { bytes: 0, records: 0, elapsedMs: 0, cpuUs: 0 } });
       setTimeout(() => process.exit(0), 50).unref();
     }
@@ -351,8 +374,8 @@ async function consumer(port: number, partitionId: ResultPartitionId): Promise<v
 
 async function main(): Promise<void> {
   switch (params.role) {
-    case 'raw-sink':
-      return rawSink();
+    case 'raw-source':
+      return rawSource();
     case 'raw-pong':
       return rawPong();
     case 'producer':
@@ -362,7 +385,7 @@ async function main(): Promise<void> {
   }
   process.once('message', (m: Command) => {
     if (m.cmd !== 'start') return;
-    if (params.role === 'raw-source') rawSource(m.port!);
+    if (params.role === 'raw-sink') rawSink(m.port!);
     else if (params.role === 'raw-ping') rawPing(m.port!);
     else if (params.role === 'consumer') void consumer(m.port!, m.partitionId!);
   });

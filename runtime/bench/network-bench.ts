@@ -98,13 +98,13 @@ export interface PipeReport extends WorkerReport {
   senderSocketWrites?: number;
 }
 
-/** Raw pipe: a sink process and a source process; returns the sink's window. */
+/** Raw pipe: a source process that listens and a sink process that connects (as flowlab's consumer does); returns the sink's window. */
 export async function rawPipe(recordBytes: number, o: BenchOptions): Promise<PipeReport> {
-  const sink = spawnWorker({ role: 'raw-sink', recordBytes });
-  const { port } = (await sink.next()) as { port: number };
   const source = spawnWorker({ role: 'raw-source', recordBytes });
-  await source.next();
-  source.send({ cmd: 'start', port });
+  const { port } = (await source.next()) as { port: number };
+  const sink = spawnWorker({ role: 'raw-sink', recordBytes });
+  await sink.next();
+  sink.send({ cmd: 'start', port });
   await sleep(o.warmupMs);
   sink.send({ cmd: 'mark' });
   const sourceCpuAtMark = cpuSecondsOf(source.child.pid ?? 0);

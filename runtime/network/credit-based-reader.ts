@@ -13,6 +13,9 @@ export class CreditBasedReader implements SubpartitionAvailabilityListener {
   credit: number;
   /** In the connection's available-readers queue. */
   queued = false;
+  /** The connection's write batch this reader last put frames into, and how many. */
+  batch = 0;
+  framesInBatch = 0;
   released = false;
   /** The 16 receiver-id bytes, ready to copy into frame headers. */
   readonly receiverIdBytes: Buffer;

@@ -10,7 +10,7 @@ import { newId16 } from '../partition/index.js';
 import { eventually, lengthPrefixed } from '../test-support/network-fixture.js';
 import { addCreditFrame, bufferResponseFrame, connectRaw, RawServer, type RawFrame } from '../test-support/raw-peer.js';
 import { settle, startEnvironment } from '../test-support/environment.js';
-import { MESSAGE_NAMES, MessageId, decodePartitionRequest, encodePartitionRequest } from './index.js';
+import { MAX_READER_FRAMES_PER_WRITE, MESSAGE_NAMES, MessageId, decodePartitionRequest, encodePartitionRequest } from './index.js';
 
 const SEGMENT = 4096;
 
@@ -138,4 +138,37 @@ test('producer side: the frames a data server sends for a scripted consumer are 
       'BufferResponse ch0 seq 1 backlog 1 type 1',
     ],
   );
+});
+
+test('producer side: a channel given more credit than one write carries sends a current backlog (the task refills between writes)', async () => {
+  await using producer = await startEnvironment({ 'taskmanager.memory.segment-size': '4kb', 'execution.buffer-timeout': '-1' });
+  const partition = producer.createResultPartition({ numSubpartitions: 1 });
+  await using client = await connectRaw(producer.dataAddress);
+  const receiverId = newId16();
+  const backlogs = (): number[] => client.frames.filter((f) => f.id === MessageId.BUFFER_RESPONSE).map((f) => f.body.readInt32BE(24));
+  // a task that keeps the subpartition full: whenever the pool has a buffer again, it writes until it has none
+  let n = 0;
+  const fill = (): void => {
+    if (partition.isReleased) return; // the environment is stopping
+    for (;;) {
+      const record = lengthPrefixed(SEGMENT - 4, n++);
+      if (!partition.emitRecord(record, record.length, 0)) break;
+    }
+    partition.onAvailable(fill);
+  };
+  fill();
+  await client.write(encodePartitionRequest({ partitionId: partition.id, subpartitionIndex: 0, receiverId, initialCredit: 1 }));
+  await eventually(() => backlogs().length === 1, 5000, 'the first buffer (initial credit 1)');
+  await settle(100);
+  const queued = backlogs()[0]!;
+  assert.ok(queued >= 8, `the pool of 10 buffers is full behind the first one (backlog ${queued})`);
+  // one AddCredit for more buffers than a reader may put into one write
+  await client.write(addCreditFrame(12, receiverId));
+  await eventually(() => backlogs().length === 13, 5000, '12 more buffers');
+  await settle(50);
+  const after = backlogs().slice(1);
+  // sent in one batch, the frames would count down to 0 (the backlog left after the batch, before the task refills),
+  // and the receiver would ask for floating buffers for half the queue on average; refilled between writes, every
+  // frame reports at least half of it
+  assert.ok(Math.min(...after) >= queued / 2, `backlogs after AddCredit 12: ${after.join(', ')} (queued ${queued}, share per write ${MAX_READER_FRAMES_PER_WRITE})`);
 });
