@@ -157,7 +157,12 @@ async function suite(args: Record<string, unknown>): Promise<void> {
   });
   runner.on('run-end', (p: SuiteProgress & { record: SuiteRunRecord }) => {
     const r = p.record;
-    const what = r.summary ? `${Math.round(r.summary.recordsPerSec).toLocaleString('en-US')} records/s, p99 ${r.summary.p99Us === null ? 'n/a' : `${(r.summary.p99Us / 1000).toFixed(1)} ms`}, lost ${r.summary.lost ?? 'n/a'}` : '';
+    const ratios = r.summary?.ratios;
+    const what = ratios
+      ? `ratios ${Object.entries(ratios).map(([name, v]) => `${name} ${v === null ? 'n/a' : v.toFixed(2)}`).join(', ')}; ${r.summary!.gatesFailed} missed beyond noise`
+      : r.summary
+        ? `${Math.round(r.summary.recordsPerSec).toLocaleString('en-US')} records/s, p99 ${r.summary.p99Us === null ? 'n/a' : `${(r.summary.p99Us / 1000).toFixed(1)} ms`}, lost ${r.summary.lost ?? 'n/a'}`
+        : '';
     process.stderr.write(`${tty ? '\r\x1b[K' : ''}flowlab:   ${r.state}${r.error ? `: ${r.error}` : ''}${what ? ` · ${what}` : ''}\n`);
   });
   const { result: index, interrupted } = await untilDone(() => runner.execute(), 'interrupted: stopping the current run, keeping every finished result …', () => runner.interrupt());

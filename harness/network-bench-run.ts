@@ -66,11 +66,6 @@ export function networkTargetOutcomes(rows: readonly NetworkBenchRowResult[]): N
   });
 }
 
-/** One line for people: `a 0.61 ± 0.05 (≥ 0.85: missed), d 1.85 ± 0.26 (≤ 1.5: missed)`. */
-export function networkRatiosLine(rows: readonly NetworkBenchRowResult[]): string {
-  return rows.map((r) => `${r.name} ${r.ratio === null ? 'n/a' : r.ratio.toFixed(2)} ± ${r.noise.toFixed(2)} (${r.target}: ${r.verdict})`).join(', ');
-}
-
 /** Runs the bench's cases and returns one result document; a bench that throws gives an `errored` document. */
 export async function runNetworkScenario(o: NetworkScenarioOptions): Promise<ResultDocument> {
   const started = new Date();

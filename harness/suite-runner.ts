@@ -11,7 +11,7 @@ import { toError } from '../core/index.js';
 import { JobRun, type ProgressEvent } from './job-run.js';
 import { writeRunFiles } from './results-folder.js';
 import { MICRO_CASE_NAMES, runMicroBench } from './micro-bench.js';
-import { networkRatiosLine, runNetworkScenario } from './network-bench-run.js';
+import { runNetworkScenario } from './network-bench-run.js';
 import { NETWORK_BENCH_CASES } from '../runtime/index.js';
 import type { ResultDocument } from './result-schema.js';
 import { analyzeControl, analyzeRateSweeps } from './suite-analysis.js';
@@ -60,6 +60,7 @@ function summaryOf(doc: ResultDocument): SuiteRunRecord['summary'] {
     duplicated: doc.sink.duplicated,
     gatesFailed: (doc.gates ?? []).filter((g) => g.verdict === 'fail').length,
     harnessCpuMsPerSecond: doc.harness?.cpuMsPerSecond ?? null,
+    ...(doc.network ? { ratios: Object.fromEntries(doc.network.rows.map((r) => [r.name, r.ratio])) } : {}),
   };
 }
 
@@ -203,8 +204,8 @@ export class SuiteRunner extends EventEmitter {
         });
     }
     if (network) {
-      return async () => {
-        const doc = await runNetworkScenario({
+      return () =>
+        runNetworkScenario({
           ...placed,
           durationMs: network.duration,
           warmupMs: network.warmup,
@@ -212,9 +213,6 @@ export class SuiteRunner extends EventEmitter {
           ...(network.cases ? { only: network.cases } : {}),
           log: (line) => this.emit('log', line),
         });
-        if (doc.network) this.emit('log', `ratios: ${networkRatiosLine(doc.network.rows)}`);
-        return doc;
-      };
     }
     return undefined;
   }
