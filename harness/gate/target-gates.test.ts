@@ -10,6 +10,8 @@ import { evaluateGates, DEFAULT_GATE_OPTIONS } from './gate-evaluate.js';
 import { runFigures, type RunFigures } from './gate-metrics.js';
 import { fakeNetworkResult, type FakeNetworkCase } from './fake-results.js';
 import { reportBaselineOf } from './report-verdicts.js';
+import { analyzeHistory } from './history.js';
+import type { ResultSet } from './results-input.js';
 import { verdictDocumentSchema, type GateVerdict, type VerdictDocument } from './verdict-schema.js';
 
 /** One run per entry: case → ratio and noise. */
@@ -107,4 +109,21 @@ test('against a baseline, network.ratio@<case> takes its direction from the case
   const other = verdictDocumentSchema.parse(evaluateGates({ runs: elsewhere, sources: ['elsewhere'], baseline: { file: 'network.json', document: baseline } }));
   assert.equal(other.likeForLike.like, false);
   assert.equal(find(other, 'network.ratio in d').verdict, 'pass');
+});
+
+test('across nights, a network ratio’s direction is its case’s: d stepping up is worse, a stepping up is better', () => {
+  const sets: ResultSet[] = Array.from({ length: 12 }, (_, night) => {
+    const later = night >= 6;
+    const commit = String(night).padStart(2, '0').padEnd(40, 'b');
+    const startedAt = new Date(Date.UTC(2026, 10, 1 + night, 2)).toISOString();
+    const wobble = (rep: number): number => 1 + (rep - 1) * 0.004;
+    const nightRuns = runs([0, 1, 2].map((rep) => ({ a: { ratio: (later ? 0.8 : 0.6) * wobble(rep) }, d: { ratio: (later ? 1.45 : 1.2) * wobble(rep) } }))).map((r) => ({ ...r, commit, startedAt }));
+    return { source: `night-${night}`, suite: null, runs: nightRuns, startedAt, commit };
+  });
+  const history = analyzeHistory(sets, { pValue: 0.001, minSegment: 3, magnitudePct: 1, minChangePct: 4 });
+  const series = (phase: string) => history.series.find((s) => s.metric === 'network.ratio' && s.phase === phase)!;
+  assert.equal(series('d').direction, 'lower-is-better');
+  assert.equal(series('d').verdict, 'regression', series('d').reason);
+  assert.equal(series('a').direction, 'higher-is-better');
+  assert.equal(series('a').verdict, 'improvement', series('a').reason);
 });
