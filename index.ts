@@ -75,4 +75,7 @@ export {
   runMicroBench,
   microCases,
   type MicroBenchOptions,
+  runNetworkScenario,
+  type NetworkScenarioOptions,
+  type NetworkSection,
 } from './harness/index.js';

@@ -17,6 +17,7 @@ import {
   SuiteRunner,
   loadScenario,
   loadScenarioFile,
+  networkBenchFile,
   planSuite,
   writeRunFiles,
   type LoadedScenario,
@@ -44,12 +45,13 @@ async function benchNetwork(args: { smoke: boolean; duration?: number; warmup?: 
     (line) => process.stderr.write(`${line}\n`),
   );
   mkdirSync(dirname(args.out), { recursive: true });
-  writeFileSync(args.out, `${JSON.stringify(result, null, 2)}\n`);
+  // the rows in the result section's shape (networkBenchRowSchema): one row format for this file and for suites
+  writeFileSync(args.out, `${JSON.stringify(networkBenchFile(result), null, 2)}\n`);
   // the guard: a ratio below its target by more than the run's own noise fails the command (smoke runs are too short to judge)
   const missed = args.smoke ? [] : result.rows.filter((r) => r.verdict === 'missed');
   if (missed.length > 0) process.exitCode = 1;
   if (args.json) {
-    process.stdout.write(`${JSON.stringify(result)}\n`);
+    process.stdout.write(`${JSON.stringify(networkBenchFile(result))}\n`);
     return;
   }
   console.log(renderBenchTable(result));
@@ -104,7 +106,9 @@ async function untilDone<T>(work: () => Promise<T>, message: string, stop: (sign
 
 async function run(args: Record<string, unknown>): Promise<void> {
   const loaded = scenarioFromArgs(args);
-  if (loaded.scenario.micro) throw new FlowlabError('ERR_USAGE', `${loaded.file}: micro: scenarios run no job; use flowlab suite (a suite entry) or flowlab bench micro`);
+  for (const bench of ['micro', 'network'] as const) {
+    if (loaded.scenario[bench]) throw new FlowlabError('ERR_USAGE', `${loaded.file}: ${bench}: scenarios run no job; use flowlab suite (a suite entry) or flowlab bench ${bench}`);
+  }
   const out = args['out'] as string | undefined;
   const jobRun = new JobRun({ ...loaded.options, gates: loaded.gates, command: commandLine(hideBin(process.argv)), ...(out ? { logsDir: join(out, 'logs') } : {}) });
   const tty = process.stderr.isTTY;
@@ -153,7 +157,12 @@ async function suite(args: Record<string, unknown>): Promise<void> {
   });
   runner.on('run-end', (p: SuiteProgress & { record: SuiteRunRecord }) => {
     const r = p.record;
-    const what = r.summary ? `${Math.round(r.summary.recordsPerSec).toLocaleString('en-US')} records/s, p99 ${r.summary.p99Us === null ? 'n/a' : `${(r.summary.p99Us / 1000).toFixed(1)} ms`}, lost ${r.summary.lost ?? 'n/a'}` : '';
+    const ratios = r.summary?.ratios;
+    const what = ratios
+      ? `ratios ${Object.entries(ratios).map(([name, v]) => `${name} ${v === null ? 'n/a' : v.toFixed(2)}`).join(', ')}; ${r.summary!.gatesFailed} missed beyond noise`
+      : r.summary
+        ? `${Math.round(r.summary.recordsPerSec).toLocaleString('en-US')} records/s, p99 ${r.summary.p99Us === null ? 'n/a' : `${(r.summary.p99Us / 1000).toFixed(1)} ms`}, lost ${r.summary.lost ?? 'n/a'}`
+        : '';
     process.stderr.write(`${tty ? '\r\x1b[K' : ''}flowlab:   ${r.state}${r.error ? `: ${r.error}` : ''}${what ? ` · ${what}` : ''}\n`);
   });
   const { result: index, interrupted } = await untilDone(() => runner.execute(), 'interrupted: stopping the current run, keeping every finished result …', () => runner.interrupt());

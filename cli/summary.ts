@@ -162,6 +162,17 @@ export function renderSuiteSummary(index: SuiteIndex, dir: string): string {
     return [runs[0]!.scenario, runs[0]!.variant, `${done.length}/${runs.length} ${states}`, rate === null ? '-' : n(rate), ms(p99), n(lost), n(dup), n(gates)];
   });
   out.push('', table([['scenario', 'variant', 'runs', 'records/s (median)', 'p99 (median)', 'lost', 'duplicated', 'gates failed'], ...rows]));
+  // network-bench runs have no records/s: their figures are the cases' ratios
+  for (const runs of groups.values()) {
+    const ratios = runs.flatMap((r) => (r.state === 'completed' && r.summary?.ratios ? [r.summary.ratios] : []));
+    if (ratios.length === 0) continue;
+    const cases = [...new Set(ratios.flatMap((r) => Object.keys(r)))];
+    const shown = cases.map((c) => {
+      const m = med(ratios.flatMap((r) => (typeof r[c] === 'number' ? [r[c]] : [])));
+      return `${c} ${m === null ? 'n/a' : m.toFixed(2)}`;
+    });
+    out.push(`${runs[0]!.scenario}/${runs[0]!.variant}: median ratios (flowlab ÷ baseline in the same run) ${shown.join(', ')}; gates failed = cases missing their target beyond noise`);
+  }
   if (index.control) {
     const c = index.control;
     out.push('', `A/A control ${c.scenario} (${c.runsPerVariant} runs each): records/s ${c.recordsPerSec.diffPct === null ? 'n/a' : `${c.recordsPerSec.diffPct} %`} apart, p99 ${c.p99Us.diffPct === null ? 'n/a' : `${c.p99Us.diffPct} %`} apart (the run-to-run noise floor)`);

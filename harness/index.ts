@@ -25,4 +25,5 @@ export * from './gate/index.js';
 export * from './containers/index.js';
 export * from './deploy/index.js';
 export { runMicroBench, renderMicroTable, microCases, MICRO_CASE_NAMES, MICRO_SMOKE, type MicroBenchOptions } from './micro-bench.js';
-export type { MicroCaseResult, MicroSection } from './result-schema.js';
+export type { MicroCaseResult, MicroSection, NetworkBenchRowResult, NetworkSection } from './result-schema.js';
+export { runNetworkScenario, networkBenchFile, networkRow, networkTargetOutcomes, NETWORK_RATIO_METRIC, type NetworkScenarioOptions } from './network-bench-run.js';

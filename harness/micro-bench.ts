@@ -6,11 +6,11 @@
  */
 import { createRequire } from 'node:module';
 import { Bench } from 'tinybench';
-import { environmentFingerprint, flowlabVersion, toError, type MicroCase } from '../core/index.js';
+import { toError, type MicroCase } from '../core/index.js';
 import { chunkQueueCase } from '../chaos/index.js';
 import { runtimeMicroCases } from '../runtime/index.js';
-import { emptyCheckpoints } from './result-document.js';
-import { RESULT_SCHEMA_VERSION, type MicroCaseResult, type ResultDocument } from './result-schema.js';
+import { benchDocument } from './bench-document.js';
+import type { MicroCaseResult, ResultDocument } from './result-schema.js';
 
 export interface MicroBenchOptions {
   /** Measuring time per case, ms. @default 1000 */
@@ -96,32 +96,15 @@ export async function runMicroBench(options: MicroBenchOptions = {}): Promise<Re
     for (const c of all) c.dispose?.();
   }
   const errored = cases.filter((c) => c.state === 'errored');
-  return {
-    schemaVersion: RESULT_SCHEMA_VERSION,
-    flowlab: flowlabVersion(),
+  return benchDocument({
     state: errored.length > 0 ? 'errored' : 'completed',
-    ...(errored.length > 0 ? { error: errored.map((c) => `${c.name}: ${c.error ?? 'errored'}`).join('; ') } : {}),
+    error: errored.length > 0 ? errored.map((c) => `${c.name}: ${c.error ?? 'errored'}`).join('; ') : undefined,
     scenario: { name: options.scenario ?? 'micro', kind: 'micro', timeMs, warmupMs, cases: chosen.map((c) => c.name) },
-    ...(options.repetition !== undefined ? { repetition: options.repetition } : {}),
-    ...(options.command ? { command: options.command } : {}),
-    environment: environmentFingerprint(),
-    seed: 0,
-    startedAt: started.toISOString(),
-    durationMs: Date.now() - started.getTime(),
-    config: {},
-    workload: { ratePerSec: 'unbounded', recordSizeBytes: 0, keys: 0, keyDistribution: 'uniform', durationMs: 0, warmupMs: 0, mapCostUs: 0, sinkCostUs: 0 },
-    topology: { preset: 'micro', parallelism: 1, taskManagers: 0, slotsPerTaskManager: 0, vertices: [] },
-    calibration: { loopbackBytesPerSec: 0, loopbackRttUs: 0 },
-    throughput: { recordsPerSec: 0, bytesPerSec: 0 },
-    latencyUs: { p50: null, p90: null, p99: null, p999: null, max: null, count: 0 },
-    checkpoints: emptyCheckpoints(),
-    tasks: [],
-    sink: { records: 0, lost: 0, duplicated: 0, outOfOrder: 0 },
-    phases: [],
-    faults: [],
-    timeseries: [],
-    micro: { tool: `tinybench ${tinybenchVersion()}`, timeMs, warmupMs, cases },
-  };
+    repetition: options.repetition,
+    command: options.command,
+    started,
+    sections: { micro: { tool: `tinybench ${tinybenchVersion()}`, timeMs, warmupMs, cases } },
+  });
 }
 
 function formatNs(ns: number): string {

@@ -203,6 +203,40 @@ export const microSectionSchema = z
   })
   .describe('flowlab bench micro: per-component micro-benchmarks; gated as micro.opsPerSec@<case>.');
 
+/** A figure of `flowlab bench network`; null where a side measured nothing (the bench computed NaN). */
+const benchFigure = z.number().nullable();
+const cpuPerMegabyteSchema = z.object({ senderUs: benchFigure, receiverUs: benchFigure }).describe('CPU (user + system) µs per MB moved, each side.');
+
+/**
+ * One case of `flowlab bench network`: flowlab ÷ a baseline measured in the same run. The same row is what
+ * `flowlab bench network --out` writes and what a result document's `network` section holds.
+ */
+export const networkBenchRowSchema = z.object({
+  name: z.string().describe('Case key: a … g.'),
+  measure: z.string().describe('What is divided by what, for people.'),
+  flowlab: benchFigure.describe("Median of flowlab's rounds (bytes/s, records/s, or p99 µs for d)."),
+  baseline: benchFigure.describe("Median of the baseline's rounds, same unit."),
+  ratio: benchFigure.describe('flowlab ÷ baseline of the medians; null when a side measured nothing (then the verdict is missed).'),
+  noise: z.number().min(0).describe('Half the range of the per-round ratios (0 with one round).'),
+  target: z.string().describe('The target as shown, e.g. "≥ 0.85".'),
+  targetOp: z.enum(['>=', '<=']).describe('>=: higher is better; <=: lower is better (case d, latency).'),
+  targetValue: z.number(),
+  met: z.boolean(),
+  verdict: z.enum(['met', 'within-noise', 'missed']).describe('missed: short of the target by more than the noise.'),
+  samples: z.object({ baseline: z.array(benchFigure), flowlab: z.array(benchFigure) }).describe('Every round, in order (ABAB…).'),
+  cpu: z.object({ flowlab: cpuPerMegabyteSchema, baseline: cpuPerMegabyteSchema }).optional().describe('Throughput cases: median CPU per MB of each side.'),
+});
+
+export const networkSectionSchema = z
+  .object({
+    tool: z.string().describe('flowlab bench network.'),
+    durationMs: z.number().describe('Measured ms of each baseline and flowlab run.'),
+    warmupMs: z.number(),
+    rounds: z.number().describe('Alternating baseline/flowlab runs per case.'),
+    rows: z.array(networkBenchRowSchema),
+  })
+  .describe('flowlab bench network: side-by-side ratios; gated as network.ratio@<case> against a baseline and against each case’s own target.');
+
 export const resultDocumentSchema = z
   .object({
     schemaVersion: z.literal(RESULT_SCHEMA_VERSION),
@@ -288,6 +322,7 @@ export const resultDocumentSchema = z
     chaos: z.object({ toxiproxyUrl: z.string(), embedded: z.boolean(), proxies: z.array(z.object({ name: z.string(), listen: z.string(), upstream: z.string() })) }).optional(),
     gates: z.array(gateOutcomeSchema).optional().describe("The scenario's absolute gates evaluated on this run."),
     micro: microSectionSchema.optional(),
+    network: networkSectionSchema.optional(),
     ingest: ingestSectionSchema.optional(),
     rest: restLoadSectionSchema.optional(),
     timeseries: z.array(
@@ -322,5 +357,7 @@ export type PhaseFigures = z.infer<typeof phaseSchema>;
 export type Recovery = z.infer<typeof recoverySchema>;
 export type MicroCaseResult = z.infer<typeof microCaseSchema>;
 export type MicroSection = z.infer<typeof microSectionSchema>;
+export type NetworkBenchRowResult = z.infer<typeof networkBenchRowSchema>;
+export type NetworkSection = z.infer<typeof networkSectionSchema>;
 export type IngestSection = z.infer<typeof ingestSectionSchema>;
 export type RestLoadSection = z.infer<typeof restLoadSectionSchema>;

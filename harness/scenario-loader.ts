@@ -108,6 +108,7 @@ export function loadScenario(source: SourceFile, overrides: readonly FieldOverri
     if (stepsMs > totalMs + 1) at(['workload', 'rate', 'steps'], `the steps last ${stepsMs} ms, longer than warm-up + duration (${totalMs} ms)`);
   }
   checkHttpWorkload(scenario, at);
+  if (scenario.micro && scenario.network) at(['network'], 'a scenario runs either `micro` or `network` benchmarks, not both');
   if (issues.length > 0) throw new FileValidationError(inFileOrder(issues));
 
   const options = toRunOptions(scenario, faults);

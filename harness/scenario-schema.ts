@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { MICRO_CASE_NAMES } from './micro-case-names.js';
 import { parseDurationMs } from '../core/index.js';
 import { TOXIC_TYPES } from '../chaos/index.js';
-import { TOPOLOGY_PRESETS } from '../runtime/index.js';
+import { NETWORK_BENCH_CASES, TOPOLOGY_PRESETS } from '../runtime/index.js';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const ID = /^[a-z][a-z0-9_-]*$/i;
@@ -264,6 +264,19 @@ export const scenarioSchema = z
       })
       .optional()
       .describe('Run `flowlab bench micro` cases (tinybench) instead of a job: no cluster starts; the result has a micro section.'),
+    network: z
+      .strictObject({
+        cases: z
+          .array(z.enum(NETWORK_BENCH_CASES))
+          .min(1)
+          .optional()
+          .describe(`Cases of \`flowlab bench network\` to run (default: all): ${NETWORK_BENCH_CASES.join(', ')}.`),
+        duration: positiveDuration.default(5000).describe('Measured time of each baseline and flowlab run.'),
+        warmup: durationSchema.default(1000).describe('Warm-up of each run, not measured.'),
+        rounds: z.int().min(1).max(100).default(3).describe('Alternating baseline/flowlab runs per case; the ratio is of the medians, ± noise half the range of the per-round ratios.'),
+      })
+      .optional()
+      .describe('Run `flowlab bench network` cases (flowlab ÷ a baseline in the same run) instead of a job: no cluster starts; the result has a network section, gated as network.ratio@<case>.'),
   })
   .describe('A flowlab scenario: one experiment.');
 

@@ -11,6 +11,8 @@ import { toError } from '../core/index.js';
 import { JobRun, type ProgressEvent } from './job-run.js';
 import { writeRunFiles } from './results-folder.js';
 import { MICRO_CASE_NAMES, runMicroBench } from './micro-bench.js';
+import { runNetworkScenario } from './network-bench-run.js';
+import { NETWORK_BENCH_CASES } from '../runtime/index.js';
 import type { ResultDocument } from './result-schema.js';
 import { analyzeControl, analyzeRateSweeps } from './suite-analysis.js';
 import { evaluateShapes } from './shape-model.js';
@@ -19,6 +21,8 @@ import { SUITE_INDEX_VERSION, type SuiteIndex, type SuiteRunRecord } from './sui
 
 /** Seconds a run takes beyond its workload (cluster start, calibration, drain, stop), for the ETA before any run ended. */
 const RUN_OVERHEAD_MS = 4_000;
+/** A network bench worker pair's start and stop, for the ETA. */
+const BENCH_PROCESS_START_MS = 400;
 
 export interface SuiteRunOptions {
   /** Parent of the results folder. */
@@ -56,6 +60,7 @@ function summaryOf(doc: ResultDocument): SuiteRunRecord['summary'] {
     duplicated: doc.sink.duplicated,
     gatesFailed: (doc.gates ?? []).filter((g) => g.verdict === 'fail').length,
     harnessCpuMsPerSecond: doc.harness?.cpuMsPerSecond ?? null,
+    ...(doc.network ? { ratios: Object.fromEntries(doc.network.rows.map((r) => [r.name, r.ratio])) } : {}),
   };
 }
 
@@ -115,8 +120,10 @@ export class SuiteRunner extends EventEmitter {
     this.writeIndex(index);
     const results = new Map<number, ResultDocument>();
     const plannedMs = (r: PlannedRun): number => {
-      const micro = r.loaded.scenario.micro;
+      const { micro, network } = r.loaded.scenario;
       if (micro) return (micro.cases?.length ?? MICRO_CASE_NAMES.length) * (micro.time + micro.warmup);
+      // every case alternates a baseline and a flowlab run per round, each with two process starts
+      if (network) return (network.cases?.length ?? NETWORK_BENCH_CASES.length) * network.rounds * 2 * (network.duration + network.warmup + BENCH_PROCESS_START_MS);
       return r.loaded.options.warmupMs + r.loaded.options.durationMs + RUN_OVERHEAD_MS;
     };
     let spentMs = 0;
@@ -130,8 +137,9 @@ export class SuiteRunner extends EventEmitter {
       this.emit('run-start', progress);
       const runStarted = Date.now();
       const rel = join('runs', folderName(run.scenario), folderName(run.variant), `rep-${run.repetition}`);
-      if (run.loaded.scenario.micro) {
-        await this.runMicro(run, index.runs[i]!, rel, results, i);
+      const bench = this.benchOf(run);
+      if (bench) {
+        await this.runBench(bench, index.runs[i]!, rel, results, i);
         if (index.runs[i]!.state !== 'completed' && this.options.bail) bailed = true;
         spentMs += Date.now() - runStarted;
         spentPlannedMs += plannedMs(run);
@@ -181,19 +189,38 @@ export class SuiteRunner extends EventEmitter {
     return index;
   }
 
-  /** A scenario with `micro:` runs `flowlab bench micro`'s cases in this process instead of a job. */
-  private async runMicro(run: PlannedRun, record: SuiteRunRecord, rel: string, results: Map<number, ResultDocument>, i: number): Promise<void> {
-    const micro = run.loaded.scenario.micro!;
+  /** A scenario with `micro:` or `network:` runs that benchmark in this process (and its workers) instead of a job. */
+  private benchOf(run: PlannedRun): (() => Promise<ResultDocument>) | undefined {
+    const { micro, network } = run.loaded.scenario;
+    const placed = { scenario: run.scenario, repetition: run.repetition, ...(this.options.commandFor ? { command: this.options.commandFor(run) } : {}) };
+    if (micro) {
+      return () =>
+        runMicroBench({
+          ...placed,
+          timeMs: micro.time,
+          warmupMs: micro.warmup,
+          ...(micro.cases ? { only: micro.cases } : {}),
+          onCase: (c) => this.emit('log', `${c.name}: ${c.state === 'completed' ? `${Math.round(c.opsPerSec).toLocaleString('en-US')} ops/s` : `errored: ${c.error ?? ''}`}`),
+        });
+    }
+    if (network) {
+      return () =>
+        runNetworkScenario({
+          ...placed,
+          durationMs: network.duration,
+          warmupMs: network.warmup,
+          rounds: network.rounds,
+          ...(network.cases ? { only: network.cases } : {}),
+          log: (line) => this.emit('log', line),
+        });
+    }
+    return undefined;
+  }
+
+  private async runBench(produce: () => Promise<ResultDocument>, record: SuiteRunRecord, rel: string, results: Map<number, ResultDocument>, i: number): Promise<void> {
+    const run = this.plan.runs[i]!;
     try {
-      const doc = await runMicroBench({
-        timeMs: micro.time,
-        warmupMs: micro.warmup,
-        ...(micro.cases ? { only: micro.cases } : {}),
-        scenario: run.scenario,
-        repetition: run.repetition,
-        ...(this.options.commandFor ? { command: this.options.commandFor(run) } : {}),
-        onCase: (c) => this.emit('log', `${c.name}: ${c.state === 'completed' ? `${Math.round(c.opsPerSec).toLocaleString('en-US')} ops/s` : `errored: ${c.error ?? ''}`}`),
-      });
+      const doc = await produce();
       doc.variant = { ...run.parameters };
       results.set(i, doc);
       const files = writeRunFiles(join(this.dir, rel), doc, []);

@@ -93,6 +93,7 @@ export const suiteRunSchema = z.object({
       duplicated: z.number(),
       gatesFailed: z.number(),
       harnessCpuMsPerSecond: z.number().nullable(),
+      ratios: z.record(z.string(), z.number().nullable()).optional().describe('A network-bench run: case → flowlab ÷ baseline ratio.'),
     })
     .nullable(),
 });

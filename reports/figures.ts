@@ -92,6 +92,39 @@ export interface VariantFigures {
   readonly recoveries: readonly RecoveryFigure[];
 }
 
+/** A network-bench case over a variant's runs: the median ratio and noise, and each run's verdict. */
+export interface NetworkCaseRow {
+  readonly name: string;
+  readonly measure: string;
+  readonly ratio: number | null;
+  readonly noise: number | null;
+  readonly target: string;
+  readonly verdicts: readonly string[];
+}
+
+/** The network bench's cases of a variant's completed runs; empty for a job scenario. */
+export function networkCaseRows(group: VariantGroup): NetworkCaseRow[] {
+  const rows = group.completed.flatMap((d) => d.network?.rows ?? []);
+  const names = [...new Set(rows.map((r) => r.name))];
+  return names.map((name) => {
+    const own = rows.filter((r) => r.name === name);
+    return {
+      name,
+      measure: own[0]!.measure,
+      ratio: median(own.map((r) => r.ratio)),
+      noise: median(own.map((r) => r.noise)),
+      target: own[0]!.target,
+      verdicts: own.map((r) => r.verdict),
+    };
+  });
+}
+
+/** Table cells of {@link networkCaseRows}: case, measure, ratio, ± noise, target, each run's verdict. */
+export const NETWORK_CASE_HEAD = ['case', 'measure', 'ratio', '± noise', 'target', 'verdict per run'] as const;
+export function networkCaseCells(r: NetworkCaseRow): string[] {
+  return [r.name, r.measure, r.ratio === null ? 'n/a' : r.ratio.toFixed(2), r.noise === null ? 'n/a' : r.noise.toFixed(2), r.target, r.verdicts.join(', ')];
+}
+
 export function variantFigures(group: VariantGroup): VariantFigures {
   const docs = group.completed;
   const phaseNames: string[] = [];

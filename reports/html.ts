@@ -21,6 +21,9 @@ import {
   formatNumber,
   formatUsAsMs,
   groupRuns,
+  networkCaseCells,
+  networkCaseRows,
+  NETWORK_CASE_HEAD,
   phaseLabel,
   representative,
   runChecks,
@@ -68,6 +71,11 @@ function figuresTable(group: ScenarioGroup): string {
       .map((v) => {
         const f = variantFigures(v);
         if (f.completed === 0) return `<p class="bad">${e(v.variant)}: no run completed (${e(v.runs.map((r) => `${r.state}${r.error ? `: ${r.error}` : ''}`).join('; '))})</p>`;
+        const cases = networkCaseRows(v);
+        if (cases.length > 0) {
+          const note = `Each ratio is flowlab ÷ a baseline measured in the same run${f.runs > 1 ? ` (medians of ${f.runs} runs)` : ''}; ± noise is half the range of a run's per-round ratios.`;
+          return `${group.variants.length > 1 ? `<h4>${e(v.variant)}</h4>` : ''}${table([...NETWORK_CASE_HEAD], cases.map(networkCaseCells))}<p>${e(note)}</p>`;
+        }
         const facts = [
           f.checkpoints.completed > 0 ? `checkpoints ${f.checkpoints.completed} completed, ${f.checkpoints.failed} failed, p50 ${formatMs(f.checkpoints.p50Ms)}, p99 ${formatMs(f.checkpoints.p99Ms)}` : 'no checkpoints',
           `lost ${f.lost ?? 'n/a'}`,
@@ -147,7 +155,8 @@ async function scenarioSection(group: ScenarioGroup, input: ReportInput, tuning:
   parts.push(figuresTable(group), checksBlock(group), baselineBlock(group, input));
   const charts: Chart[] = [];
   if (group.sweptKeys.length === 0) {
-    if (doc) {
+    // a benchmark scenario (network:, micro:) ran no job: no phases, nothing to chart
+    if (doc && doc.phases.length > 0) {
       const series: HdrSeries[] = doc.phases.filter((p) => p.name !== 'warmup').map((p) => ({ label: phaseLabel(p.name), histogram: p.latencyUs?.histogram }));
       const note = group.variants.length > 1 || first.runs.length > 1 ? ` (${first.variant}, rep ${first.runs.find((r) => r.result === doc)?.repetition ?? 1})` : '';
       charts.push(...runCharts(id, doc, note).slice(0, 1), {

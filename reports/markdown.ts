@@ -10,6 +10,9 @@ import {
   formatNumber,
   formatUsAsMs,
   groupRuns,
+  networkCaseCells,
+  networkCaseRows,
+  NETWORK_CASE_HEAD,
   phaseLabel,
   representative,
   runChecks,
@@ -54,6 +57,11 @@ function scenarioSection(group: ScenarioGroup, input: ReportInput, tuning: Tunin
       if (group.variants.length > 1) out.push(`**${v.variant}**`, '');
       if (f.completed === 0) {
         out.push(`No run completed: ${v.runs.map((r) => `${r.state}${r.error ? ` (${r.error})` : ''}`).join('; ')}`, '');
+        continue;
+      }
+      const cases = networkCaseRows(v);
+      if (cases.length > 0) {
+        out.push(table([...NETWORK_CASE_HEAD], cases.map(networkCaseCells), false), '', `Each ratio is flowlab ÷ a baseline measured in the same run${medianNote}; ± noise is half the range of a run's per-round ratios.`, '');
         continue;
       }
       out.push(table(['phase', 'records/s', 'p50', 'p99', 'p99.9'], f.phases.map((p) => [phaseLabel(p.phase), recordsPerSec(p.recordsPerSec), formatUsAsMs(p.p50Us), formatUsAsMs(p.p99Us), formatUsAsMs(p.p999Us)])));
@@ -112,6 +120,7 @@ function signed(v: number | null, digits = 1): string {
 
 function baselineValue(metric: string, v: number | null): string {
   if (v === null) return 'n/a';
+  if (metric === 'network.ratio') return v.toFixed(2);
   return metric.startsWith('latencyUs') ? formatUsAsMs(v) : metric.endsWith('Ms') ? formatMs(v) : formatNumber(v, 1);
 }
 

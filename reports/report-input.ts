@@ -102,6 +102,17 @@ export interface TimeseriesSampleInput {
   readonly tasks?: Readonly<Record<string, TaskSampleInput>> | undefined;
 }
 
+/** One case of `flowlab bench network` (a result's `network` section): flowlab ÷ a baseline in the same run. */
+export interface NetworkRowInput {
+  readonly name: string;
+  readonly measure: string;
+  readonly ratio: number | null;
+  readonly noise: number;
+  /** As shown, e.g. `≥ 0.85`. */
+  readonly target: string;
+  readonly verdict: 'met' | 'within-noise' | 'missed';
+}
+
 /** One run's result document (schema version 2), as far as the reports read it. */
 export interface ReportResult {
   readonly schemaVersion: number;
@@ -128,6 +139,8 @@ export interface ReportResult {
   readonly phases: readonly PhaseFiguresInput[];
   readonly faults: readonly FaultInput[];
   readonly gates?: readonly GateInput[] | undefined;
+  /** A network-bench scenario's cases (it ran no job: no phases). */
+  readonly network?: { readonly rows: readonly NetworkRowInput[] } | undefined;
   readonly timeseries: readonly TimeseriesSampleInput[];
 }
 

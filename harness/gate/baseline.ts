@@ -54,7 +54,8 @@ export function baselineEntry(runs: readonly RunFigures[]): BaselineEntry {
     const samples = runs.flatMap((r) => (r.scalars[key] === undefined ? [] : [r.scalars[key]]));
     const s = summarize(samples);
     const spec = METRIC_SPECS[metric];
-    scalars[key] = { metric, phase, unit: spec.unit, direction: spec.direction, samples, n: s.n, mean: s.mean!, stddev: s.stddev };
+    const direction = runs.find((r) => r.directions[key])?.directions[key] ?? spec.direction;
+    scalars[key] = { metric, phase, unit: spec.unit, direction, samples, n: s.n, mean: s.mean!, stddev: s.stddev };
   }
   const phases = [...new Set(runs.flatMap((r) => Object.keys(r.latency)))].sort();
   const latency: BaselineEntry['latency'] = {};

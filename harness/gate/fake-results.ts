@@ -5,6 +5,9 @@
  */
 import * as hdr from 'hdr-histogram-js';
 import { SeededRandom } from '../../core/index.js';
+import { NETWORK_BENCH_TARGETS, judge } from '../../runtime/index.js';
+import { benchDocument } from '../bench-document.js';
+import { networkRow, networkTargetOutcomes } from '../network-bench-run.js';
 import { RESULT_SCHEMA_VERSION, resultDocumentSchema, type ResultDocument } from '../result-schema.js';
 
 export interface FakeRun {
@@ -110,4 +113,44 @@ export function fakeResult(run: FakeRun): ResultDocument {
     timeseries: [],
   };
   return resultDocumentSchema.parse(doc);
+}
+
+/** One case of a fake `flowlab bench network` run: its ratio (null: a side measured nothing) and the run's noise. */
+export interface FakeNetworkCase {
+  readonly ratio: number | null;
+  readonly noise?: number;
+}
+
+/** A network-bench result document (its `network` section and per-run target outcomes) with the given ratios. */
+export function fakeNetworkResult(run: { readonly repetition?: number; readonly cases: Readonly<Record<string, FakeNetworkCase>>; readonly cpuModel?: string }): ResultDocument {
+  const rows = Object.entries(run.cases).map(([name, c]) => {
+    const target = NETWORK_BENCH_TARGETS[name]!;
+    const noise = c.noise ?? 0;
+    const verdict = judge(c.ratio ?? NaN, noise, target);
+    return networkRow({
+      name,
+      measure: `case ${name}`,
+      flowlab: c.ratio === null ? NaN : c.ratio * 1000,
+      baseline: 1000,
+      ratio: c.ratio ?? NaN,
+      target: `${target.op === '>=' ? '≥' : '≤'} ${target.value}`,
+      met: verdict === 'met',
+      verdict,
+      noise,
+      samples: { baseline: [1000], flowlab: [c.ratio === null ? NaN : c.ratio * 1000] },
+    });
+  });
+  const doc = benchDocument({
+    state: 'completed',
+    scenario: { name: 'network-bench', kind: 'network-bench' },
+    repetition: run.repetition ?? 1,
+    started: new Date('2026-11-30T12:00:00.000Z'),
+    sections: { network: { tool: 'flowlab bench network', durationMs: 1500, warmupMs: 500, rounds: 2, rows }, gates: networkTargetOutcomes(rows) },
+  });
+  return resultDocumentSchema.parse({
+    ...doc,
+    flowlab: { version: '0.1.0', commit: 'c0ffee0000000000000000000000000000000000' },
+    environment: { cpuModel: run.cpuModel ?? 'AMD EPYC', cores: 2, memoryBytes: 25e9, os: 'Linux', node: 'v20.20.2' },
+    durationMs: 40_000,
+  });
 }

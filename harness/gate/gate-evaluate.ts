@@ -22,12 +22,14 @@ import {
 import { compareLatency, DEFAULT_BOOTSTRAP, mergeHistograms } from './latency-bootstrap.js';
 import { noiseFloorOf } from './noise-floor.js';
 import { compareScalar, DEFAULT_RULE_OPTIONS, pct, summarize, type Comparison } from './scalar-rule.js';
-import { VERDICTS, VERDICT_SCHEMA_VERSION, type GateVerdict, type ScenarioVerdict, type VerdictDocument, type VerdictKind } from './verdict-schema.js';
+import { targetGates } from './target-gates.js';
+import { VERDICTS, VERDICT_SCHEMA_VERSION, gateOf, type GateVerdict, type ScenarioVerdict, type VerdictDocument, type VerdictKind } from './verdict-schema.js';
 import { baselineEntry, groupRuns } from './baseline.js';
 import type { History } from './history.js';
 import { holmAdjust, simultaneousLatency } from './holm.js';
 import type { ShapeOutcome } from '../shape-schema.js';
 import { SHAPE_SCALAR_PREFIX, shapeCheckValue } from './published-baseline.js';
+import { NETWORK_RATIO_METRIC } from '../network-bench-run.js';
 
 export interface GateOptions {
   /** Runs on each side before a verdict. @default 3 */
@@ -89,9 +91,6 @@ export function likeForLike(current: RunFigures['environment'] | null, baseline:
   return { like: differences.length === 0, differences };
 }
 
-function gateOf(partial: Partial<GateVerdict> & Pick<GateVerdict, 'gate' | 'metric' | 'rule' | 'method' | 'verdict' | 'reason'>): GateVerdict {
-  return { phase: null, direction: null, unit: null, current: null, baseline: null, changePct: null, ci95Pct: null, pValue: null, thresholdPct: null, thresholdFrom: null, ...partial };
-}
 
 function fromComparison(base: Pick<GateVerdict, 'gate' | 'metric' | 'phase' | 'rule' | 'method' | 'direction' | 'unit' | 'current' | 'baseline'>, c: Comparison): GateVerdict {
   return {
@@ -157,6 +156,7 @@ function absoluteGates(runs: readonly RunFigures[]): GateVerdict[] {
     const outcomes = completed.flatMap((r) => r.absoluteGates.filter((g) => g.gate === text));
     const first = outcomes[0]!;
     if (first.metric === 'sink.lost' || first.metric === 'sink.duplicated') return []; // the invariants say it
+    if (first.metric === NETWORK_RATIO_METRIC) return []; // targetGates judges them with their noise
     const values = outcomes.flatMap((o) => (o.value === null ? [] : [o.value]));
     const phase = first.metric.startsWith('latencyUs.') || first.metric.startsWith('throughput.recordsPerSec') || first.metric.startsWith('recovery.') ? first.phase : null;
     const base = { gate: text, metric: first.metric, phase, rule: 'absolute' as const, method: 'absolute' as const, unit: null, direction: null };
@@ -256,7 +256,7 @@ function selectGates(entry: BaselineEntry, options: GateOptions, unbounded: bool
   }
   const scalars = Object.keys(entry.scalars).filter((key) => {
     const s = entry.scalars[key]!;
-    if (!(DEFAULT_SCALARS.has(key) || s.metric === 'recovery.timeToRecoverMs' || s.metric === 'micro.opsPerSec')) return false;
+    if (!(DEFAULT_SCALARS.has(key) || s.metric === 'recovery.timeToRecoverMs' || s.metric === 'micro.opsPerSec' || s.metric === NETWORK_RATIO_METRIC)) return false;
     if (s.metric === 'throughput.calibrated' && !unbounded) {
       skipped.push({ gate: metricLabel(s.metric, s.phase), reason: 'a fixed rate: throughput is the rate, and dividing it by the loopback calibration only adds the calibration’s noise' });
       return false;
@@ -304,8 +304,9 @@ function baselineGates(runs: readonly RunFigures[], entry: BaselineEntry, ctx: G
     const { metric, phase } = parseMetricKey(key);
     const label = metricLabel(metric, phase);
     const b = entry.scalars[key];
-    if (!ctx.like && metric !== 'throughput.calibrated') {
-      skipped.push({ gate: label, reason: `not like-for-like (${ctx.differences.join('; ')}): only calibrated throughput is compared` });
+    // a network ratio is flowlab ÷ a baseline measured in the same run on the same machine, like the calibrated throughput
+    if (!ctx.like && metric !== 'throughput.calibrated' && metric !== NETWORK_RATIO_METRIC) {
+      skipped.push({ gate: label, reason: `not like-for-like (${ctx.differences.join('; ')}): only calibrated throughput and same-run ratios are compared` });
       continue;
     }
     if (!isScalarMetric(metric)) {
@@ -313,8 +314,10 @@ function baselineGates(runs: readonly RunFigures[], entry: BaselineEntry, ctx: G
       continue;
     }
     const spec = METRIC_SPECS[metric];
+    // a network ratio's direction is its case's (≥ target: higher is better; ≤: lower), recorded with the runs
+    const direction = runs.find((r) => r.directions[key])?.directions[key] ?? b?.direction ?? spec.direction;
     const current = scalarSamples(runs, key);
-    const shared = { gate: label, metric, phase, rule: 'baseline' as const, method: 'welch' as const, direction: spec.direction, unit: spec.unit, current: summarize(current), baseline: b ? summarize(b.samples) : null };
+    const shared = { gate: label, metric, phase, rule: 'baseline' as const, method: 'welch' as const, direction, unit: spec.unit, current: summarize(current), baseline: b ? summarize(b.samples) : null };
     if (!b) {
       const why = metric === 'throughput.calibrated' ? 'the baseline has no calibrated throughput (recorded with calibrate: false)' : `the baseline has no ${label}`;
       gates.push(gateOf({ ...shared, verdict: metric === 'throughput.calibrated' && !ctx.like ? 'inconclusive' : 'invalid', ...(metric === 'throughput.calibrated' && !ctx.like ? { inconclusiveBecause: 'not-like-for-like' as const } : {}), reason: why }));
@@ -335,7 +338,7 @@ function baselineGates(runs: readonly RunFigures[], entry: BaselineEntry, ctx: G
       gates.push(gateOf({ ...shared, verdict: metric === 'throughput.calibrated' ? 'inconclusive' : 'invalid', ...(metric === 'throughput.calibrated' ? { inconclusiveBecause: 'not-like-for-like' as const } : {}), reason: why }));
       continue;
     }
-    gates.push(fromComparison(shared, compareScalar(current, b.samples, spec.direction, spec.resolution, ruleOptions(metric))));
+    gates.push(fromComparison(shared, compareScalar(current, b.samples, direction, spec.resolution, ruleOptions(metric))));
   }
   for (const { phase, metrics } of selection.latency) {
     if (!ctx.like) {
@@ -443,7 +446,7 @@ export function evaluateGates(input: GateInput, options: GateOptions = DEFAULT_G
   const groups = groupRuns(input.runs);
   const judgedGroups = [...groups.entries()].map(([key, runs]) => {
     const entry = baseline?.scenarios[key];
-    const gates = [...invariantGates(runs), ...absoluteGates(runs)];
+    const gates = [...invariantGates(runs), ...absoluteGates(runs), ...targetGates(runs)];
     let skipped: ScenarioVerdict['skipped'] = [];
     if (baseline && !entry) {
       gates.push(gateOf({ gate: 'baseline figures', metric: 'baseline', rule: 'baseline', method: baseline.source === 'published' ? 'published' : 'welch', verdict: 'invalid', reason: `the baseline has no ${key} (it has: ${Object.keys(baseline.scenarios).join(', ') || 'nothing'})` }));

@@ -21,6 +21,7 @@ export const SCALAR_METRICS = [
   'recovery.timeToRecoverMs',
   'harness.cpuMsPerSecond',
   'micro.opsPerSec',
+  'network.ratio',
 ] as const;
 export type ScalarMetric = (typeof SCALAR_METRICS)[number];
 
@@ -51,6 +52,8 @@ export const METRIC_SPECS: Readonly<Record<ScalarMetric | LatencyMetric, MetricS
   'harness.cpuMsPerSecond': { direction: 'lower-is-better', unit: 'ms/s', phased: false, resolution: 5 },
   // `flowlab bench micro`: the "phase" is the case name (micro.opsPerSec@serializer-100b)
   'micro.opsPerSec': { direction: 'higher-is-better', unit: 'ops/s', phased: true, resolution: 0 },
+  // `flowlab bench network`: the "phase" is the case (network.ratio@a); a case's direction comes from its target's op
+  'network.ratio': { direction: 'higher-is-better', unit: '× baseline', phased: true, resolution: 0 },
   'latencyUs.p50': { direction: 'lower-is-better', unit: 'µs', phased: true, resolution: 0 },
   'latencyUs.p90': { direction: 'lower-is-better', unit: 'µs', phased: true, resolution: 0 },
   'latencyUs.p99': { direction: 'lower-is-better', unit: 'µs', phased: true, resolution: 0 },
@@ -100,6 +103,26 @@ export interface FaultFigures {
   readonly recordsPerSecDuring: number | null;
 }
 
+/** A figure with a target of its own, judged allowing the run's own noise (`flowlab bench network`'s ratios). */
+export interface RatioTarget {
+  /** The scalar key, e.g. `network.ratio@d`. */
+  readonly key: string;
+  readonly metric: string;
+  readonly phase: string;
+  /** null: the run measured nothing (a miss). */
+  readonly ratio: number | null;
+  readonly noise: number;
+  readonly op: '>=' | '<=';
+  readonly value: number;
+  /** The target as shown, e.g. `≥ 0.85`. */
+  readonly shown: string;
+}
+
+/** `>=` targets are higher-is-better, `<=` lower-is-better. */
+export function directionOfOp(op: '>=' | '<='): Direction {
+  return op === '>=' ? 'higher-is-better' : 'lower-is-better';
+}
+
 /** Everything a gate reads from one run. */
 export interface RunFigures {
   readonly scenario: string;
@@ -120,6 +143,10 @@ export interface RunFigures {
   readonly calibration: ResultDocument['calibration'] | null;
   /** Scalar metric key → value (absent: no value in this run). */
   readonly scalars: Readonly<Record<string, number>>;
+  /** Scalar keys whose direction is the run's own (a target's op), not the metric's. */
+  readonly directions: Readonly<Record<string, Direction>>;
+  /** Figures with targets of their own (network bench cases). */
+  readonly targets: readonly RatioTarget[];
   /** Phase → HDR V2 compressed base64 of its latency (µs). */
   readonly latency: Readonly<Record<string, string>>;
   readonly lost: number | null;
@@ -167,7 +194,22 @@ function scalarFigures(doc: ResultDocument): Record<string, number> {
     if (value !== null) out[metric] = value;
   }
   for (const c of doc.micro?.cases ?? []) if (c.state === 'completed') out[metricKey('micro.opsPerSec', c.name)] = c.opsPerSec;
+  for (const t of ratioTargets(doc)) if (t.ratio !== null) out[t.key] = t.ratio;
   return out;
+}
+
+/** The network bench's rows as figures with their own targets. */
+function ratioTargets(doc: ResultDocument): RatioTarget[] {
+  return (doc.network?.rows ?? []).map((r) => ({
+    key: metricKey('network.ratio', r.name),
+    metric: 'network.ratio',
+    phase: r.name,
+    ratio: r.ratio,
+    noise: r.noise,
+    op: r.targetOp,
+    value: r.targetValue,
+    shown: r.target,
+  }));
 }
 
 /** The swept fields as the suite names a variant (`rate=1000,buffer-timeout=0ms`); control runs are `base`. */
@@ -200,6 +242,8 @@ export function runFigures(doc: ResultDocument, source: string, placed?: { scena
     environment: doc.environment,
     calibration: doc.calibration.loopbackBytesPerSec > 0 ? doc.calibration : null,
     scalars: completed ? scalarFigures(doc) : {},
+    directions: Object.fromEntries(ratioTargets(doc).map((t) => [t.key, directionOfOp(t.op)])),
+    targets: completed ? ratioTargets(doc) : [],
     latency: completed ? Object.fromEntries(doc.phases.flatMap((p) => (p.latencyUs?.histogram ? [[p.name, p.latencyUs.histogram]] : []))) : {},
     lost: doc.sink.lost,
     duplicated: doc.sink.duplicated,

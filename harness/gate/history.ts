@@ -53,11 +53,11 @@ interface Point {
 }
 
 /** Series of per-night figures keyed by `scenario/variant|metric key`. */
-function seriesOf(sets: readonly ResultSet[]): Map<string, { scenario: string; variant: string; key: string; points: Point[] }> {
-  const out = new Map<string, { scenario: string; variant: string; key: string; points: Point[] }>();
-  const add = (scenario: string, variant: string, key: string, point: Point): void => {
+function seriesOf(sets: readonly ResultSet[]): Map<string, { scenario: string; variant: string; key: string; points: Point[]; direction?: Direction }> {
+  const out = new Map<string, { scenario: string; variant: string; key: string; points: Point[]; direction?: Direction }>();
+  const add = (scenario: string, variant: string, key: string, point: Point, direction?: Direction): void => {
     const id = `${scenario}/${variant}|${key}`;
-    const s = out.get(id) ?? { scenario, variant, key, points: [] };
+    const s = out.get(id) ?? { scenario, variant, key, points: [], ...(direction ? { direction } : {}) };
     s.points.push(point);
     out.set(id, s);
   };
@@ -69,7 +69,7 @@ function seriesOf(sets: readonly ResultSet[]): Map<string, { scenario: string; v
       const at = { startedAt: set.startedAt, commit: set.commit ?? runs[0]!.commit, source: set.source };
       for (const key of new Set(runs.flatMap((r) => Object.keys(r.scalars)))) {
         const values = runs.flatMap((r) => (r.scalars[key] === undefined ? [] : [r.scalars[key]]));
-        add(scenario, variant, key, { ...at, value: values.reduce((a, b) => a + b, 0) / values.length });
+        add(scenario, variant, key, { ...at, value: values.reduce((a, b) => a + b, 0) / values.length }, runs.find((r) => r.directions[key])?.directions[key]);
       }
       const merged = mergeHistograms(runs.flatMap((r) => (r.latency['steady'] ? [r.latency['steady']] : [])));
       if (merged !== undefined) {
@@ -89,7 +89,7 @@ export function analyzeHistory(sets: readonly ResultSet[], options: ChangePointO
   const series: HistorySeries[] = [];
   for (const s of seriesOf(sets).values()) {
     const { metric, phase } = parseMetricKey(s.key);
-    const direction: Direction = isScalarMetric(metric) || metric.startsWith('latencyUs.') ? METRIC_SPECS[metric as keyof typeof METRIC_SPECS].direction : 'lower-is-better';
+    const direction: Direction = s.direction ?? (isScalarMetric(metric) || metric.startsWith('latencyUs.') ? METRIC_SPECS[metric as keyof typeof METRIC_SPECS].direction : 'lower-is-better');
     const values = s.points.map((p) => p.value);
     const found = changePoints(values, options).map((c) => ({
       index: c.index,

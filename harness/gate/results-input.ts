@@ -67,6 +67,8 @@ function readSuite(dir: string, flag: string): ResultSet {
       environment: suite.environment,
       calibration: null,
       scalars: {},
+      directions: {},
+      targets: [],
       latency: {},
       lost: null,
       duplicated: 0,

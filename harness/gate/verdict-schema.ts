@@ -110,3 +110,8 @@ export type VerdictDocument = z.infer<typeof verdictDocumentSchema>;
 export type GateVerdict = z.infer<typeof gateVerdictSchema>;
 export type ScenarioVerdict = z.infer<typeof scenarioVerdictSchema>;
 export type VerdictKind = (typeof VERDICTS)[number];
+
+/** A gate verdict with every optional figure null unless given. */
+export function gateOf(partial: Partial<GateVerdict> & Pick<GateVerdict, 'gate' | 'metric' | 'rule' | 'method' | 'verdict' | 'reason'>): GateVerdict {
+  return { phase: null, direction: null, unit: null, current: null, baseline: null, changePct: null, ci95Pct: null, pValue: null, thresholdPct: null, thresholdFrom: null, ...partial };
+}
