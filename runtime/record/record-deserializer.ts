@@ -6,7 +6,7 @@
  */
 import { IllegalStateError } from '../../core/index.js';
 import type { NetworkBuffer } from '../buffer/index.js';
-import { MAX_RECORD_BODY_BYTES, RECORD_LENGTH_PREFIX_BYTES, checkRecordHeader, checkRecordLength } from './record-layout.js';
+import { MAX_RECORD_BODY_BYTES, RECORD_LENGTH_PREFIX_BYTES, checkRecordHeader, checkRecordLength, getInt32BE } from './record-layout.js';
 import type { RecordView } from './record-view.js';
 
 /** What one {@link SpanningRecordDeserializer.getNextRecord} call produced. */
@@ -82,7 +82,7 @@ export class SpanningRecordDeserializer {
       const available = this.limit - this.position;
       let length: number;
       if (this.lengthBytesRead === 0 && available >= RECORD_LENGTH_PREFIX_BYTES) {
-        length = segment.readInt32BE(this.position);
+        length = getInt32BE(segment, this.position); // 4 bytes available, checked above
         this.position += RECORD_LENGTH_PREFIX_BYTES;
       } else {
         const n = Math.min(RECORD_LENGTH_PREFIX_BYTES - this.lengthBytesRead, available);

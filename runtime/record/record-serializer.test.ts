@@ -39,6 +39,26 @@ describe('record layout', () => {
       '0000001e' + '0000000100000002' + '0000000000000003' + '00000007' + '3ff8000000000000',
     );
   });
+
+  it("writes every header field with the same bytes as Buffer's checked BE writers", () => {
+    fc.assert(
+      fc.property(fieldsArb, fc.integer({ min: 0, max: 64 }), (f, offset) => {
+        const serializer = new RecordSerializer();
+        const target = Buffer.alloc(offset + 4 + f.bodySizeBytes);
+        serializer.serializeInto(target, offset, f.key, f.sequence, f.sourceSubtask, f.intendedEmitTimeUs, f.bodySizeBytes);
+        const expected = Buffer.alloc(32);
+        expected.writeInt32BE(f.bodySizeBytes, 0);
+        expected.writeUInt32BE(Math.floor(f.key / 2 ** 32), 4);
+        expected.writeUInt32BE(f.key >>> 0, 8);
+        expected.writeUInt32BE(Math.floor(f.sequence / 2 ** 32), 12);
+        expected.writeUInt32BE(f.sequence >>> 0, 16);
+        expected.writeInt32BE(f.sourceSubtask, 20);
+        expected.writeDoubleBE(f.intendedEmitTimeUs, 24);
+        assert.equal(target.subarray(offset, offset + 32).toString('hex'), expected.toString('hex'));
+      }),
+      { numRuns: 500 },
+    );
+  });
 });
 
 describe('RecordSerializer', () => {

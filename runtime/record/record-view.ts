@@ -9,6 +9,7 @@ import {
   RECORD_KEY_OFFSET,
   RECORD_SEQUENCE_OFFSET,
   RECORD_SOURCE_SUBTASK_OFFSET,
+  getInt32BE,
   readSafeLongBE,
 } from './record-layout.js';
 
@@ -25,6 +26,10 @@ export class RecordView {
 
   /** Points the view at the body `buf[offset, offset + length)` (length prefix excluded). */
   set(buf: Buffer, offset: number, length: number): this {
+    // the getters read with unchecked byte loads: the header must lie inside `buf`
+    if (offset < 0 || offset + Math.max(length, RECORD_HEADER_BYTES) > buf.length) {
+      throw new RangeError(`record view [${offset}, ${offset + length}) with its ${RECORD_HEADER_BYTES}-byte header does not fit a buffer of ${buf.length} bytes`);
+    }
     this.buf = buf;
     this.offset = offset;
     this.length = length;
@@ -41,7 +46,7 @@ export class RecordView {
   }
 
   get sourceSubtask(): number {
-    return this.buf.readInt32BE(this.offset + RECORD_SOURCE_SUBTASK_OFFSET);
+    return getInt32BE(this.buf, this.offset + RECORD_SOURCE_SUBTASK_OFFSET);
   }
 
   /** Intended emit time in epoch microseconds (latency is measured from it, not from the actual send). */
