@@ -63,7 +63,10 @@ interface ChildIo {
 function startChild<Ready>(entry: string, options: JobManagerProcessOptions | TaskManagerProcessOptions, io: ChildIo, name: string): Promise<{ child: ChildProcess; line: Ready }> {
   return new Promise((resolve, reject) => {
     // the arguments (config with any keystore password) go by environment, which only this user can read, not argv
-    const wrapped = io.wrapper ? { execPath: io.wrapper.command, execArgv: [...io.wrapper.args, process.execPath, ...process.execArgv] } : {};
+    // FLOWLAB_CPU_PROF_DIR: every process writes a V8 CPU profile there when it exits (diagnosing where a run's time goes)
+    const profileDir = process.env['FLOWLAB_CPU_PROF_DIR'];
+    const execArgv = profileDir ? [...process.execArgv, '--cpu-prof', `--cpu-prof-dir=${profileDir}`] : process.execArgv;
+    const wrapped = io.wrapper ? { execPath: io.wrapper.command, execArgv: [...io.wrapper.args, process.execPath, ...execArgv] } : { execArgv };
     const stderr = io.logFile ? 'pipe' : io.stderr;
     const child = fork(join(here, entry), [], { stdio: ['ignore', 'pipe', stderr, 'ipc'], env: { ...process.env, [PROCESS_OPTIONS_ENV]: JSON.stringify(options) }, ...wrapped });
     if (io.logFile && child.stderr) {

@@ -48,15 +48,71 @@ function buildHistogram(): hdr.Histogram {
   return hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: HIGHEST_LATENCY_US, numberOfSignificantValueDigits: 3 });
 }
 
+/** What hdr-histogram-js's JavaScript histograms have beyond the typed interface. */
+interface EquivalenceRanges {
+  lowestEquivalentValue(value: number): number;
+  highestEquivalentValue(value: number): number;
+}
+
+/**
+ * An HDR histogram fed one value per record, recording runs of equivalent values (the same bucket) as one count:
+ * records that left and arrived together land in one bucket, and an HDR record costs more than the sink's other
+ * per-record work together. The counts are exactly those of recording every value; {@link histogram} flushes the run.
+ */
+export class LatencyRecorder {
+  private readonly target: hdr.Histogram;
+  private readonly ranges: EquivalenceRanges | undefined;
+  private runValue = 0;
+  private runCount = 0;
+  private runLow = 1;
+  private runHigh = 0;
+
+  constructor(target: hdr.Histogram = buildHistogram()) {
+    this.target = target;
+    const candidate = target as unknown as Partial<EquivalenceRanges>;
+    this.ranges = typeof candidate.lowestEquivalentValue === 'function' && typeof candidate.highestEquivalentValue === 'function' ? (candidate as EquivalenceRanges) : undefined;
+  }
+
+  record(value: number): void {
+    if (value >= this.runLow && value <= this.runHigh) {
+      this.runCount++;
+      return;
+    }
+    this.flush();
+    this.runValue = value;
+    this.runCount = 1;
+    if (this.ranges) {
+      this.runLow = this.ranges.lowestEquivalentValue(value);
+      this.runHigh = this.ranges.highestEquivalentValue(value);
+    } else {
+      this.runLow = this.runHigh = value;
+    }
+  }
+
+  /** The histogram with every value recorded so far. */
+  get histogram(): hdr.Histogram {
+    this.flush();
+    return this.target;
+  }
+
+  private flush(): void {
+    if (this.runCount === 0) return;
+    this.target.recordValueWithCount(this.runValue, this.runCount);
+    this.runCount = 0;
+    this.runLow = 1;
+    this.runHigh = 0;
+  }
+}
+
 export class VerifyingSink implements RecordProcessor {
   records = 0;
   duplicated = 0;
   outOfOrder = 0;
-  readonly latencyUs: hdr.Histogram;
+  private readonly latency = new LatencyRecorder();
   /** The same latencies at fixed bucket bounds, for Prometheus (see LatencyBuckets). */
   readonly latencyBuckets = new LatencyBuckets();
   /** Per source subtask: records and latency, so a harness can tell which link a record came over. */
-  private readonly bySource: Array<{ records: number; latencyUs: hdr.Histogram } | undefined> = [];
+  private readonly bySource: Array<{ records: number; latency: LatencyRecorder } | undefined> = [];
   private lastSeen: Float64Array[] = [];
   /** Digest of every record this attempt received (see {@link keyHash32}). */
   readonly keyDigest: KeyDigest = { records: 0, keySum: 0, keyHashSum: 0 };
@@ -66,7 +122,11 @@ export class VerifyingSink implements RecordProcessor {
     private readonly epochUs: () => number,
     private readonly costUs = 0,
   ) {
-    this.latencyUs = buildHistogram();
+  }
+
+  /** End-to-end latency of every record this attempt received, µs. */
+  get latencyUs(): hdr.Histogram {
+    return this.latency.histogram;
   }
 
   process(r: RecordView, _out: RecordWriter | undefined): boolean {
@@ -87,11 +147,11 @@ export class VerifyingSink implements RecordProcessor {
     else last[r.key] = seq;
     const latency = Math.round(this.epochUs() - r.intendedEmitTimeUs);
     const clamped = Math.min(HIGHEST_LATENCY_US, Math.max(1, latency));
-    this.latencyUs.recordValue(clamped);
+    this.latency.record(clamped);
     this.latencyBuckets.recordValue(clamped);
-    const perSource = (this.bySource[r.sourceSubtask] ??= { records: 0, latencyUs: buildHistogram() });
+    const perSource = (this.bySource[r.sourceSubtask] ??= { records: 0, latency: new LatencyRecorder() });
     perSource.records++;
-    perSource.latencyUs.recordValue(clamped);
+    perSource.latency.record(clamped);
     return true;
   }
 
@@ -99,7 +159,7 @@ export class VerifyingSink implements RecordProcessor {
   encodedBySource(): Array<{ sourceSubtask: number; records: number; latencyHistogram: string }> {
     const out: Array<{ sourceSubtask: number; records: number; latencyHistogram: string }> = [];
     this.bySource.forEach((s, sourceSubtask) => {
-      if (s) out.push({ sourceSubtask, records: s.records, latencyHistogram: hdr.encodeIntoCompressedBase64(s.latencyUs) });
+      if (s) out.push({ sourceSubtask, records: s.records, latencyHistogram: hdr.encodeIntoCompressedBase64(s.latency.histogram) });
     });
     return out;
   }
