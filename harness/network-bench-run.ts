@@ -5,7 +5,7 @@
  * noise, which needs no baseline at all. A suite scenario with `network:` runs this instead of a job.
  */
 import { toError } from '../core/index.js';
-import { NETWORK_BENCH_TARGETS, runNetworkBench, type BenchOptions, type BenchRow, type NetworkBenchResult } from '../runtime/index.js';
+import { runNetworkBench, type BenchOptions, type BenchRow, type NetworkBenchResult } from '../runtime/index.js';
 import { benchDocument } from './bench-document.js';
 import type { NetworkBenchRowResult, ResultDocument } from './result-schema.js';
 
@@ -23,8 +23,6 @@ const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 /** A bench row in the one row shape (`networkBenchRowSchema`): NaN becomes null, the target's op and value explicit. */
 export function networkRow(r: BenchRow): NetworkBenchRowResult {
-  const target = NETWORK_BENCH_TARGETS[r.name];
-  if (!target) throw new Error(`network bench case ${r.name} has no target (NETWORK_BENCH_TARGETS)`);
   const cpu = (c: { senderUs: number; receiverUs: number }) => ({ senderUs: finite(c.senderUs), receiverUs: finite(c.receiverUs) });
   return {
     name: r.name,
@@ -34,8 +32,8 @@ export function networkRow(r: BenchRow): NetworkBenchRowResult {
     ratio: finite(r.ratio),
     noise: Number.isFinite(r.noise) ? r.noise : 0,
     target: r.target,
-    targetOp: target.op,
-    targetValue: target.value,
+    targetOp: r.targetOp,
+    targetValue: r.targetValue,
     met: r.met,
     verdict: r.verdict,
     samples: { baseline: r.samples.baseline.map(finite), flowlab: r.samples.flowlab.map(finite) },
@@ -69,8 +67,22 @@ export function networkTargetOutcomes(rows: readonly NetworkBenchRowResult[]): N
 /** Runs the bench's cases and returns one result document; a bench that throws gives an `errored` document. */
 export async function runNetworkScenario(o: NetworkScenarioOptions): Promise<ResultDocument> {
   const started = new Date();
-  const bench: BenchOptions = { durationMs: o.durationMs, warmupMs: o.warmupMs, rounds: o.rounds, ...(o.only ? { only: [...o.only] } : {}) };
-  const scenario = { name: o.scenario ?? 'network', kind: 'network-bench', durationMs: o.durationMs, warmupMs: o.warmupMs, rounds: o.rounds, cases: o.only ?? null };
+  const bench: BenchOptions = {
+    durationMs: o.durationMs,
+    warmupMs: o.warmupMs,
+    rounds: o.rounds,
+    ...(o.only ? { only: [...o.only] } : {}),
+    ...(o.targets ? { targets: { ...o.targets } } : {}),
+  };
+  const scenario = {
+    name: o.scenario ?? 'network',
+    kind: 'network-bench',
+    durationMs: o.durationMs,
+    warmupMs: o.warmupMs,
+    rounds: o.rounds,
+    cases: o.only ?? null,
+    ...(o.targets ? { targets: { ...o.targets } } : {}),
+  };
   const common = { scenario, repetition: o.repetition, command: o.command, started };
   try {
     const result = await runNetworkBench(bench, o.log);

@@ -211,6 +211,7 @@ export class SuiteRunner extends EventEmitter {
           warmupMs: network.warmup,
           rounds: network.rounds,
           ...(network.cases ? { only: network.cases } : {}),
+          ...(network.targets ? { targets: network.targets } : {}),
           log: (line) => this.emit('log', line),
         });
     }

@@ -134,6 +134,8 @@ export function fakeNetworkResult(run: { readonly repetition?: number; readonly 
       baseline: 1000,
       ratio: c.ratio ?? NaN,
       target: `${target.op === '>=' ? '≥' : '≤'} ${target.value}`,
+      targetOp: target.op,
+      targetValue: target.value,
       met: verdict === 'met',
       verdict,
       noise,

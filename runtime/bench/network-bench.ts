@@ -32,6 +32,11 @@ export interface BenchOptions {
   rounds: number;
   /** Cases to run (a … g); all when undefined. */
   only?: string[];
+  /**
+   * A case's target value on this machine instead of issue 13's (the comparison, ≥ or ≤, stays the case's own): a
+   * suite scenario sets it where a target is known to be out of reach here, so its gate still catches regressions.
+   */
+  targets?: Readonly<Record<string, number>>;
 }
 
 interface Worker {
@@ -189,6 +194,9 @@ export interface BenchRow {
   baseline: number;
   ratio: number;
   target: string;
+  /** The target the verdict was judged against. */
+  targetOp: BenchTarget['op'];
+  targetValue: number;
   met: boolean;
   verdict: BenchVerdict;
   /** Half the range of the per-round ratios (flowlab ÷ baseline of the same round); 0 with one round. */
@@ -271,6 +279,8 @@ function row(name: string, measure: string, figures: Figures, target: BenchTarge
     baseline,
     ratio,
     target: `${target.op === '>=' ? '≥' : '≤'} ${target.value}${target.note ? ` (${target.note})` : ''}`,
+    targetOp: target.op,
+    targetValue: target.value,
     met: verdict === 'met',
     verdict,
     noise,
@@ -300,7 +310,11 @@ export async function runNetworkBench(o: BenchOptions, log: (line: string) => vo
   const startedAt = new Date().toISOString();
   const throughputConfig: ConfigInput = { 'taskmanager.memory.segment-size': '32kb', 'execution.buffer-timeout': '100 ms' };
   const want = (name: string): boolean => o.only === undefined || o.only.includes(name);
-  const target = (name: string): BenchTarget => NETWORK_BENCH_TARGETS[name]!;
+  const target = (name: string): BenchTarget => {
+    const own = NETWORK_BENCH_TARGETS[name]!;
+    const value = o.targets?.[name];
+    return value === undefined || value === own.value ? own : { op: own.op, value, note: `set for this machine; issue 13: ${own.value}` };
+  };
   const flowlabPipe = async (recordBytes: number, channels: number, config = throughputConfig): Promise<PipeReport> =>
     runtimePipe({ recordBytes, channels, ratePerSec: 0, config }, o);
 
